@@ -1,0 +1,27 @@
+# mrlens: what does Matryoshka Representation Learning do to a text encoder?
+# prepare data -> resolve base -> train twins -> embed -> metrics at every size -> figures
+
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+# The default config, unless --configfile names another (Snakemake would merge the two otherwise).
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/models.smk"
+include: "workflow/rules/embed.smk"
+include: "workflow/rules/metrics.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    input:
+        final_targets(),
+    default_target: True

@@ -1,0 +1,186 @@
+"""Validate a workflow configuration against its JSON schema, fill defaults and check what a
+schema cannot (cut points against the model size, references between sections).
+
+Every error is a :class:`~mrlens.errors.ConfigError` whose message starts with the dotted key.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from jsonschema import validators
+
+from mrlens.checkpoints import base_model_dim
+from mrlens.errors import ConfigError
+
+BASE_MODEL_ID = "base"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One training recipe: the cut points trained on and their loss weights."""
+
+    name: str
+    dims: tuple[int, ...]
+    weights: tuple[float, ...]
+
+    @property
+    def is_mrl(self) -> bool:
+        return len(self.dims) > 1
+
+
+def _with_defaults(validator_class: type) -> type:
+    """A validator that fills each missing property with its schema ``default`` before checking it."""
+    check_properties = validator_class.VALIDATORS["properties"]
+
+    def properties(validator, props, instance, schema):  # type: ignore[no-untyped-def]
+        if isinstance(instance, dict):
+            for key, subschema in props.items():
+                if "default" in subschema and key not in instance:
+                    instance[key] = copy.deepcopy(subschema["default"])
+        yield from check_properties(validator, props, instance, schema)
+
+    return validators.extend(validator_class, {"properties": properties})
+
+
+_DefaultsValidator = _with_defaults(jsonschema.Draft202012Validator)
+
+
+def _key(path: Iterable[Any]) -> str:
+    return ".".join(str(p) for p in path) or "<top level>"
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    """One readable line for a schema violation, starting with the dotted key."""
+    where = _key(error.absolute_path)
+    kind = error.validator
+    if kind == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(allowed))
+        if allowed:
+            return f"config {where}: unknown key {', '.join(map(repr, unknown))} (allowed: {', '.join(allowed)})"
+    if kind == "propertyNames":
+        return (
+            f"config {where}: name {error.instance!r} is not allowed: use letters, digits, dots and "
+            f"hyphens, and not the reserved name {BASE_MODEL_ID!r}"
+        )
+    if kind == "minProperties":
+        return f"config {where}: must not be empty"
+    if kind == "enum":
+        return f"config {where}: {error.instance!r} is not one of {error.validator_value}"
+    return f"config {where}: {error.message}"
+
+
+def check_duplicate_keys(path: str | Path) -> None:
+    """Raise if a YAML mapping in ``path`` repeats a key (plain YAML loaders keep the last one silently)."""
+
+    class StrictLoader(yaml.SafeLoader):
+        pass
+
+    def construct_mapping(loader, node, deep=False):  # type: ignore[no-untyped-def]
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ConfigError(
+                    f"config file {path}: key {key!r} appears twice "
+                    f"(lines {seen[key] + 1} and {key_node.start_mark.line + 1})"
+                )
+            seen[key] = key_node.start_mark.line
+        return loader.construct_mapping(node, deep=deep)
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    with open(path, encoding="utf-8") as handle:
+        yaml.load(handle, Loader=StrictLoader)
+
+
+def load_schema(path: str | Path) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _normalise_variant(name: str, spec: list[int] | dict[str, Any]) -> dict[str, list]:
+    key = f"config train.variants.{name}"
+    dims = list(spec["dims"] if isinstance(spec, dict) else spec)
+    weights = list(spec.get("weights") or [1.0] * len(dims)) if isinstance(spec, dict) else [1.0] * len(dims)
+    if len(weights) != len(dims):
+        raise ConfigError(f"{key}.weights: {len(weights)} weights for {len(dims)} cut points {dims}")
+    if any(a <= b for a, b in zip(dims, dims[1:])):
+        raise ConfigError(f"{key}: cut points must be strictly descending, got {dims}")
+    return {"dims": dims, "weights": [float(w) for w in weights]}
+
+
+def _check_sizes(key: str, sizes: Iterable[int], dim: int | None) -> None:
+    if dim is None:
+        return
+    too_big = [s for s in sizes if s > dim]
+    if too_big:
+        raise ConfigError(f"config {key}: size {too_big[0]} exceeds the base model's embedding size {dim}")
+
+
+def validate_config(
+    config: Mapping[str, Any],
+    schema_path: str | Path,
+    config_files: Iterable[str | Path] = (),
+) -> dict[str, Any]:
+    """Return a validated copy of ``config`` with every default filled and variants normalised.
+
+    Variants come back as ``{"dims": [...], "weights": [...]}``; ``analysis.dims`` ascending.
+    ``config_files`` are re-read to catch duplicate keys, which YAML loaders drop silently.
+    """
+    for path in config_files:
+        check_duplicate_keys(path)
+    config = copy.deepcopy(dict(config))
+    validator = _DefaultsValidator(load_schema(schema_path))
+    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        raise ConfigError(_describe(jsonschema.exceptions.best_match(errors)))
+
+    train = config["train"]
+    train["variants"] = {name: _normalise_variant(name, spec) for name, spec in train["variants"].items()}
+    if train["pairs"] not in config["data"]["pairs"]:
+        raise ConfigError(
+            f"config train.pairs: {train['pairs']!r} is not a source in data.pairs "
+            f"({', '.join(config['data']['pairs'])})"
+        )
+    late = [s for s in train["checkpoint_steps"] if s >= train["max_steps"]]
+    if late:
+        raise ConfigError(
+            f"config train.checkpoint_steps: step {late[0]} is not before train.max_steps "
+            f"({train['max_steps']}); the final model is always kept"
+        )
+    train["checkpoint_steps"] = sorted(train["checkpoint_steps"])
+    config["analysis"]["dims"] = sorted(config["analysis"]["dims"])
+
+    dim = config["base_model"]["dim"] or base_model_dim(config["base_model"]["source"])
+    config["base_model"]["dim"] = dim
+    for name, variant in train["variants"].items():
+        _check_sizes(f"train.variants.{name}", variant["dims"], dim)
+    _check_sizes("analysis.dims", config["analysis"]["dims"], dim)
+    _check_sizes("train.monitor_dims", train["monitor_dims"] or [], dim)
+    return config
+
+
+def variants(config: Mapping[str, Any]) -> dict[str, Variant]:
+    return {
+        name: Variant(name, tuple(spec["dims"]), tuple(spec["weights"]))
+        for name, spec in config["train"]["variants"].items()
+    }
+
+
+def trained_model_id(variant: str, seed: int) -> str:
+    """Folder name of a trained model: ``{variant}_s{seed}``."""
+    return f"{variant}_s{seed}"
+
+
+def model_ids(config: Mapping[str, Any]) -> list[str]:
+    """The base model and every variant x seed, in a stable order."""
+    return [BASE_MODEL_ID] + [
+        trained_model_id(v, s) for v in config["train"]["variants"] for s in config["train"]["seeds"]
+    ]

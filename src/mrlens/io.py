@@ -1,0 +1,147 @@
+"""Files mrlens reads and writes: embedding Parquet files and tidy tables, always written atomically.
+
+An embeddings file has an ``id`` column (string) and an ``embedding`` column of Arrow type
+``fixed_size_list<float32>[dim]`` holding the full-size vectors; its schema metadata key
+``mrlens`` holds a JSON object describing what produced it (model, variant, seed, checkpoint, ...).
+Truncation happens when reading (``dims``), never by re-embedding.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from mrlens.errors import DataError
+
+METADATA_KEY = b"mrlens"
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a hidden temporary path beside ``path``; move it into place only if the block succeeds.
+
+    A killed or failing job therefore never leaves a file that looks complete.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        yield tmp
+        if path.is_dir():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    finally:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif tmp.exists():
+            tmp.unlink()
+
+
+def embedding_schema(dim: int, metadata: Mapping[str, Any]) -> pa.Schema:
+    return pa.schema(
+        [("id", pa.string()), ("embedding", pa.list_(pa.float32(), dim))],
+        metadata={METADATA_KEY: json.dumps(dict(metadata), sort_keys=True, default=str)},
+    )
+
+
+class EmbeddingWriter:
+    """Stream batches of embeddings into a Parquet file, one row group per batch, atomically.
+
+    >>> with EmbeddingWriter("e.parquet", dim=384, metadata={"model": "base"}) as writer:
+    ...     writer.write(ids, vectors)   # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | Path, dim: int, metadata: Mapping[str, Any]):
+        self.path = Path(path)
+        self.dim = dim
+        self.schema = embedding_schema(dim, metadata)
+        self.rows = 0
+
+    def __enter__(self) -> EmbeddingWriter:
+        self._atomic = atomic_path(self.path)
+        tmp = self._atomic.__enter__()
+        self._writer = pq.ParquetWriter(tmp, self.schema)
+        return self
+
+    def write(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[1] != self.dim or len(ids) != len(vectors):
+            raise ValueError(f"expected {len(ids)} vectors of size {self.dim}, got shape {vectors.shape}")
+        column = pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1)), self.dim)
+        self._writer.write_table(pa.table([pa.array(ids, pa.string()), column], schema=self.schema))
+        self.rows += len(ids)
+
+    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
+        self._writer.close()
+        if exc_type is None and self.rows == 0:
+            exc_type, exc = DataError, DataError(f"{self.path}: no embeddings to write")
+        self._atomic.__exit__(exc_type, exc, traceback)  # moves into place, or removes the temporary
+        if exc_type is DataError and self.rows == 0:
+            raise exc
+
+
+def write_embeddings(
+    path: str | Path, ids: Sequence[str], vectors: np.ndarray, metadata: Mapping[str, Any]
+) -> None:
+    """Write ``vectors`` (n x dim) with their ``ids`` in one go."""
+    with EmbeddingWriter(path, vectors.shape[1], metadata) as writer:
+        writer.write(ids, vectors)
+
+
+def read_metadata(path: str | Path) -> dict[str, Any]:
+    raw = (pq.read_schema(path).metadata or {}).get(METADATA_KEY)
+    return json.loads(raw) if raw else {}
+
+
+def read_embeddings(path: str | Path, max_dim: int | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Return ``(ids, vectors, metadata)``; ``vectors`` is float32 (n x dim), or its first ``max_dim`` columns.
+
+    Raises :class:`DataError` naming the file for an unreadable file, a missing column, or a
+    non-finite value (with the first bad row's index and id).
+    """
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise DataError(f"{path}: not a readable Parquet file ({exc})") from exc
+    missing = {"id", "embedding"} - set(table.column_names)
+    if missing:
+        raise DataError(f"{path}: missing column(s) {sorted(missing)}; expected 'id' and 'embedding'")
+    column = table.column("embedding")
+    if not pa.types.is_fixed_size_list(column.type):
+        raise DataError(f"{path}: column 'embedding' has type {column.type}, expected fixed_size_list<float32>")
+    dim = column.type.list_size
+    flat = pa.concat_arrays(column.chunks).flatten() if column.num_chunks else pa.array([], pa.float32())
+    vectors = flat.to_numpy(zero_copy_only=False).astype(np.float32, copy=False).reshape(-1, dim)
+    if max_dim is not None:
+        vectors = np.ascontiguousarray(vectors[:, :max_dim])
+    ids = np.asarray(table.column("id").to_pylist(), dtype=object)
+    finite = np.isfinite(vectors).all(axis=1)
+    if not finite.all():
+        row = int(np.argmin(finite))
+        raise DataError(f"{path}: non-finite value (NaN or inf) in row {row} (id {ids[row]!r})")
+    meta = json.loads(table.schema.metadata[METADATA_KEY]) if METADATA_KEY in (table.schema.metadata or {}) else {}
+    return ids, vectors, meta
+
+
+def write_table(frame: pd.DataFrame, parquet: str | Path, csv: str | Path | None = None) -> None:
+    """Write a tidy table to Parquet (and CSV), each atomically."""
+    with atomic_path(parquet) as tmp:
+        frame.to_parquet(tmp, index=False)
+    if csv is not None:
+        with atomic_path(csv) as tmp:
+            frame.to_csv(tmp, index=False)
+
+
+def write_json(data: Mapping[str, Any], path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(dict(data), indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")

@@ -1,0 +1,62 @@
+"""The headline figure: IsoScore, uniformity and correlation against the number of dimensions kept."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from mrlens.plots.style import BASE, BASE_STYLE, save_figure, variant_colours
+
+PANELS = (
+    ("isoscore", "IsoScore (higher: more isotropic)"),
+    ("uniformity", "Uniformity loss, t = 2 (lower: more uniform)\nprefixes re-normalised to unit length"),
+    ("mean_abs_correlation", "Mean |Pearson r| between dimensions\n(lower: less redundant)"),
+)
+
+
+def _series(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mean over seeds with min and max, per size."""
+    return frame.groupby("dim")["value"].agg(["mean", "min", "max"]).reset_index()
+
+
+def geometry_figure(table: pd.DataFrame, paths: Sequence[str | Path], checkpoint: str = "final", dpi: int = 150) -> None:
+    """One row of three panels per corpus; one line per variant (mean over seeds, band = min..max),
+    the base model dashed. ``table`` is the tidy metric table (model, variant, seed, checkpoint,
+    corpus, dim, metric, value, n)."""
+    table = table[table["checkpoint"] == checkpoint]
+    corpora = sorted(table["corpus"].unique())
+    if not corpora:
+        raise ValueError(f"no rows for checkpoint {checkpoint!r} in the metric table")
+    variants = list(dict.fromkeys([BASE, *sorted(table["variant"].unique())]))
+    colours = variant_colours(variants)
+    dims = sorted(table["dim"].unique())
+    figure, axes = plt.subplots(len(corpora), len(PANELS), figsize=(4.4 * len(PANELS), 3.6 * len(corpora)), squeeze=False)
+    for row, corpus in enumerate(corpora):
+        for col, (metric, label) in enumerate(PANELS):
+            ax = axes[row][col]
+            data = table[(table["corpus"] == corpus) & (table["metric"] == metric)]
+            for variant in variants:
+                series = _series(data[data["variant"] == variant])
+                if series.empty:
+                    continue
+                seeds = data.loc[data["variant"] == variant, "seed"].nunique()
+                name = "base (untrained)" if variant == BASE else f"{variant}" + (f" ({seeds} seeds)" if seeds > 1 else "")
+                style = BASE_STYLE if variant == BASE else {"color": colours[variant], "linestyle": "-", "marker": "o"}
+                ax.plot(series["dim"], series["mean"], label=name, markersize=4, linewidth=1.6, **style)
+                if (series["max"] > series["min"]).any():
+                    ax.fill_between(series["dim"], series["min"], series["max"], color=style["color"], alpha=0.2, linewidth=0)
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(dims, [str(d) for d in dims])
+            ax.minorticks_off()
+            ax.set_xlabel("leading dimensions kept")
+            ax.set_title(label, fontsize=9)
+            ax.grid(alpha=0.3)
+            if col == 0:
+                ax.set_ylabel(f"corpus: {corpus}")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), frameon=False, bbox_to_anchor=(0.5, -0.02))
+    figure.tight_layout(rect=(0, 0.08, 1, 1))
+    save_figure(figure, paths, dpi)

@@ -1,0 +1,1 @@
+"""Training twins from one base checkpoint."""

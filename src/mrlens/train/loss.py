@@ -1,0 +1,89 @@
+"""Matryoshka multiple-negatives ranking loss with one forward pass and per-size monitoring."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from sentence_transformers.base.losses.merged_forward import embed_columns
+from torch import Tensor, nn
+
+
+def prefix_ranking_losses(
+    anchors: Tensor, candidates: Tensor, dims: Sequence[int], scale: float
+) -> dict[int, Tensor]:
+    """In-batch ranking loss of every prefix size ``m`` in ``dims``.
+
+    For anchors ``a_i`` and candidates ``c_j`` (the batch's positives, then any hard negatives),
+    with ``u = x[:m] / ||x[:m]||``::
+
+        L_m = -1/B sum_i log( exp(s cos(a_i, c_i)) / sum_j exp(s cos(a_i, c_j)) )
+
+    which is MultipleNegativesRankingLoss (Henderson et al. 2017, "Efficient Natural Language
+    Response Suggestion for Smart Reply") evaluated on the re-normalised ``m``-prefix, as
+    Matryoshka Representation Learning (Kusupati et al. 2022) prescribes.
+    """
+    labels = torch.arange(anchors.shape[0], device=anchors.device)
+    losses = {}
+    for dim in dims:
+        a = F.normalize(anchors[:, :dim], p=2, dim=-1)
+        c = F.normalize(candidates[:, :dim], p=2, dim=-1)
+        losses[dim] = F.cross_entropy(scale * a @ c.T, labels)
+    return losses
+
+
+class MatryoshkaRankingLoss(nn.Module):
+    """MRL objective over in-batch negatives: ``L = sum_k w_k L_{m_k}`` from a single forward pass.
+
+    ``L_m`` is :func:`prefix_ranking_losses` (MultipleNegativesRankingLoss on the re-normalised
+    ``m``-prefix). With one cut point equal to the full size this is plain MNRL, so the no-MRL twin
+    and the MRL twins share every line of code. Its training value equals sentence-transformers'
+    ``MatryoshkaLoss(model, MultipleNegativesRankingLoss(model, scale), dims, weights)``, which
+    re-runs the loss once per size on cached embeddings.
+
+    It also computes, without gradient, the loss at every size in ``monitor_dims`` (trained on or
+    not), so the no-MRL model's small-size loss can be followed during training. After each call
+    :attr:`last_losses` maps every size to its detached loss tensor (read it only when logging, so
+    no step waits for the device) and :attr:`last_anchor_ids` holds the anchors' token ids.
+
+    References: Kusupati et al. 2022, "Matryoshka Representation Learning", NeurIPS;
+    Henderson et al. 2017 (in-batch negatives ranking loss).
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        dims: Sequence[int],
+        weights: Sequence[float] | None = None,
+        scale: float = 20.0,
+        monitor_dims: Iterable[int] = (),
+    ) -> None:
+        super().__init__()
+        if weights is None:
+            weights = [1.0] * len(dims)
+        if len(weights) != len(dims):
+            raise ValueError(f"{len(weights)} weights for {len(dims)} cut points")
+        self.model = model
+        self.dims = tuple(int(d) for d in dims)
+        self.weights = tuple(float(w) for w in weights)
+        self.scale = float(scale)
+        self.monitor_dims = tuple(sorted(set(int(d) for d in monitor_dims) - set(self.dims)))
+        self.last_losses: dict[int, Tensor] = {}
+        self.last_anchor_ids: Tensor | None = None
+
+    def forward(self, sentence_features: Iterable[dict[str, Tensor]], labels: Tensor | None = None) -> Tensor:
+        sentence_features = list(sentence_features)
+        self.last_anchor_ids = sentence_features[0]["input_ids"]
+        anchors, *docs = embed_columns(self.model, sentence_features)
+        candidates = torch.cat(docs, dim=0)
+        trained = prefix_ranking_losses(anchors, candidates, self.dims, self.scale)
+        loss = sum(w * trained[d] for d, w in zip(self.dims, self.weights))
+        with torch.no_grad():
+            monitored = prefix_ranking_losses(anchors.detach(), candidates.detach(), self.monitor_dims, self.scale)
+        self.last_losses = {d: v.detach() for d, v in {**trained, **monitored}.items()}
+        return loss  # type: ignore[return-value]
+
+    def get_config_dict(self) -> dict[str, Any]:
+        return {"dims": self.dims, "weights": self.weights, "scale": self.scale, "monitor_dims": self.monitor_dims}

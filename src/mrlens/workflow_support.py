@@ -1,0 +1,20 @@
+"""What every workflow script does first: send its logging and progress bars to the rule's log."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+
+def log_to_rule_log(snakemake: Any) -> logging.Logger:
+    """Redirect stderr (tracebacks, tqdm, library warnings) and logging to ``snakemake.log[0]``."""
+    if snakemake.log:
+        sys.stderr = open(snakemake.log[0], "w", buffering=1, encoding="utf-8")  # noqa: SIM115
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
+    return logging.getLogger(f"mrlens.{snakemake.rule}")

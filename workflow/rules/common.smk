@@ -1,0 +1,131 @@
+# Shared by every rule: the validated config, wildcard constraints and input functions.
+
+import re
+from pathlib import Path
+
+from snakemake.io import report as report_item
+
+from mrlens.config import BASE_MODEL_ID, model_ids, trained_model_id, validate_config
+
+
+_validated = validate_config(
+    config,
+    Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml",
+    workflow.configfiles,
+)
+config.clear()
+config.update(_validated)
+
+TRAIN = config["train"]
+VARIANTS = TRAIN["variants"]
+MODELS = model_ids(config)
+CORPORA = list(config["data"]["corpora"])
+CONDA_ENV = "../../envs/mrlens.yaml"
+
+
+def _one_of(names):
+    return "|".join(re.escape(n) for n in names)
+
+
+wildcard_constraints:
+    variant=_one_of(VARIANTS),
+    seed=r"\d+",
+    model=_one_of(MODELS),
+    checkpoint=r"final|step-\d+",
+    corpus=_one_of(CORPORA),
+    pairs=_one_of(config["data"]["pairs"]),
+
+
+def checkpoints_of(model):
+    """Checkpoint names embedded for a model: always final, and each saved step if asked."""
+    if model == BASE_MODEL_ID or config["embed"]["checkpoints"] == "final":
+        return ["final"]
+    return ["final"] + [f"step-{s}" for s in TRAIN["checkpoint_steps"]]
+
+
+def embedded_units():
+    """Every (model, checkpoint, corpus) that is embedded and measured."""
+    return [(m, c, k) for m in MODELS for c in checkpoints_of(m) for k in CORPORA]
+
+
+def metric_tables(wildcards=None):
+    return [
+        f"results/metrics/{m}/{c}/{k}.parquet" for m, c, k in embedded_units()
+    ]
+
+
+def final_targets():
+    return [
+        *expand(
+            "results/figures/geometry.{ext}", ext=config["figures"]["formats"]
+        ),
+        "results/metrics/geometry.csv",
+        "results/provenance.json",
+    ]
+
+
+def figure_files(name, caption):
+    """A figure in every configured format, each flagged for the Snakemake report."""
+    return [
+        report_item(
+            f"results/figures/{name}.{ext}",
+            caption=caption,
+            category="Figures",
+            labels={"figure": name, "model": "all", "variant": "all", "size": "all", "format": ext},
+        )
+        for ext in config["figures"]["formats"]
+    ]
+
+
+# ---- input functions and per-job parameters ----------------------------------
+
+
+def pair_source(wildcards):
+    return config["data"]["pairs"][wildcards.pairs]
+
+
+def corpus_source(wildcards):
+    return config["data"]["corpora"][wildcards.corpus]
+
+
+def variant_dims(wildcards):
+    return VARIANTS[wildcards.variant]["dims"]
+
+
+def variant_weights(wildcards):
+    return VARIANTS[wildcards.variant]["weights"]
+
+
+def train_settings(wildcards):
+    """Hyper-parameters shared by every variant; the seed comes from the wildcard."""
+    skip = {"variants", "seeds", "pairs"}
+    return {k: v for k, v in TRAIN.items() if k not in skip} | {
+        "seed": int(wildcards.seed)
+    }
+
+
+def model_folder(wildcards):
+    """The folder holding the weights of a (model, checkpoint)."""
+    if wildcards.checkpoint == "final":
+        return f"results/models/{wildcards.model}/final"
+    return f"results/models/{wildcards.model}/checkpoints"
+
+
+def model_subfolder(wildcards):
+    return "" if wildcards.checkpoint == "final" else wildcards.checkpoint
+
+
+def model_labels(wildcards):
+    """Columns that identify a row of the metric tables: model, variant, seed, checkpoint, corpus."""
+    if wildcards.model == BASE_MODEL_ID:
+        variant, seed = BASE_MODEL_ID, None
+    else:
+        variant, _, seed = wildcards.model.rpartition("_s")
+        seed = int(seed)
+    return {
+        "model": wildcards.model,
+        "variant": variant,
+        "seed": seed,
+        "checkpoint": wildcards.checkpoint,
+        "corpus": wildcards.corpus,
+    }

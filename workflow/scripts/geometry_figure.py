@@ -1,0 +1,9 @@
+"""The headline figure: geometry against the number of leading dimensions kept."""
+
+import pandas as pd
+
+from mrlens.plots import geometry_figure
+from mrlens.workflow_support import log_to_rule_log
+
+log = log_to_rule_log(snakemake)
+geometry_figure(pd.read_parquet(snakemake.input[0]), snakemake.output, dpi=snakemake.params.dpi)

@@ -1,0 +1,15 @@
+"""Save the base checkpoint in SentenceTransformer format and record where it came from."""
+
+from mrlens.io import write_json
+from mrlens.models import resolve_base
+from mrlens.workflow_support import log_to_rule_log
+
+log = log_to_rule_log(snakemake)
+info = resolve_base(
+    snakemake.params.source,
+    snakemake.params.revision,
+    snakemake.params.pooling,
+    snakemake.output.model,
+)
+log.info("base model: %s", info)
+write_json(info, snakemake.output.info)
