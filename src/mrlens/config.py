@@ -65,7 +65,7 @@ def _describe(error: jsonschema.ValidationError) -> str:
         unknown = sorted(set(error.instance) - set(allowed))
         if allowed:
             return f"config {where}: unknown key {', '.join(map(repr, unknown))} (allowed: {', '.join(allowed)})"
-    if kind == "propertyNames":
+    if kind == "propertyNames" or "propertyNames" in error.relative_schema_path:
         return (
             f"config {where}: name {error.instance!r} is not allowed: use letters, digits, dots and "
             f"hyphens, and not the reserved name {BASE_MODEL_ID!r}"

@@ -8,9 +8,9 @@ from typing import Any
 
 
 def log_to_rule_log(snakemake: Any) -> logging.Logger:
-    """Redirect stderr (tracebacks, tqdm, library warnings) and logging to ``snakemake.log[0]``."""
+    """Send stdout, stderr (tracebacks, tqdm, library warnings) and logging to ``snakemake.log[0]``."""
     if snakemake.log:
-        sys.stderr = open(snakemake.log[0], "w", buffering=1, encoding="utf-8")  # noqa: SIM115
+        sys.stdout = sys.stderr = open(snakemake.log[0], "w", buffering=1, encoding="utf-8")  # noqa: SIM115
     logging.basicConfig(
         level=logging.INFO,
         stream=sys.stderr,

@@ -1,0 +1,79 @@
+"""Shared fixtures: a tiny random BERT saved with a real tokenizer, a tiny WordNet, a tiny config."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+import yaml
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+WORDS = (
+    "river stone light music garden winter bread horse window paper ocean mountain city forest "
+    "teacher doctor engine signal market letter silver cloud island bridge candle mirror planet"
+).split()
+
+
+def build_tiny_model(folder: Path, hidden: int = 32, layers: int = 2, seed: int = 0) -> Path:
+    """A randomly initialised BertModel (hidden 32, 2 layers) with all-MiniLM-L6-v2's tokenizer."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from mrlens.checkpoints import embedded_model_path
+
+    torch.manual_seed(seed)
+    config = BertConfig(
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        intermediate_size=2 * hidden,
+        max_position_embeddings=128,
+    )
+    BertModel(config).save_pretrained(folder)
+    AutoTokenizer.from_pretrained(str(embedded_model_path())).save_pretrained(folder)
+    return folder
+
+
+def write_tiny_wordnet(folder: Path, synsets: int = 240, seed: int = 0) -> Path:
+    """WordNet-format data files with synthetic synsets (lemmas -> gloss with an example)."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for pos, code in (("noun", "n"), ("verb", "v"), ("adj", "a"), ("adv", "r")):
+        lines = ["  1 This software and database is being provided to you, the LICENSEE, by  \n"]
+        for k in range(synsets // 4):
+            lemmas = rng.sample(WORDS, 2)
+            gloss = " ".join(rng.choices(WORDS, k=8))
+            offset = f"{k + 1:08d}"
+            lines.append(
+                f"{offset} 03 {code} 02 {lemmas[0]}_{k} 0 {lemmas[1]}(a) 0 000 | {gloss}; \"the {lemmas[0]} example\"  \n"
+            )
+        (folder / f"data.{pos}").write_text("".join(lines), encoding="latin-1")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-bert"))
+
+
+@pytest.fixture(scope="session")
+def tiny_wordnet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_tiny_wordnet(tmp_path_factory.mktemp("wordnet"))
+
+
+def tiny_config(model: Path, wordnet: Path) -> dict:
+    """The tiny workflow config: three variants of a 32-wide model, 120 Wikipedia paragraphs."""
+    config = yaml.safe_load((ROOT / "tests" / "tiny.yaml").read_text())
+    config["base_model"]["source"] = str(model)
+    config["data"]["pairs"]["wordnet"]["path"] = str(wordnet)
+    return config
+
+
+@pytest.fixture()
+def tiny_config_dict(tiny_model: Path, tiny_wordnet: Path) -> dict:
+    return tiny_config(tiny_model, tiny_wordnet)

@@ -1,0 +1,98 @@
+"""Config validation: defaults filled, and one clear error naming the key for each mistake."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mrlens.config import model_ids, validate_config, variants
+from mrlens.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def default_config() -> dict:
+    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+
+def test_default_config_is_valid_and_normalised() -> None:
+    config = validate_config(default_config(), SCHEMA)
+    assert config["base_model"]["dim"] == 384
+    assert config["train"]["variants"]["mrl-384-32"] == {"dims": [384, 32], "weights": [1.0, 1.0]}
+    assert model_ids(config) == ["base", "no-mrl_s0", "mrl-384-32_s0", "mrl-384-256-128-64-32_s0"]
+    assert variants(config)["no-mrl"].is_mrl is False
+
+
+def test_paper_config_is_valid() -> None:
+    paper = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())
+    config = validate_config(paper, SCHEMA)
+    assert config["train"]["variants"]["mrl-768-512-256-128-64"]["dims"] == [768, 512, 256, 128, 64]
+    assert config["analysis"]["dims"] == [64, 128, 256, 512, 768]
+
+
+def test_defaults_are_filled_from_the_schema() -> None:
+    config = validate_config({}, SCHEMA)
+    assert config["train"]["batch_size"] == 32
+    assert config["data"]["pairs"] == {"wordnet": {"kind": "wordnet", "heldout_fraction": 0.1, "max_pairs": None, "seed": 0, "split": "train", "subset": None}}
+    assert list(config["train"]["variants"]) == ["no-mrl", "mrl-384-32", "mrl-384-256-128-64-32"]
+
+
+def test_weights_are_kept() -> None:
+    config = default_config()
+    config["train"]["variants"]["weighted"] = {"dims": [384, 64], "weights": [1, 0.5]}
+    assert validate_config(config, SCHEMA)["train"]["variants"]["weighted"]["weights"] == [1.0, 0.5]
+
+
+def edit(path: str, value: object) -> dict:
+    config = copy.deepcopy(default_config())
+    *parents, last = path.split(".")
+    node = config
+    for key in parents:
+        node = node[key]
+    node[last] = value
+    return config
+
+
+@pytest.mark.parametrize(
+    "path, value, message",
+    [
+        ("train.epochs", 3, r"config train: unknown key 'epochs'"),
+        ("train.max_steps", "ten", r"config train.max_steps: 'ten' is not of type 'integer'"),
+        ("train.variants.mrl-384-32", [512, 32], r"train.variants.mrl-384-32: size 512 exceeds the base model's embedding size 384"),
+        ("train.variants.mrl-384-32", [32, 384], r"train.variants.mrl-384-32: cut points must be strictly descending, got \[32, 384\]"),
+        ("train.variants.mrl-384-32", [384, 384], r"strictly descending"),
+        ("train.variants", {}, r"config train.variants: must not be empty"),
+        ("train.variants.base", [384], r"config train.variants: name 'base' is not allowed"),
+        ("train.variants.mrl-384-32", {"dims": [384, 32], "weights": [1]}, r"train.variants.mrl-384-32.weights: 1 weights for 2 cut points"),
+        ("train.pairs", "nli", r"config train.pairs: 'nli' is not a source in data.pairs"),
+        ("train.checkpoint_steps", [10, 150], r"config train.checkpoint_steps: step 150 is not before train.max_steps"),
+        ("analysis.dims", [32, 768], r"config analysis.dims: size 768 exceeds"),
+        ("embed.checkpoints", "some", r"config embed.checkpoints: 'some' is not one of \['final', 'all'\]"),
+        ("data.corpora.wiki", {"kind": "web"}, r"config data.corpora.wiki.kind: 'web' is not one of"),
+        ("base_model.source", "/no/such/folder", r"config base_model.source: folder /no/such/folder does not exist"),
+    ],
+)
+def test_bad_config_gives_one_clear_error(path: str, value: object, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        validate_config(edit(path, value), SCHEMA)
+
+
+def test_duplicate_variant_names_in_the_file_are_an_error(tmp_path: Path) -> None:
+    text = (ROOT / "config" / "config.yaml").read_text().replace(
+        "    no-mrl: [384]\n", "    no-mrl: [384]\n    no-mrl: [384, 64]\n"
+    )
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=r"key 'no-mrl' appears twice"):
+        validate_config(yaml.safe_load(text), SCHEMA, [path])
+
+
+def test_hub_source_dim_is_checked_when_given() -> None:
+    config = edit("base_model", {"source": "bert-base-uncased", "dim": 256})
+    with pytest.raises(ConfigError, match="size 384 exceeds the base model's embedding size 256"):
+        validate_config(config, SCHEMA)
+    assert validate_config(edit("base_model", {"source": "bert-base-uncased"}), SCHEMA)["base_model"]["dim"] is None

@@ -1,0 +1,61 @@
+"""Our Matryoshka loss against sentence-transformers' MatryoshkaLoss(MultipleNegativesRankingLoss)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+from sentence_transformers.sentence_transformer.losses import MatryoshkaLoss, MultipleNegativesRankingLoss
+
+from mrlens.models import load_model
+from mrlens.train.loss import MatryoshkaRankingLoss
+
+ANCHORS = ["a river of stone", "winter bread", "the silver horse", "music in the garden", "paper window"]
+POSITIVES = ["stone river", "bread in winter", "a horse of silver", "garden music", "a window of paper"]
+NEGATIVES = ["an island bridge", "candle mirror", "a cloud planet", "the doctor's engine", "market letter"]
+
+
+def features(model, *columns):  # type: ignore[no-untyped-def]
+    return [model.tokenize(texts) for texts in columns]
+
+
+def gradients(model) -> list[torch.Tensor]:  # type: ignore[no-untyped-def]
+    return [p.grad.clone() for p in model.parameters() if p.grad is not None]
+
+
+@pytest.mark.parametrize("dims, weights", [([32, 8], [1.0, 1.0]), ([32, 16, 8], [1.0, 0.5, 2.0]), ([32], [1.0])])
+@pytest.mark.parametrize("columns", [(ANCHORS, POSITIVES), (ANCHORS, POSITIVES, NEGATIVES)])
+def test_training_value_and_gradients_equal_sentence_transformers(tiny_model: Path, dims, weights, columns) -> None:  # type: ignore[no-untyped-def]
+    model = load_model(tiny_model, device="cpu")
+    model.eval()  # no dropout: both losses see the same embeddings
+    ours = MatryoshkaRankingLoss(model, dims, weights, scale=20.0, monitor_dims=[4, 8, 16, 32])
+    reference = MatryoshkaLoss(model, MultipleNegativesRankingLoss(model, scale=20.0), dims, weights)
+
+    value = ours(features(model, *columns), None)
+    value.backward()
+    our_grads = gradients(model)
+    model.zero_grad()
+    expected = reference(features(model, *columns), None)
+    expected.backward()
+
+    assert float(value.detach()) == pytest.approx(float(expected.detach()), rel=1e-5)
+    for a, b in zip(our_grads, gradients(model)):
+        torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-5)  # float32 sums in another order
+
+
+def test_monitored_sizes_equal_a_direct_computation(tiny_model: Path) -> None:
+    model = load_model(tiny_model, device="cpu")
+    model.eval()
+    loss = MatryoshkaRankingLoss(model, [32], scale=20.0, monitor_dims=[4, 8, 16])
+    loss(features(model, ANCHORS, POSITIVES), None)
+    with torch.no_grad():
+        a = model.encode(ANCHORS, convert_to_tensor=True)
+        p = model.encode(POSITIVES, convert_to_tensor=True)
+    for dim in (4, 8, 16, 32):
+        scores = 20.0 * F.normalize(a[:, :dim], dim=-1) @ F.normalize(p[:, :dim], dim=-1).T
+        direct = F.cross_entropy(scores, torch.arange(len(ANCHORS)))
+        assert float(loss.last_losses[dim]) == pytest.approx(float(direct), rel=1e-4)
+    assert sorted(loss.last_losses) == [4, 8, 16, 32]
+    assert loss.monitor_dims == (4, 8, 16)  # trained sizes are not monitored twice
