@@ -7,7 +7,6 @@ from snakemake.io import report as report_item
 
 from mrlens.config import BASE_MODEL_ID, model_ids, trained_model_id, validate_config
 
-
 _validated = validate_config(
     config,
     Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml",
@@ -49,16 +48,12 @@ def embedded_units():
 
 
 def metric_tables(wildcards=None):
-    return [
-        f"results/metrics/{m}/{c}/{k}.parquet" for m, c, k in embedded_units()
-    ]
+    return [f"results/metrics/{m}/{c}/{k}.parquet" for m, c, k in embedded_units()]
 
 
 def final_targets():
     return [
-        *expand(
-            "results/figures/geometry.{ext}", ext=config["figures"]["formats"]
-        ),
+        *expand("results/figures/geometry.{ext}", ext=config["figures"]["formats"]),
         "results/metrics/geometry.csv",
         "results/provenance.json",
     ]
@@ -71,7 +66,13 @@ def figure_files(name, caption):
             f"results/figures/{name}.{ext}",
             caption=caption,
             category="Figures",
-            labels={"figure": name, "model": "all", "variant": "all", "size": "all", "format": ext},
+            labels={
+                "figure": name,
+                "model": "all",
+                "variant": "all",
+                "size": "all",
+                "format": ext,
+            },
         )
         for ext in config["figures"]["formats"]
     ]

@@ -5,17 +5,17 @@ rule prepare_pairs:
     output:
         train=ensure("results/data/pairs/{pairs}/train.parquet", non_empty=True),
         heldout="results/data/pairs/{pairs}/heldout.parquet",
-    params:
-        source=pair_source,
     log:
         "results/logs/prepare_pairs/{pairs}.log",
     benchmark:
         "results/benchmarks/prepare_pairs/{pairs}.tsv"
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=4000,
         runtime=20,
-    conda:
-        CONDA_ENV
+    params:
+        source=pair_source,
     script:
         "../scripts/prepare_pairs.py"
 
@@ -23,16 +23,16 @@ rule prepare_pairs:
 rule prepare_corpus:
     output:
         ensure("results/data/corpora/{corpus}.parquet", non_empty=True),
-    params:
-        source=corpus_source,
     log:
         "results/logs/prepare_corpus/{corpus}.log",
     benchmark:
         "results/benchmarks/prepare_corpus/{corpus}.tsv"
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=4000,
         runtime=20,
-    conda:
-        CONDA_ENV
+    params:
+        source=corpus_source,
     script:
         "../scripts/prepare_corpus.py"

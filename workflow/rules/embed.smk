@@ -7,22 +7,24 @@ rule embed:
         corpus="results/data/corpora/{corpus}.parquet",
         base_info="results/models/base/base.json",
     output:
-        ensure("results/embeddings/{model}/{checkpoint}/{corpus}.parquet", non_empty=True),
-    params:
-        subfolder=model_subfolder,
-        labels=model_labels,
-        batch_size=config["embed"]["batch_size"],
-        max_seq_length=config["embed"]["max_seq_length"],
+        ensure(
+            "results/embeddings/{model}/{checkpoint}/{corpus}.parquet", non_empty=True
+        ),
     log:
         "results/logs/embed/{model}/{checkpoint}/{corpus}.log",
     benchmark:
         "results/benchmarks/embed/{model}/{checkpoint}/{corpus}.tsv"
+    conda:
+        CONDA_ENV
     threads: 8
     resources:
         gpu=1,
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 60 * attempt,
-    conda:
-        CONDA_ENV
+    params:
+        subfolder=model_subfolder,
+        labels=model_labels,
+        batch_size=config["embed"]["batch_size"],
+        max_seq_length=config["embed"]["max_seq_length"],
     script:
         "../scripts/embed.py"

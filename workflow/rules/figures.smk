@@ -6,14 +6,14 @@ rule geometry_figure:
         "results/metrics/geometry.parquet",
     output:
         figure_files("geometry", caption="../report/geometry.rst"),
-    params:
-        dpi=config["figures"]["dpi"],
     log:
         "results/logs/geometry_figure.log",
     benchmark:
         "results/benchmarks/geometry_figure.tsv"
     conda:
         CONDA_ENV
+    params:
+        dpi=config["figures"]["dpi"],
     script:
         "../scripts/geometry_figure.py"
 
@@ -23,12 +23,12 @@ rule provenance:
         "results/models/base/base.json",
     output:
         "results/provenance.json",
-    params:
-        config=config,
-        workflow_dir=workflow.basedir,
     log:
         "results/logs/provenance.log",
     conda:
         CONDA_ENV
+    params:
+        config=config,
+        workflow_dir=workflow.basedir,
     script:
         "../scripts/provenance.py"

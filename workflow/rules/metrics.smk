@@ -6,20 +6,20 @@ rule geometry:
         "results/embeddings/{model}/{checkpoint}/{corpus}.parquet",
     output:
         ensure("results/metrics/{model}/{checkpoint}/{corpus}.parquet", non_empty=True),
-    params:
-        dims=config["analysis"]["dims"],
-        uniformity_t=config["analysis"]["uniformity_t"],
-        labels=model_labels,
     log:
         "results/logs/geometry/{model}/{checkpoint}/{corpus}.log",
     benchmark:
         "results/benchmarks/geometry/{model}/{checkpoint}/{corpus}.tsv"
+    conda:
+        CONDA_ENV
     threads: 2
     resources:
         mem_mb=lambda wildcards, attempt: 4000 * attempt,
         runtime=lambda wildcards, attempt: 30 * attempt,
-    conda:
-        CONDA_ENV
+    params:
+        dims=config["analysis"]["dims"],
+        uniformity_t=config["analysis"]["uniformity_t"],
+        labels=model_labels,
     script:
         "../scripts/geometry.py"
 

@@ -5,19 +5,19 @@ rule resolve_base:
     output:
         model=directory("results/models/base/final"),
         info="results/models/base/base.json",
-    params:
-        source=config["base_model"]["source"],
-        revision=config["base_model"]["revision"],
-        pooling=config["base_model"]["pooling"],
     log:
         "results/logs/resolve_base.log",
     benchmark:
         "results/benchmarks/resolve_base.tsv"
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=8000,
         runtime=30,
-    conda:
-        CONDA_ENV
+    params:
+        source=config["base_model"]["source"],
+        revision=config["base_model"]["revision"],
+        pooling=config["base_model"]["pooling"],
     script:
         "../scripts/resolve_base.py"
 
@@ -30,20 +30,20 @@ rule train:
         model=directory("results/models/{variant}_s{seed}/final"),
         checkpoints=directory("results/models/{variant}_s{seed}/checkpoints"),
         log_table="results/models/{variant}_s{seed}/train_log.parquet",
-    params:
-        dims=variant_dims,
-        weights=variant_weights,
-        settings=train_settings,
     log:
         "results/logs/train/{variant}_s{seed}.log",
     benchmark:
         "results/benchmarks/train/{variant}_s{seed}.tsv"
+    conda:
+        CONDA_ENV
     threads: 8
     resources:
         gpu=1,
         mem_mb=lambda wildcards, attempt: 16000 * attempt,
         runtime=lambda wildcards, attempt: 240 * attempt,
-    conda:
-        CONDA_ENV
+    params:
+        dims=variant_dims,
+        weights=variant_weights,
+        settings=train_settings,
     script:
         "../scripts/train.py"

@@ -1,0 +1,169 @@
+"""The whole workflow on the tiny config: outputs, reruns of only what a change makes stale, SLURM
+profile, report, lint and formatting."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from snakemake.api import SnakemakeApi
+from snakemake.settings.enums import Quietness
+from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
+
+from conftest import ROOT, build_tiny_model, tiny_config, write_tiny_wordnet
+
+pytestmark = pytest.mark.workflow
+SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile")]
+MODELS = ["base", "no-mrl_s0", "mrl-32-8_s0", "mrl-32-16-8_s0"]
+
+
+def write_config(workdir: Path, config: dict, name: str = "config.yaml") -> Path:
+    path = workdir / name
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def snakemake(workdir: Path, config: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*SNAKEMAKE, "--directory", str(workdir), "--configfile", str(config), *args],
+        capture_output=True, text=True, timeout=1200,
+    )
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """A complete tiny run, shared by the tests below."""
+    workdir = tmp_path_factory.mktemp("tiny-run")
+    config = tiny_config(build_tiny_model(workdir / "tiny-bert"), write_tiny_wordnet(workdir / "wordnet"))
+    result = snakemake(workdir, write_config(workdir, config), "--cores", "2")
+    assert result.returncode == 0, result.stderr[-5000:]
+    return workdir, config
+
+
+def planned_outputs(workdir: Path, config: dict) -> set[str]:
+    """What a run with ``config`` would (re)make, from Snakemake's API (``updated_files`` of a dry run)."""
+    path = write_config(workdir, config, "scenario.yaml")
+    updated: list[str] = []
+    with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
+        workflow = api.workflow(
+            resource_settings=ResourceSettings(cores=1),
+            config_settings=ConfigSettings(configfiles=[path]),
+            snakefile=ROOT / "Snakefile",
+            workdir=workdir,
+        )
+        workflow.dag().execute_workflow(executor="dryrun", updated_files=updated)
+    return {str(f) for f in updated}
+
+
+def test_outputs_of_a_complete_run(finished_run: tuple[Path, dict]) -> None:
+    workdir, _ = finished_run
+    results = workdir / "results"
+    for ext in ("png", "pdf"):
+        assert (results / "figures" / f"geometry.{ext}").stat().st_size > 10_000
+    table = pd.read_csv(results / "metrics" / "geometry.csv")
+    assert list(table.columns) == ["model", "variant", "seed", "checkpoint", "corpus", "dim", "metric", "value", "n"]
+    units = {(m, "final") for m in MODELS} | {(m, "step-2") for m in MODELS[1:]}
+    assert set(map(tuple, table[["model", "checkpoint"]].drop_duplicates().values)) == units
+    assert len(table) == len(units) * 3 * 3  # sizes 8, 16, 32 x three metrics
+    assert table["n"].eq(120).all()
+    assert table.loc[table["model"] == "base", "seed"].isna().all()
+    uniformity = table[table["metric"] == "uniformity"]["value"]
+    assert (uniformity >= -4 * 120 / 119).all() and (uniformity <= 0).all()
+
+    from mrlens.io import read_embeddings
+
+    _, vectors, meta = read_embeddings(results / "embeddings" / "mrl-32-8_s0" / "final" / "wiki.parquet")
+    assert vectors.shape == (120, 32)
+    assert meta["variant"] == "mrl-32-8" and meta["seed"] == 0 and meta["checkpoint"] == "final"
+    assert len(meta["base_weights_sha256"]) == 64
+    log = pd.read_parquet(results / "models" / "mrl-32-8_s0" / "train_log.parquet")
+    assert sorted(log.loc[log["metric"] == "loss", "dim"].unique()) == [8, 16, 32]
+    provenance = json.loads((results / "provenance.json").read_text())
+    assert provenance["packages"]["torch"].startswith("2.13") and len(provenance["config_hash"]) == 16
+    assert provenance["base_model"]["dim"] == 32
+
+
+def test_no_op_rerun_does_nothing(finished_run: tuple[Path, dict]) -> None:
+    workdir, config = finished_run
+    assert planned_outputs(workdir, config) == set()
+
+
+def changed(config: dict, edit) -> dict:  # type: ignore[no-untyped-def]
+    config = copy.deepcopy(config)
+    edit(config)
+    return config
+
+
+def test_changing_one_variant_reruns_only_that_variant(finished_run: tuple[Path, dict]) -> None:
+    workdir, config = finished_run
+    planned = planned_outputs(workdir, changed(config, lambda c: c["train"]["variants"].update({"mrl-32-8": [32, 4]})))
+    assert "results/models/mrl-32-8_s0/final" in planned
+    assert "results/embeddings/mrl-32-8_s0/final/wiki.parquet" in planned
+    assert "results/metrics/mrl-32-8_s0/step-2/wiki.parquet" in planned
+    assert "results/figures/geometry.png" in planned
+    others = [f for f in planned if "no-mrl" in f or "mrl-32-16-8" in f or "/base/" in f or "/data/" in f]
+    assert others == []
+
+
+def test_changing_analysis_sizes_reruns_metrics_and_figures_only(finished_run: tuple[Path, dict]) -> None:
+    workdir, config = finished_run
+    planned = planned_outputs(workdir, changed(config, lambda c: c["analysis"].update({"dims": [4, 8, 32]})))
+    kinds = {f.split("/")[1] for f in planned}
+    assert kinds == {"metrics", "figures", "provenance.json"}
+    assert len([f for f in planned if f.startswith("results/metrics/") and f.count("/") == 4]) == 7
+
+
+def test_adding_a_corpus_embeds_only_that_corpus(finished_run: tuple[Path, dict]) -> None:
+    workdir, config = finished_run
+    planned = planned_outputs(
+        workdir, changed(config, lambda c: c["data"]["corpora"].update({"wiki2": {"kind": "gensim_wiki", "max_docs": 40, "seed": 1}}))
+    )
+    embedded = {f for f in planned if f.startswith("results/embeddings/")}
+    assert embedded and all(f.endswith("/wiki2.parquet") for f in embedded)
+    assert len(embedded) == 7
+    assert not any(f.startswith("results/models/") for f in planned)
+
+
+def test_changing_a_training_hyper_parameter_reruns_all_training(finished_run: tuple[Path, dict]) -> None:
+    workdir, config = finished_run
+    planned = planned_outputs(workdir, changed(config, lambda c: c["train"].update({"learning_rate": 5e-4})))
+    trained = {f for f in planned if f.startswith("results/models/") and f.endswith("/final")}
+    assert trained == {f"results/models/{m}/final" for m in MODELS[1:]}
+    assert not any(f.startswith("results/data/") or "/base/" in f for f in planned)
+
+
+def test_slurm_profile_sends_gpu_rules_to_the_gpu_partition(finished_run: tuple[Path, dict]) -> None:
+    workdir, config = finished_run
+    result = snakemake(workdir, write_config(workdir, config, "slurm.yaml"), "--workflow-profile", str(ROOT / "profiles" / "slurm"), "--dry-run", "--forceall")
+    assert result.returncode == 0, result.stderr[-3000:]
+    jobs = result.stdout.split("\nrule ")
+    train = [j for j in jobs if j.startswith("train:")]
+    metrics = [j for j in jobs if j.startswith("geometry:")]
+    assert len(train) == 3 and metrics
+    for job in train:
+        assert "gpu=1" in job and "slurm_partition=gpu" in job and "gpu_model=a100" in job and "mem_mb=16000" in job
+    for job in metrics:
+        assert "slurm_partition=cpu" in job and "gpu=" not in job
+
+
+def test_report_is_built(finished_run: tuple[Path, dict]) -> None:
+    workdir, config = finished_run
+    result = snakemake(workdir, write_config(workdir, config), "--report", str(workdir / "report.html"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = (workdir / "report.html").read_text(errors="replace")
+    assert "geometry" in html and len(html) > 100_000
+
+
+def test_lint_and_formatting_are_clean() -> None:
+    lint = subprocess.run([*SNAKEMAKE, "--lint", "--directory", str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert lint.returncode == 0, lint.stdout[-3000:] + lint.stderr[-3000:]
+    fmt = subprocess.run(
+        [sys.executable, "-m", "snakefmt", "--check", "Snakefile", "workflow"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert fmt.returncode == 0, fmt.stderr[-3000:]
