@@ -18,7 +18,7 @@ NEGATIVES = ["an island bridge", "candle mirror", "a cloud planet", "the doctor'
 
 
 def features(model, *columns):  # type: ignore[no-untyped-def]
-    return [model.tokenize(texts) for texts in columns]
+    return [model.preprocess(texts) for texts in columns]
 
 
 def gradients(model) -> list[torch.Tensor]:  # type: ignore[no-untyped-def]

@@ -30,7 +30,7 @@ def geometry_figure(table: pd.DataFrame, paths: Sequence[str | Path], checkpoint
     corpora = sorted(table["corpus"].unique())
     if not corpora:
         raise ValueError(f"no rows for checkpoint {checkpoint!r} in the metric table")
-    variants = list(dict.fromkeys([BASE, *sorted(table["variant"].unique())]))
+    variants = list(dict.fromkeys([BASE, *table["variant"]]))  # the config's order
     colours = variant_colours(variants)
     dims = sorted(table["dim"].unique())
     figure, axes = plt.subplots(len(corpora), len(PANELS), figsize=(4.4 * len(PANELS), 3.6 * len(corpora)), squeeze=False)
