@@ -11,6 +11,7 @@ import pytest
 from mrlens.cli import main
 from mrlens.io import write_embeddings
 from mrlens.metrics import isoscore
+from mrlens.metrics.suite import METRICS
 
 
 def test_metrics_command_writes_a_tidy_table(tmp_path: Path) -> None:
@@ -18,11 +19,13 @@ def test_metrics_command_writes_a_tidy_table(tmp_path: Path) -> None:
     source = tmp_path / "api-vectors.parquet"
     write_embeddings(source, [str(i) for i in range(200)], vectors, {"model": "someone's API"})
     out = tmp_path / "table.parquet"
-    assert main(["metrics", str(source), "--dims", "4,16", "--out", str(out)]) == 0
+    args = ["metrics", str(source), "--dims", "4,16", "--out", str(out), "--strategies", "prefix,pca", "--bootstrap", "5"]
+    assert main([*args, "--profiles", str(tmp_path / "profiles.parquet")]) == 0
     table = pd.read_parquet(out)
-    assert (tmp_path / "table.csv").exists()
-    assert set(table["dim"]) == {4, 16} and set(table["metric"]) == {"isoscore", "uniformity", "mean_abs_correlation"}
-    value = table[(table["dim"] == 4) & (table["metric"] == "isoscore")]["value"].item()
+    assert (tmp_path / "table.csv").exists() and (tmp_path / "profiles.parquet").exists()
+    assert set(table["dim"]) == {4, 16} and set(table["metric"]) == set(METRICS)
+    assert set(table["strategy"]) == {"prefix", "pca"} and table["ci_low"].notna().any()
+    value = table.query("dim == 4 and metric == 'isoscore' and strategy == 'prefix'")["value"].item()
     assert value == pytest.approx(isoscore(vectors[:, :4]), rel=1e-9)
 
 

@@ -62,7 +62,7 @@ def test_uniformity_matches_all_pairs_computation() -> None:
 def test_uniformity_blocks_agree_with_one_block(monkeypatch: pytest.MonkeyPatch) -> None:
     x = correlated(257, 12)
     whole = uniformity_by_prefix(x, [3, 12])
-    monkeypatch.setattr("mrlens.metrics.uniformity.MAX_BLOCK_ELEMENTS", 257 * 7)  # 7 rows a block
+    monkeypatch.setattr("mrlens.metrics.pairwise.MAX_BLOCK_ELEMENTS", 257 * 7)  # 7 rows a block
     assert uniformity_by_prefix(x, [3, 12]) == pytest.approx(whole, rel=1e-6)
 
 

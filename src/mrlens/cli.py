@@ -22,12 +22,22 @@ def _sizes(text: str) -> list[int]:
 
 def _metrics(args: argparse.Namespace) -> None:
     from mrlens.io import read_embeddings, write_table
-    from mrlens.metrics import geometry_table
+    from mrlens.metrics.suite import SuiteSettings, measure
 
-    _, vectors, meta = read_embeddings(args.embeddings)
-    dims = args.dims or [vectors.shape[1]]
-    table = geometry_table(vectors, dims, uniformity_t=args.uniformity_t)
+    _, vectors, _ = read_embeddings(args.embeddings)
+    settings = SuiteSettings(
+        uniformity_t=args.uniformity_t,
+        strategies=tuple(args.strategies.split(",")),
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        mle_neighbours=args.mle_neighbours,
+        outlier_k=args.outlier_k,
+    )
+    geometry = measure(vectors, args.dims or [vectors.shape[1]], settings)
+    table = geometry.scalars
     table.insert(0, "source", str(args.embeddings))
+    if args.profiles is not None:
+        write_table(geometry.profiles, args.profiles)
     if args.out is None:
         table.to_csv(sys.stdout, index=False)
     else:
@@ -42,6 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     metrics.add_argument("embeddings", type=Path, help="Parquet file with 'id' and 'embedding' columns")
     metrics.add_argument("--dims", type=_sizes, default=None, help="truncation sizes, e.g. 32,64,128 (default: full size)")
     metrics.add_argument("--uniformity-t", type=float, default=2.0, help="t of the uniformity loss (default 2)")
+    metrics.add_argument("--strategies", default="prefix", help="truncation strategies: prefix,random,pca (default prefix)")
+    metrics.add_argument("--bootstrap", type=int, default=0, help="bootstrap replicates for confidence intervals (default 0)")
+    metrics.add_argument("--seed", type=int, default=0, help="seed of the bootstrap and the random orderings")
+    metrics.add_argument("--mle-neighbours", type=int, default=20, help="k of the MLE intrinsic dimension (default 20)")
+    metrics.add_argument("--outlier-k", type=float, default=5.0, help="outlier threshold, times the mean (default 5)")
+    metrics.add_argument("--profiles", type=Path, default=None, help="also write spectra and per-dimension variances here")
     metrics.add_argument("--out", type=Path, default=None, help="output .parquet (a .csv is written beside it); default: CSV on stdout")
     metrics.set_defaults(run=_metrics)
     args = parser.parse_args(argv)

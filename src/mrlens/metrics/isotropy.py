@@ -41,3 +41,31 @@ def isoscore_from_covariance(cov: np.ndarray) -> float:
 def isoscore(x: np.ndarray) -> float:
     """IsoScore of the (n x d) points ``x``; see :func:`isoscore_from_covariance`."""
     return isoscore_from_covariance(covariance(x))
+
+
+def isoscore_star_from_covariance(cov: np.ndarray, zeta: float, c0: np.ndarray | None = None) -> float:
+    """IsoScore* (Rudman & Eickhoff 2024, "Stable Anisotropic Regularization", ICLR): IsoScore of the
+    shrunk covariance ``(1 - zeta) C + zeta C0``, which steadies the estimate for small samples.
+
+    ``C0`` defaults to ``(tr C / d) I``, the isotropic covariance of the same total variance (the
+    reference implementation suggests the identity when no larger sample is at hand; scaling it keeps
+    the score independent of the embeddings' scale). ``zeta = 0`` gives IsoScore.
+    """
+    if not 0.0 <= zeta <= 1.0:
+        raise ValueError(f"zeta must lie in [0, 1], got {zeta}")
+    d = cov.shape[0]
+    if c0 is None:
+        c0 = np.eye(d) * (np.trace(cov) / d)
+    return isoscore_from_covariance((1.0 - zeta) * cov + zeta * c0)
+
+
+def average_cosine(x: np.ndarray) -> float:
+    """Mean cosine similarity over ordered pairs i != j (anisotropy; Ethayarajh 2019, "How Contextual
+    are Contextualized Word Representations?", EMNLP). With unit vectors u_i and ``s = sum_i u_i``::
+
+        mean_{i != j} cos(x_i, x_j) = (||s||^2 - n) / (n (n - 1))
+    """
+    u = x / np.linalg.norm(x, axis=1, keepdims=True)
+    n = len(u)
+    s = u.sum(axis=0, dtype=np.float64)
+    return float((s @ s - n) / (n * (n - 1.0)))

@@ -23,8 +23,8 @@ MAX_BLOCK_ELEMENTS = 1 << 23  # rows x documents per block
 @dataclass
 class PairwiseResult:
     """``log_sums[k]``: for every weight vector w (columns of ``weights``), the log of
-    ``sum_{i != j} w_i w_j exp(-t ||u_i - u_j||^2)`` over document copies, u the re-normalised
-    k-prefix; ``neighbours[k]``: sorted Euclidean distances from each row to its nearest other
+    ``sum_{i != j} w_i w_j exp(-t ||u_i - u_j||^2)`` over distinct rows i, j, u the re-normalised
+    k-prefix (pairs within one row, at distance 0, are left to the caller); ``neighbours[k]``: sorted Euclidean distances from each row to its nearest other
     rows in the raw k-prefix (n x m, float64, recomputed exactly)."""
 
     log_sums: dict[int, np.ndarray] = field(default_factory=dict)
@@ -59,7 +59,8 @@ def prefix_pairwise(
     the ``neighbours`` nearest-neighbour distances of every row, for every prefix size in ``dims``.
 
     Rows must be distinct points when ``neighbours > 0`` (pass multiplicities as weights instead of
-    repeating rows); ``dims`` ascending.
+    repeating rows); ``dims`` ascending. A block of rows is never compared with itself on the
+    diagonal, so a row's copies add nothing here: their pairs (kernel value 1) are counted by the caller.
     """
     dev = _device(device)
     n, _ = x.shape
@@ -95,10 +96,9 @@ def prefix_pairwise(
                 distance = sq32[k][start:stop, None] + sq32[k][None, :] - 2.0 * gram
                 distance[rows - start, rows] = float("inf")
                 nearest[k].append(torch.topk(distance, candidates, dim=1, largest=False).indices)
-    diagonal = {k: (w * (w - 1.0)).sum(dim=0) for k in sizes}  # copies of the same row: distance 0
     result = PairwiseResult()
     for k in sizes:
-        result.log_sums[k] = torch.log(total[k] + diagonal[k]).cpu().numpy()
+        result.log_sums[k] = torch.log(total[k]).cpu().numpy()
         if candidates:
             result.neighbours[k] = _exact_distances(data[:, :k], torch.cat(nearest[k]))[:, :neighbours].cpu().numpy()
     return result

@@ -1,43 +1,265 @@
-"""Every geometry metric at every truncation size, as one tidy table."""
+"""Every geometry metric at every truncation size and truncation strategy, with bootstrap intervals.
+
+Truncation strategies (what "keep k dimensions" means):
+
+- ``prefix``: the first k dimensions, what Matryoshka training optimises;
+- ``pca``: the top-k principal directions of the full embedding, fitted on the same documents
+  (the projection ``x V_k`` is not centred, so the full size equals ``prefix`` exactly);
+- ``random``: R random orderings of the dimensions, keeping the first k of each (nested random
+  subsets); the value is the mean over orderings and the interval spans their minimum and maximum.
+
+Bootstrap intervals resample documents (B replicates, seeded) through integer weights on the
+distinct rows, so no replicate repeats the pairwise pass. For TwoNN and MLE the neighbourhoods are
+those of the full sample; the replicates resample the points' neighbour statistics.
+"""
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from mrlens.metrics._checks import as_points, as_sizes
-from mrlens.metrics.correlation import mean_abs_correlation_from_covariance
-from mrlens.metrics.covariance import covariance
-from mrlens.metrics.isotropy import isoscore_from_covariance
-from mrlens.metrics.uniformity import uniformity_by_prefix
+from mrlens.metrics.correlation import correlation_from_covariance
+from mrlens.metrics.intrinsic import mle_dimension, twonn_dimension
+from mrlens.metrics.isotropy import isoscore_from_covariance, isoscore_star_from_covariance, participation_ratio
+from mrlens.metrics.outliers import outlier_dimensions, outlier_share
+from mrlens.metrics.pairwise import prefix_pairwise
+from mrlens.metrics.spectrum import covariance_spectrum, effective_rank, numerical_rank
 
-METRICS = ("isoscore", "uniformity", "mean_abs_correlation")
+STRATEGIES = ("prefix", "random", "pca")
+METRICS = (
+    "isoscore",
+    "isoscore_star",
+    "participation_ratio",
+    "average_cosine",
+    "uniformity",
+    "mean_abs_correlation",
+    "max_abs_correlation",
+    "effective_rank_sigma",
+    "effective_rank_sigma2",
+    "numerical_rank",
+    "outliers_variance_count",
+    "outliers_variance_share",
+    "outliers_magnitude_count",
+    "twonn",
+    "mle",
+    "duplicates",
+)
 
 
-def geometry_table(x: np.ndarray, dims: Sequence[int], uniformity_t: float = 2.0) -> pd.DataFrame:
-    """Columns ``dim, metric, value, n``: each metric of the first ``dim`` dimensions of ``x``.
+@dataclass(frozen=True)
+class SuiteSettings:
+    """Parameters of the suite (``analysis.*`` in the workflow config)."""
 
-    IsoScore and correlation use the raw prefix; uniformity re-normalises each prefix to unit length
-    (what a user of a truncated Matryoshka embedding does). The covariance is computed once: the
-    covariance of a prefix is its leading block.
+    uniformity_t: float = 2.0
+    isoscore_star_zeta: float = 0.2
+    outlier_k: float = 5.0
+    rank_rtol: float = 1e-3
+    twonn_discard_fraction: float = 0.1
+    mle_neighbours: int = 20
+    bootstrap: int = 0
+    confidence: float = 0.95
+    strategies: Sequence[str] = ("prefix",)
+    random_orderings: int = 5
+    seed: int = 0
+
+
+@dataclass
+class Geometry:
+    """``scalars``: strategy, dim, metric, value, ci_low, ci_high, n. ``profiles``: strategy, dim, kind,
+    index, value, outlier — the covariance eigenvalues of every size (collapse) and each dimension's
+    variance and mean |value| at full size (outliers)."""
+
+    scalars: pd.DataFrame
+    profiles: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _weighted_covariances(z: np.ndarray, weights: np.ndarray) -> list[np.ndarray]:
+    """Covariance of the rows of ``z`` repeated ``weights[:, c]`` times, for every column c."""
+    centred = z.astype(np.float64) - z.mean(axis=0, dtype=np.float64)
+    out = []
+    for w in weights.T:
+        total = w.sum()
+        mean = w @ centred / total
+        scatter = (centred * w[:, None]).T @ centred
+        out.append((scatter - total * np.outer(mean, mean)) / (total - 1.0))
+    return out
+
+
+def _off_diagonal_abs(corr: np.ndarray) -> np.ndarray:
+    varying = ~np.isnan(np.diag(corr))
+    corr = np.abs(corr[np.ix_(varying, varying)])
+    return corr[~np.eye(len(corr), dtype=bool)]
+
+
+def _covariance_metrics(cov: np.ndarray, mean_abs: np.ndarray, settings: SuiteSettings) -> dict[str, float]:
+    eigenvalues = covariance_spectrum(cov)
+    variances = np.diag(cov)
+    by_variance = outlier_dimensions(variances, settings.outlier_k)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        off = _off_diagonal_abs(correlation_from_covariance(cov))
+    return {
+        "isoscore": isoscore_from_covariance(cov),
+        "isoscore_star": isoscore_star_from_covariance(cov, settings.isoscore_star_zeta),
+        "participation_ratio": participation_ratio(cov),
+        "mean_abs_correlation": float(off.mean()) if off.size else float("nan"),
+        "max_abs_correlation": float(off.max()) if off.size else float("nan"),
+        "effective_rank_sigma": effective_rank(np.sqrt(eigenvalues)),
+        "effective_rank_sigma2": effective_rank(eigenvalues),
+        "numerical_rank": float(numerical_rank(eigenvalues, settings.rank_rtol)),
+        "outliers_variance_count": float(len(by_variance)),
+        "outliers_variance_share": outlier_share(variances, by_variance),
+        "outliers_magnitude_count": float(len(outlier_dimensions(mean_abs, settings.outlier_k))),
+    }
+
+
+def _intrinsic(neighbours: np.ndarray, weights: np.ndarray, settings: SuiteSettings, size: int) -> dict[str, np.ndarray]:
+    """TwoNN and MLE for the point estimate (each distinct point once) and each bootstrap column."""
+    distinct = neighbours[:, 0] > 0
+    if not distinct.all():
+        warnings.warn(f"{int((~distinct).sum())} point(s) share their {size}-prefix with another: left out of TwoNN and MLE", stacklevel=3)
+    d = neighbours[distinct]
+    w = weights[distinct]
+    columns = [np.ones(len(d), dtype=np.int64)] + [w[:, c].astype(np.int64) for c in range(1, w.shape[1])]
+    twonn, mle = [], []
+    for counts in columns:
+        twonn.append(twonn_dimension(np.repeat(d[:, 0], counts), np.repeat(d[:, 1], counts), settings.twonn_discard_fraction))
+        mle.append(mle_dimension(np.repeat(d[:, : settings.mle_neighbours], counts, axis=0)))
+    return {"twonn": np.array(twonn), "mle": np.array(mle)}
+
+
+@dataclass(frozen=True)
+class _Draws:
+    """Documents drawn, as weights on the distinct rows: column 0 the sample, then bootstrap replicates.
+
+    ``self_pairs``: ordered pairs of draws of *different* documents that fall on one distinct row
+    (duplicate documents, distance 0); ``pairs``: all ordered pairs of draws of different documents.
+    Pairs of draws of the same document are left out, so resampling does not invent zero distances.
     """
+
+    weights: np.ndarray
+    self_pairs: np.ndarray
+    pairs: np.ndarray
+
+    @classmethod
+    def from_counts(cls, per_document: np.ndarray, inverse: np.ndarray, rows: int) -> _Draws:
+        weights = np.column_stack([np.bincount(inverse, c, minlength=rows) for c in per_document.T])
+        same_document = (per_document.astype(np.float64) ** 2).sum(axis=0)
+        totals = weights.sum(axis=0)
+        return cls(weights, (weights**2).sum(axis=0) - same_document, totals**2 - same_document)
+
+    def first(self) -> _Draws:
+        return _Draws(self.weights[:, :1], self.self_pairs[:1], self.pairs[:1])
+
+
+def _all_metrics(
+    z: np.ndarray, draws: _Draws, sizes: list[int], settings: SuiteSettings, device: str | None
+) -> dict[tuple[int, str], np.ndarray]:
+    """Every metric at every size for the distinct rows ``z`` under each column of ``draws``
+    (column 0: the sample itself; others: bootstrap replicates). Returns (size, metric) -> values."""
+    weights = draws.weights
+    totals = weights.sum(axis=0).astype(np.float64)
+    covariances = _weighted_covariances(z, weights)
+    mean_abs = (weights.T @ np.abs(z.astype(np.float64))) / totals[:, None]
+    neighbours = max(2, settings.mle_neighbours) if len(z) > settings.mle_neighbours else 0
+    pairs = prefix_pairwise(z, sizes, settings.uniformity_t, weights=weights, neighbours=neighbours, device=device)
+    out: dict[tuple[int, str], np.ndarray] = {}
+    for k in sizes:
+        per_column = [_covariance_metrics(cov[:k, :k], mean_abs[c, :k], settings) for c, cov in enumerate(covariances)]
+        for metric in per_column[0]:
+            out[(k, metric)] = np.array([values[metric] for values in per_column])
+        inverse_norm = 1.0 / np.linalg.norm(z[:, :k].astype(np.float64), axis=1)
+        summed = (weights * inverse_norm[:, None]).T @ z[:, :k].astype(np.float64)
+        same_document = totals**2 - draws.pairs  # ordered pairs of draws of one document, cosine 1
+        out[(k, "average_cosine")] = ((summed**2).sum(axis=1) - same_document) / draws.pairs
+        with np.errstate(divide="ignore"):
+            log_sums = np.logaddexp(pairs.log_sums[k], np.log(draws.self_pairs))
+        out[(k, "uniformity")] = log_sums - np.log(draws.pairs)
+        if neighbours:
+            out.update({(k, m): v for m, v in _intrinsic(pairs.neighbours[k], weights, settings, k).items()})
+        else:
+            out[(k, "twonn")] = out[(k, "mle")] = np.full(weights.shape[1], np.nan)
+    return out
+
+
+def _rows(strategy: str, values: dict[tuple[int, str], np.ndarray], low: dict, high: dict, n: int) -> list[dict]:
+    return [
+        {"strategy": strategy, "dim": k, "metric": m, "value": float(v), "ci_low": low[(k, m)], "ci_high": high[(k, m)], "n": n}
+        for (k, m), v in values.items()
+    ]
+
+
+def _interval(replicates: dict[tuple[int, str], np.ndarray], confidence: float) -> tuple[dict, dict]:
+    alpha = (1 - confidence) / 2
+    low = {key: float(np.quantile(v, alpha)) if len(v) else float("nan") for key, v in replicates.items()}
+    high = {key: float(np.quantile(v, 1 - alpha)) if len(v) else float("nan") for key, v in replicates.items()}
+    return low, high
+
+
+def measure(x: np.ndarray, dims: Sequence[int], settings: SuiteSettings | None = None, device: str | None = None) -> Geometry:
+    """Run the whole suite on the (n x d) embeddings ``x`` at every size in ``dims``."""
+    settings = settings or SuiteSettings()
+    unknown = set(settings.strategies) - set(STRATEGIES)
+    if unknown:
+        raise ValueError(f"unknown truncation strategy {sorted(unknown)}; use {list(STRATEGIES)}")
     x = as_points(x)
     n, d = x.shape
     sizes = as_sizes(dims, d)
     if n <= sizes[-1]:
         warnings.warn(f"n = {n} <= d = {sizes[-1]}: IsoScore is capped at (n - 2)/(d - 1)", stacklevel=2)
-    cov = covariance(x)
-    uniformity = uniformity_by_prefix(x, sizes, uniformity_t)
+    unique, inverse = np.unique(x, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    rng = np.random.default_rng(settings.seed)
+    per_document = np.column_stack([np.ones(n)] + [np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(settings.bootstrap)])
+    draws = _Draws.from_counts(per_document, inverse, len(unique))
+    base_cov = _weighted_covariances(unique, draws.weights[:, :1])[0]
+
+    rows: list[dict] = []
+    for strategy in settings.strategies:
+        if strategy == "random":
+            runs = [_all_metrics(unique[:, rng.permutation(d)], draws.first(), sizes, settings, device) for _ in range(settings.random_orderings)]
+            values = {key: np.mean([run[key][0] for run in runs]) for key in runs[0]}
+            low = {key: float(np.min([run[key][0] for run in runs])) for key in runs[0]}
+            high = {key: float(np.max([run[key][0] for run in runs])) for key in runs[0]}
+        else:
+            z = unique if strategy == "prefix" else unique @ np.linalg.eigh(base_cov)[1][:, ::-1]
+            result = _all_metrics(z, draws, sizes, settings, device)
+            values = {key: v[0] for key, v in result.items()}
+            low, high = _interval({key: v[1:] for key, v in result.items()}, settings.confidence)
+        values.update({(k, "duplicates"): float(n - len(unique)) for k in sizes})
+        low.update({(k, "duplicates"): float("nan") for k in sizes})
+        high.update({(k, "duplicates"): float("nan") for k in sizes})
+        rows.extend(_rows(strategy, values, low, high, n))
+    scalars = pd.DataFrame(rows)
+    scalars["metric"] = pd.Categorical(scalars["metric"], categories=METRICS, ordered=True)
+    scalars = scalars.sort_values(["strategy", "dim", "metric"], kind="stable").reset_index(drop=True)
+    scalars["metric"] = scalars["metric"].astype(str)
+    return Geometry(scalars=scalars, profiles=_profiles(x, base_cov, sizes, settings))
+
+
+def _profiles(x: np.ndarray, cov: np.ndarray, sizes: list[int], settings: SuiteSettings) -> pd.DataFrame:
     rows = []
     for k in sizes:
-        block = cov[:k, :k]
-        values = {
-            "isoscore": isoscore_from_covariance(block),
-            "uniformity": uniformity[k],
-            "mean_abs_correlation": mean_abs_correlation_from_covariance(block),
-        }
-        rows.extend({"dim": k, "metric": m, "value": values[m], "n": n} for m in METRICS)
+        rows.extend(
+            {"strategy": "prefix", "dim": k, "kind": "covariance_eigenvalue", "index": i, "value": float(v), "outlier": False}
+            for i, v in enumerate(covariance_spectrum(cov[:k, :k]))
+        )
+    d = x.shape[1]
+    for kind, values in (("variance", np.diag(cov)), ("mean_abs", np.abs(x).mean(axis=0, dtype=np.float64))):
+        flagged = set(outlier_dimensions(values, settings.outlier_k).tolist())
+        rows.extend(
+            {"strategy": "prefix", "dim": d, "kind": kind, "index": i, "value": float(v), "outlier": i in flagged}
+            for i, v in enumerate(values)
+        )
     return pd.DataFrame(rows)
+
+
+def geometry_table(x: np.ndarray, dims: Sequence[int], uniformity_t: float = 2.0, settings: SuiteSettings | None = None) -> pd.DataFrame:
+    """The suite's scalar table (strategy, dim, metric, value, ci_low, ci_high, n) for ``x``."""
+    settings = settings or SuiteSettings(uniformity_t=uniformity_t)
+    return measure(x, dims, settings).scalars

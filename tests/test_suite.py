@@ -1,0 +1,156 @@
+"""The full geometry suite against independent oracles: IsoScore*, scikit-dimension, numpy, sklearn."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import skdim
+import torch
+from IsoScore import IsoScore
+from sklearn.neighbors import NearestNeighbors
+
+from mrlens.metrics.intrinsic import mle_dimension, twonn_dimension
+from mrlens.metrics.isotropy import average_cosine, isoscore_star_from_covariance
+from mrlens.metrics.outliers import outlier_dimensions, outlier_share
+from mrlens.metrics.pairwise import prefix_pairwise
+from mrlens.metrics.spectrum import covariance_spectrum, effective_rank, numerical_rank
+from mrlens.metrics.suite import SuiteSettings, measure
+from mrlens.metrics import isoscore, mean_abs_correlation, uniformity_loss
+
+
+def manifold(n: int, d: int, intrinsic: int, seed: int = 0) -> np.ndarray:
+    """Points on a random ``intrinsic``-dimensional linear subspace of R^d, plus a little noise."""
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((n, intrinsic)) @ rng.standard_normal((intrinsic, d)) + 0.01 * rng.standard_normal((n, d))).astype(np.float32)
+
+
+def test_isoscore_star_matches_reference_package() -> None:
+    x = manifold(300, 20, 12).astype(np.float64)
+    c0 = np.diag(np.linspace(0.5, 2.0, 20))
+    for zeta in (0.0, 0.3, 1.0):
+        expected = float(IsoScore.istar().IsoScore_star(x, torch.tensor(c0), zeta))
+        assert isoscore_star_from_covariance(np.cov(x.T), zeta, c0) == pytest.approx(expected, rel=1e-5)
+
+
+def test_average_cosine_matches_the_cosine_matrix() -> None:
+    x = manifold(200, 16, 16) + 0.5
+    u = x / np.linalg.norm(x, axis=1, keepdims=True)
+    cos = u @ u.T
+    assert average_cosine(x) == pytest.approx((cos.sum() - np.trace(cos)) / (200 * 199), rel=1e-5)
+
+
+def test_effective_and_numerical_rank_against_svd() -> None:
+    x = manifold(500, 30, 7).astype(np.float64)
+    centred = x - x.mean(axis=0)
+    sigma = np.linalg.svd(centred, compute_uv=False)
+    eigenvalues = covariance_spectrum(np.cov(x.T))
+    np.testing.assert_allclose(np.sqrt(eigenvalues * 499), sigma, rtol=1e-6, atol=1e-9)
+    p = sigma / sigma.sum()
+    assert effective_rank(np.sqrt(eigenvalues)) == pytest.approx(np.exp(-(p * np.log(p)).sum()), rel=1e-6)
+    q = sigma**2 / (sigma**2).sum()
+    assert effective_rank(eigenvalues) == pytest.approx(np.exp(-(q * np.log(q)).sum()), rel=1e-6)
+    assert numerical_rank(eigenvalues, 1e-2) == np.linalg.matrix_rank(centred, tol=1e-2 * sigma[0]) == 7
+    isotropic = np.random.default_rng(1).standard_normal((20000, 10))
+    assert effective_rank(covariance_spectrum(np.cov(isotropic.T))) == pytest.approx(10, rel=0.01)
+    assert effective_rank(np.array([3.0, 0.0, 0.0])) == pytest.approx(1.0)
+
+
+def test_outlier_dimensions_hand_case() -> None:
+    variances = np.array([1.0, 1.0, 60.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])  # mean 6.9
+    found = outlier_dimensions(variances, k=5)
+    assert found.tolist() == [2]
+    assert outlier_share(variances, found) == pytest.approx(60 / 69)
+    assert outlier_dimensions(variances, k=10).tolist() == []
+
+
+@pytest.mark.parametrize("d, intrinsic", [(10, 3), (40, 6)])
+def test_twonn_and_mle_match_scikit_dimension(d: int, intrinsic: int) -> None:
+    x = manifold(1000, d, intrinsic, seed=d).astype(np.float64)
+    distances, _ = NearestNeighbors(n_neighbors=21).fit(x).kneighbors(x)
+    distances = distances[:, 1:]
+    ours_twonn = twonn_dimension(distances[:, 0], distances[:, 1], 0.1)
+    assert ours_twonn == pytest.approx(skdim.id.TwoNN(discard_fraction=0.1).fit(x).dimension_, rel=1e-6)
+    assert mle_dimension(distances) == pytest.approx(skdim.id.MLE().fit(x, n_neighbors=20).dimension_, rel=1e-6)
+    assert ours_twonn == pytest.approx(intrinsic, rel=0.25)
+
+
+def test_pairwise_neighbours_match_sklearn() -> None:
+    x = manifold(400, 24, 10)
+    result = prefix_pairwise(x, [4, 12, 24], neighbours=5)
+    for k in (4, 12, 24):
+        expected, _ = NearestNeighbors(n_neighbors=6).fit(x[:, :k].astype(np.float64)).kneighbors(x[:, :k].astype(np.float64))
+        np.testing.assert_allclose(result.neighbours[k], expected[:, 1:], rtol=1e-10, atol=1e-12)
+
+
+def test_suite_prefix_values_equal_the_metrics_of_sliced_arrays() -> None:
+    x = manifold(600, 32, 20)
+    table = measure(x, [8, 32], SuiteSettings(mle_neighbours=10)).scalars.set_index(["dim", "metric"])["value"]
+    for k in (8, 32):
+        prefix = x[:, :k].astype(np.float64)
+        assert table[(k, "isoscore")] == pytest.approx(float(IsoScore.IsoScore(prefix)), rel=1e-5)
+        assert table[(k, "uniformity")] == pytest.approx(uniformity_loss(prefix), rel=1e-5)
+        assert table[(k, "mean_abs_correlation")] == pytest.approx(mean_abs_correlation(prefix), rel=1e-8)
+        assert table[(k, "average_cosine")] == pytest.approx(average_cosine(prefix), rel=1e-5, abs=1e-9)
+        r = np.corrcoef(prefix.T)
+        assert table[(k, "max_abs_correlation")] == pytest.approx(np.abs(r[~np.eye(k, dtype=bool)]).max(), rel=1e-8)
+        assert table[(k, "twonn")] == pytest.approx(skdim.id.TwoNN().fit(prefix).dimension_, rel=1e-6)
+        assert table[(k, "mle")] == pytest.approx(skdim.id.MLE().fit(prefix, n_neighbors=10).dimension_, rel=1e-6)
+
+
+def test_strategies_agree_at_full_size_and_pca_concentrates_variance() -> None:
+    x = manifold(500, 24, 24, seed=3)
+    table = measure(x, [4, 24], SuiteSettings(strategies=("prefix", "random", "pca"), random_orderings=3, mle_neighbours=10)).scalars
+    full = table[table["dim"] == 24].pivot(index="metric", columns="strategy", values="value")
+    np.testing.assert_allclose(full["random"], full["prefix"], rtol=1e-5, atol=1e-7)  # a permutation changes nothing
+    invariant = [m for m in full.index if "correlation" not in m and "outliers" not in m]  # under a rotation
+    np.testing.assert_allclose(full.loc[invariant, "pca"], full.loc[invariant, "prefix"], rtol=1e-5, atol=1e-7)
+    small = table[(table["dim"] == 4) & (table["metric"] == "participation_ratio")].set_index("strategy")["value"]
+    pca4 = measure(x, [24]).profiles.query("kind == 'covariance_eigenvalue'")["value"].to_numpy()[:4]
+    assert small["pca"] == pytest.approx(pca4.sum() ** 2 / (pca4**2).sum(), rel=1e-5)  # PR of the top-4 PCA variances
+    mean_corr = table[(table["dim"] == 4) & (table["metric"] == "mean_abs_correlation")].set_index("strategy")["value"]
+    assert mean_corr["pca"] == pytest.approx(0.0, abs=1e-6)  # principal components are uncorrelated
+
+
+def test_duplicates_are_counted_and_intrinsic_dimension_uses_distinct_points() -> None:
+    x = manifold(500, 12, 5).astype(np.float64)
+    doubled = np.vstack([x, x[:50]])
+    table = measure(doubled, [12], SuiteSettings(mle_neighbours=10)).scalars.set_index("metric")["value"]
+    assert table["duplicates"] == 50
+    assert table["twonn"] == pytest.approx(skdim.id.TwoNN().fit(x).dimension_, rel=1e-6)
+    assert table["uniformity"] == pytest.approx(uniformity_loss(doubled), rel=1e-6)  # duplicate pairs count, at distance 0
+    assert table["isoscore"] == pytest.approx(isoscore(doubled), rel=1e-8)
+
+
+def test_bootstrap_is_seeded_and_brackets_the_estimate() -> None:
+    x = manifold(800, 16, 16, seed=5)
+    settings = SuiteSettings(bootstrap=40, seed=1, mle_neighbours=10)
+    first = measure(x, [8, 16], settings).scalars
+    second = measure(x, [8, 16], settings).scalars
+    assert first.equals(second)
+    finite = first.dropna(subset=["ci_low"])
+    assert (finite["ci_low"] <= finite["ci_high"]).all()
+    for metric in ("isoscore", "uniformity", "mean_abs_correlation", "twonn"):
+        row = first[(first["metric"] == metric) & (first["dim"] == 16)].iloc[0]
+        assert row["ci_low"] < row["value"] < row["ci_high"], metric
+        assert row["ci_high"] - row["ci_low"] < 0.2 * abs(row["value"]) + 0.05
+
+
+def test_n_below_d_warns_about_the_isoscore_cap() -> None:
+    with pytest.warns(UserWarning, match=r"n = 10 <= d = 20: IsoScore is capped"):
+        table = measure(np.random.default_rng(0).standard_normal((10, 20)), [20], SuiteSettings(mle_neighbours=3)).scalars
+    assert table.set_index("metric")["value"]["isoscore"] <= (10 - 2) / (20 - 1) + 1e-12
+
+
+def test_profiles_flag_an_outlier_dimension() -> None:
+    x = np.random.default_rng(2).standard_normal((400, 20))
+    x[:, 7] *= 10
+    profiles = measure(x, [20], SuiteSettings(mle_neighbours=5)).profiles
+    variance = profiles[profiles["kind"] == "variance"]
+    assert variance.loc[variance["outlier"], "index"].tolist() == [7]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scalars = measure(x, [20], SuiteSettings(mle_neighbours=5)).scalars.set_index("metric")["value"]
+    assert scalars["outliers_variance_count"] == 1
+    assert scalars["outliers_variance_share"] == pytest.approx(100 / 119, rel=0.05)
