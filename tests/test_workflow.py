@@ -17,6 +17,7 @@ from snakemake.settings.enums import Quietness
 from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
 
 from conftest import ROOT, build_tiny_model, tiny_config, write_tiny_wordnet
+from mrlens.metrics.suite import METRICS
 
 pytestmark = pytest.mark.workflow
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile")]
@@ -64,16 +65,22 @@ def planned_outputs(workdir: Path, config: dict) -> set[str]:
 def test_outputs_of_a_complete_run(finished_run: tuple[Path, dict]) -> None:
     workdir, _ = finished_run
     results = workdir / "results"
-    for ext in ("png", "pdf"):
-        assert (results / "figures" / f"geometry.{ext}").stat().st_size > 10_000
+    for name in ("geometry", "suite_wiki", "collapse", "outliers"):
+        for ext in ("png", "pdf"):
+            assert (results / "figures" / f"{name}.{ext}").stat().st_size > 10_000
+    profiles = pd.read_parquet(results / "metrics" / "profiles.parquet")
+    assert set(profiles["kind"]) == {"covariance_eigenvalue", "variance", "mean_abs"}
     table = pd.read_csv(results / "metrics" / "geometry.csv")
-    assert list(table.columns) == ["model", "variant", "seed", "checkpoint", "corpus", "dim", "metric", "value", "n"]
+    assert list(table.columns) == [
+        "model", "variant", "seed", "checkpoint", "corpus", "strategy", "dim", "metric", "value", "ci_low", "ci_high", "n"
+    ]
     units = {(m, "final") for m in MODELS} | {(m, "step-2") for m in MODELS[1:]}
     assert set(map(tuple, table[["model", "checkpoint"]].drop_duplicates().values)) == units
-    assert len(table) == len(units) * 3 * 3  # sizes 8, 16, 32 x three metrics
+    assert len(table) == len(units) * 3 * len(METRICS) * 3  # sizes 8, 16, 32 x metrics x strategies
+    assert table.query("strategy == 'prefix' and metric == 'isoscore'")["ci_low"].notna().all()
     assert table["n"].eq(120).all()
     assert table.loc[table["model"] == "base", "seed"].isna().all()
-    uniformity = table[table["metric"] == "uniformity"]["value"]
+    uniformity = table[table["metric"] == "uniformity"]["value"]  # n = 120, t = 2
     assert (uniformity >= -4 * 120 / 119).all() and (uniformity <= 0).all()
 
     from mrlens.io import read_embeddings
@@ -116,7 +123,7 @@ def test_changing_analysis_sizes_reruns_metrics_and_figures_only(finished_run: t
     planned = planned_outputs(workdir, changed(config, lambda c: c["analysis"].update({"dims": [4, 8, 32]})))
     kinds = {f.split("/")[1] for f in planned}
     assert kinds == {"metrics", "figures", "provenance.json"}
-    assert len([f for f in planned if f.startswith("results/metrics/") and f.count("/") == 4]) == 7
+    assert len([f for f in planned if f.startswith("results/metrics/") and f.count("/") == 4]) == 7 * 2  # scalars, profiles
 
 
 def test_adding_a_corpus_embeds_only_that_corpus(finished_run: tuple[Path, dict]) -> None:

@@ -19,6 +19,7 @@ TRAIN = config["train"]
 VARIANTS = TRAIN["variants"]
 MODELS = model_ids(config)
 CORPORA = list(config["data"]["corpora"])
+NO_MRL_VARIANTS = [name for name, v in VARIANTS.items() if len(v["dims"]) == 1]
 CONDA_ENV = "../../envs/mrlens.yaml"
 
 
@@ -47,13 +48,19 @@ def embedded_units():
     return [(m, c, k) for m in MODELS for c in checkpoints_of(m) for k in CORPORA]
 
 
-def metric_tables(wildcards=None):
-    return [f"results/metrics/{m}/{c}/{k}.parquet" for m, c, k in embedded_units()]
+def metric_tables(suffix):
+    """Per-job tables of every embedded unit, e.g. suffix "parquet" or "profiles.parquet"."""
+    return [f"results/metrics/{m}/{c}/{k}.{suffix}" for m, c, k in embedded_units()]
 
 
 def final_targets():
+    figures = ["geometry", "collapse", "outliers", *[f"suite_{c}" for c in CORPORA]]
     return [
-        *expand("results/figures/geometry.{ext}", ext=config["figures"]["formats"]),
+        *expand(
+            "results/figures/{name}.{ext}",
+            name=figures,
+            ext=config["figures"]["formats"],
+        ),
         "results/metrics/geometry.csv",
         "results/provenance.json",
     ]
@@ -103,6 +110,11 @@ def train_settings(wildcards):
     return {k: v for k, v in TRAIN.items() if k not in skip} | {
         "seed": int(wildcards.seed)
     }
+
+
+def suite_settings(wildcards):
+    """Parameters of the geometry suite: every analysis key but the sizes."""
+    return {k: v for k, v in config["analysis"].items() if k != "dims"}
 
 
 def model_folder(wildcards):

@@ -32,3 +32,40 @@ rule provenance:
         workflow_dir=workflow.basedir,
     script:
         "../scripts/provenance.py"
+
+
+rule suite_figure:
+    input:
+        "results/metrics/geometry.parquet",
+    output:
+        figure_files("suite_{corpus}", caption="../report/suite.rst"),
+    log:
+        "results/logs/suite_figure/{corpus}.log",
+    benchmark:
+        "results/benchmarks/suite_figure/{corpus}.tsv"
+    conda:
+        CONDA_ENV
+    params:
+        dpi=config["figures"]["dpi"],
+        reference_variants=NO_MRL_VARIANTS,
+    script:
+        "../scripts/suite_figure.py"
+
+
+rule profile_figures:
+    input:
+        "results/metrics/profiles.parquet",
+    output:
+        collapse=figure_files("collapse", caption="../report/collapse.rst"),
+        outliers=figure_files("outliers", caption="../report/outliers.rst"),
+    log:
+        "results/logs/profile_figures.log",
+    benchmark:
+        "results/benchmarks/profile_figures.tsv"
+    conda:
+        CONDA_ENV
+    params:
+        dpi=config["figures"]["dpi"],
+        outlier_k=config["analysis"]["outlier_k"],
+    script:
+        "../scripts/profile_figures.py"

@@ -5,7 +5,10 @@ rule geometry:
     input:
         "results/embeddings/{model}/{checkpoint}/{corpus}.parquet",
     output:
-        ensure("results/metrics/{model}/{checkpoint}/{corpus}.parquet", non_empty=True),
+        scalars=ensure(
+            "results/metrics/{model}/{checkpoint}/{corpus}.parquet", non_empty=True
+        ),
+        profiles="results/metrics/{model}/{checkpoint}/{corpus}.profiles.parquet",
     log:
         "results/logs/geometry/{model}/{checkpoint}/{corpus}.log",
     benchmark:
@@ -14,11 +17,11 @@ rule geometry:
         CONDA_ENV
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
-        runtime=lambda wildcards, attempt: 30 * attempt,
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
+        runtime=lambda wildcards, attempt: 60 * attempt,
     params:
         dims=config["analysis"]["dims"],
-        uniformity_t=config["analysis"]["uniformity_t"],
+        settings=suite_settings,
         labels=model_labels,
     script:
         "../scripts/geometry.py"
@@ -26,7 +29,7 @@ rule geometry:
 
 rule collect_geometry:
     input:
-        metric_tables(),
+        metric_tables("parquet"),
     output:
         parquet="results/metrics/geometry.parquet",
         csv=report(
@@ -39,6 +42,21 @@ rule collect_geometry:
         "results/logs/collect_geometry.log",
     benchmark:
         "results/benchmarks/collect_geometry.tsv"
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/collect_tables.py"
+
+
+rule collect_profiles:
+    input:
+        metric_tables("profiles.parquet"),
+    output:
+        parquet="results/metrics/profiles.parquet",
+    log:
+        "results/logs/collect_profiles.log",
+    benchmark:
+        "results/benchmarks/collect_profiles.tsv"
     conda:
         CONDA_ENV
     script:

@@ -8,4 +8,4 @@ from mrlens.workflow_support import log_to_rule_log
 log = log_to_rule_log(snakemake)
 table = pd.concat([pd.read_parquet(p) for p in snakemake.input], ignore_index=True)
 log.info("%d rows from %d files", len(table), len(snakemake.input))
-write_table(table, snakemake.output.parquet, snakemake.output.csv)
+write_table(table, snakemake.output.parquet, getattr(snakemake.output, "csv", None))

@@ -9,14 +9,20 @@ import numpy as np
 from mrlens.metrics.covariance import covariance
 
 
+CONSTANT_SD = 1e-5  # relative to the largest standard deviation
+
+
 def correlation_from_covariance(cov: np.ndarray) -> np.ndarray:
     """Pearson correlation matrix ``R_ij = C_ij / sqrt(C_ii C_jj)``; rows and columns of constant
-    dimensions (zero variance, where r is undefined) are NaN."""
-    sd = np.sqrt(np.diag(cov))
+    dimensions are NaN (r is undefined there). A dimension counts as constant when its standard
+    deviation is at most ``CONSTANT_SD`` times the largest one: float32 embeddings have "dead"
+    dimensions (all-MiniLM-L6-v2 has three) whose variance is rounding noise, 1e-17 to 1e-66."""
+    sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    constant = sd <= CONSTANT_SD * sd.max(initial=0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         corr = cov / np.outer(sd, sd)
-    corr[sd == 0, :] = np.nan
-    corr[:, sd == 0] = np.nan
+    corr[constant, :] = np.nan
+    corr[:, constant] = np.nan
     return corr
 
 

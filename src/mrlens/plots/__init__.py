@@ -1,5 +1,7 @@
 """Figures drawn from the tidy metric tables."""
 
 from mrlens.plots.geometry import geometry_figure
+from mrlens.plots.profiles import collapse_figure, outlier_figure
+from mrlens.plots.suite import suite_figure
 
-__all__ = ["geometry_figure"]
+__all__ = ["collapse_figure", "geometry_figure", "outlier_figure", "suite_figure"]

@@ -17,16 +17,24 @@ PANELS = (
 )
 
 
-def _series(frame: pd.DataFrame) -> pd.DataFrame:
-    """Mean over seeds with min and max, per size."""
-    return frame.groupby("dim")["value"].agg(["mean", "min", "max"]).reset_index()
+def series(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per size: the mean over seeds and a band — min..max over seeds, or the bootstrap interval
+    when there is one seed."""
+    grouped = frame.groupby("dim")
+    out = grouped["value"].agg(mean="mean", low="min", high="max").reset_index()
+    if frame["seed"].nunique() <= 1 and "ci_low" in frame and frame["ci_low"].notna().any():
+        out["low"] = grouped["ci_low"].mean().to_numpy()
+        out["high"] = grouped["ci_high"].mean().to_numpy()
+    return out
 
 
 def geometry_figure(table: pd.DataFrame, paths: Sequence[str | Path], checkpoint: str = "final", dpi: int = 150) -> None:
-    """One row of three panels per corpus; one line per variant (mean over seeds, band = min..max),
-    the base model dashed. ``table`` is the tidy metric table (model, variant, seed, checkpoint,
+    """One row of three panels per corpus; one line per variant (mean over seeds; band = min..max
+    over seeds, or the bootstrap interval with one seed), the base model dashed; prefix truncation. ``table`` is the tidy metric table (model, variant, seed, checkpoint,
     corpus, dim, metric, value, n)."""
     table = table[table["checkpoint"] == checkpoint]
+    if "strategy" in table:
+        table = table[table["strategy"] == "prefix"]
     corpora = sorted(table["corpus"].unique())
     if not corpora:
         raise ValueError(f"no rows for checkpoint {checkpoint!r} in the metric table")
@@ -39,15 +47,15 @@ def geometry_figure(table: pd.DataFrame, paths: Sequence[str | Path], checkpoint
             ax = axes[row][col]
             data = table[(table["corpus"] == corpus) & (table["metric"] == metric)]
             for variant in variants:
-                series = _series(data[data["variant"] == variant])
-                if series.empty:
+                line = series(data[data["variant"] == variant])
+                if line.empty:
                     continue
                 seeds = data.loc[data["variant"] == variant, "seed"].nunique()
                 name = "base (untrained)" if variant == BASE else f"{variant}" + (f" ({seeds} seeds)" if seeds > 1 else "")
                 style = BASE_STYLE if variant == BASE else {"color": colours[variant], "linestyle": "-", "marker": "o"}
-                ax.plot(series["dim"], series["mean"], label=name, markersize=4, linewidth=1.6, **style)
-                if (series["max"] > series["min"]).any():
-                    ax.fill_between(series["dim"], series["min"], series["max"], color=style["color"], alpha=0.2, linewidth=0)
+                ax.plot(line["dim"], line["mean"], label=name, markersize=4, linewidth=1.6, **style)
+                if (line["high"] > line["low"]).any():
+                    ax.fill_between(line["dim"], line["low"], line["high"], color=style["color"], alpha=0.2, linewidth=0)
             ax.set_xscale("log", base=2)
             ax.set_xticks(dims, [str(d) for d in dims])
             ax.minorticks_off()

@@ -1,0 +1,82 @@
+"""Every metric of the suite against size for one corpus, with the truncation strategies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from mrlens.metrics.suite import METRICS
+from mrlens.plots.geometry import series
+from mrlens.plots.style import BASE, BASE_STYLE, save_figure, variant_colours
+
+STRATEGY_STYLE = {"prefix": "-", "pca": ":", "random": "--"}
+TITLES = {
+    "isoscore": "IsoScore (higher: more isotropic)",
+    "isoscore_star": "IsoScore* (shrunk covariance)",
+    "participation_ratio": "participation ratio",
+    "average_cosine": "average cosine (anisotropy)",
+    "uniformity": "uniformity loss, re-normalised prefixes",
+    "mean_abs_correlation": "mean |r| between dimensions",
+    "max_abs_correlation": "max |r| between dimensions",
+    "effective_rank_sigma": "effective rank (normalised sigma)",
+    "effective_rank_sigma2": "effective rank (normalised sigma^2)",
+    "numerical_rank": "numerical rank",
+    "outliers_variance_count": "outlier dimensions by variance",
+    "outliers_variance_share": "variance share of outlier dimensions",
+    "outliers_magnitude_count": "outlier dimensions by mean |value|",
+    "twonn": "intrinsic dimension (TwoNN)",
+    "mle": "intrinsic dimension (MLE)",
+}
+
+
+def suite_figure(
+    table: pd.DataFrame,
+    corpus: str,
+    paths: Sequence[str | Path],
+    reference_variants: Sequence[str] = (),
+    checkpoint: str = "final",
+    dpi: int = 150,
+) -> None:
+    """One panel per metric; one colour per variant with its prefix curve (solid), and for the
+    ``reference_variants`` (the no-MRL twins) their ``pca`` (dotted) and ``random`` (dashed) curves
+    too: does an MRL prefix beat a random choice or PCA at the same size? The base model is dashed
+    grey. Bands: bootstrap interval (prefix) or the spread over random orderings."""
+    table = table[(table["corpus"] == corpus) & (table["checkpoint"] == checkpoint)]
+    metrics = [m for m in METRICS if m in set(table["metric"]) and m != "duplicates"]
+    variants = list(dict.fromkeys([BASE, *table["variant"]]))
+    colours = variant_colours(variants)
+    columns = 4
+    rows = int(np.ceil(len(metrics) / columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.2 * rows), squeeze=False)
+    dims = sorted(table["dim"].unique())
+    for ax, metric in zip(axes.flat, metrics):
+        data = table[table["metric"] == metric]
+        for variant in variants:
+            strategies = ["prefix"] + (["pca", "random"] if variant in reference_variants else [])
+            for strategy in strategies:
+                line = series(data[(data["variant"] == variant) & (data["strategy"] == strategy)])
+                if line.empty:
+                    continue
+                colour = BASE_STYLE["color"] if variant == BASE else colours[variant]
+                style = BASE_STYLE["linestyle"] if variant == BASE else STRATEGY_STYLE[strategy]
+                label = "base (untrained)" if variant == BASE else f"{variant} ({strategy})"
+                ax.plot(line["dim"], line["mean"], linestyle=style, color=colour, linewidth=1.4, label=label)
+                # PCA directions are fitted once, so its bootstrap intervals are offset for what PCA optimises
+                if strategy != "pca" and (line["high"] > line["low"]).any():
+                    ax.fill_between(line["dim"], line["low"], line["high"], color=colour, alpha=0.12, linewidth=0)
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(dims, [str(d) for d in dims])
+        ax.minorticks_off()
+        ax.set_title(TITLES.get(metric, metric), fontsize=9)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(metrics):]:
+        ax.axis("off")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    figure.suptitle(f"Geometry at every size, corpus {corpus} (checkpoint {checkpoint}); x: leading dimensions kept", fontsize=11)
+    figure.legend(handles, labels, loc="lower center", ncol=4, frameon=False, fontsize=8)
+    figure.tight_layout(rect=(0, 0.06, 1, 0.97))
+    save_figure(figure, paths, dpi)
