@@ -81,7 +81,7 @@ def test_pairwise_neighbours_match_sklearn() -> None:
     result = prefix_pairwise(x, [4, 12, 24], neighbours=5)
     for k in (4, 12, 24):
         expected, _ = NearestNeighbors(n_neighbors=6).fit(x[:, :k].astype(np.float64)).kneighbors(x[:, :k].astype(np.float64))
-        np.testing.assert_allclose(result.neighbours[k], expected[:, 1:], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(result.neighbours[k], expected[:, 1:], rtol=1e-6)  # float32 coordinates
 
 
 def test_suite_prefix_values_equal_the_metrics_of_sliced_arrays() -> None:

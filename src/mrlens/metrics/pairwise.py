@@ -36,14 +36,13 @@ def _device(device: str | None) -> torch.device:
 
 
 def _exact_distances(points: torch.Tensor, candidates: torch.Tensor, chunk: int = 1 << 22) -> torch.Tensor:
-    """Sorted float64 distances from each row to its candidate rows (the float32 Gram trick loses
-    precision for close points; this recomputation does not)."""
+    """Sorted distances from each row to its candidate rows, from coordinate differences (the Gram
+    identity ||a||^2 + ||b||^2 - 2ab cancels digits for close points; differences do not)."""
     rows = max(1, chunk // (candidates.shape[1] * points.shape[1]))
     out = []
     for start in range(0, len(points), rows):
-        own = points[start : start + rows].double()
-        other = points[candidates[start : start + rows]].double()
-        out.append(torch.sort(((own[:, None, :] - other) ** 2).sum(dim=2).sqrt(), dim=1).values)
+        difference = points[candidates[start : start + rows]] - points[start : start + rows, None, :]
+        out.append(torch.sort(difference.square_().sum(dim=2).double().sqrt_(), dim=1).values)
     return torch.cat(out)
 
 
@@ -69,33 +68,40 @@ def prefix_pairwise(
     w = torch.ones((n, 1), dtype=torch.float64) if weights is None else torch.as_tensor(weights, dtype=torch.float64)
     w = w.to(dev)
     w32 = w.to(torch.float32)
-    squares = torch.cumsum(data.double() ** 2, dim=1)
-    norms = {k: squares[:, k - 1] for k in sizes}
-    inv = {k: (1.0 / norms[k].sqrt()).float() for k in sizes}
-    sq32 = {k: norms[k].float() for k in sizes}
+    squared_norms, running, previous = {}, torch.zeros(n, dtype=torch.float64, device=dev), 0
+    for k in sizes:
+        running = running + data[:, previous:k].square().sum(dim=1, dtype=torch.float64)
+        squared_norms[k], previous = running, k
+    inverse = {k: (1.0 / v.sqrt()).float() for k, v in squared_norms.items()}
     block = max(1, MAX_BLOCK_ELEMENTS // n)
-    # running log-sums, kept as (max, scaled sum) per size and weight column
     total = {k: torch.zeros(w.shape[1], dtype=torch.float64, device=dev) for k in sizes}
-    candidates = min(n - 1, neighbours + 8) if neighbours else 0
-    nearest = {k: [] for k in sizes} if neighbours else {}
+    candidates = min(n - 1, neighbours + 4) if neighbours else 0
+    nearest: dict[int, list[torch.Tensor]] = {k: [] for k in sizes}
+    # buffers allocated once and reused: allocating per block fragments the heap (RSS grows by GBs)
+    gram_buffer = torch.empty((block, n), dtype=torch.float32, device=dev)
+    work_buffer = torch.empty((block, n), dtype=torch.float32, device=dev)
+    top_values = torch.empty((block, max(candidates, 1)), dtype=torch.float32, device=dev)
+    top_indices = torch.empty((block, max(candidates, 1)), dtype=torch.int64, device=dev)
     for start in range(0, n, block):
         stop = min(start + block, n)
-        rows = torch.arange(start, stop, device=dev)
-        gram = torch.zeros((stop - start, n), dtype=torch.float32, device=dev)
+        rows = stop - start
+        diagonal = (torch.arange(rows, device=dev), torch.arange(start, stop, device=dev))
+        gram, work = gram_buffer[:rows].zero_(), work_buffer[:rows]
         previous = 0
         for k in sizes:
-            gram += data[start:stop, previous:k] @ data[:, previous:k].T
+            gram.addmm_(data[start:stop, previous:k], data[:, previous:k].T)
             previous = k
-            cosine = gram * inv[k][start:stop, None] * inv[k][None, :]
-            # exp(-t ||u_i - u_j||^2) = exp(-2t (1 - cos)); shift by exp(-4t) <= value <= 1 is safe in float32
-            kernel = torch.exp(-2.0 * t * (1.0 - cosine.clamp(-1.0, 1.0)))
-            kernel[rows - start, rows] = 0.0
-            # sum_i w_i sum_j kernel_ij w_j, for every weight column at once
-            total[k] += ((kernel @ w32).double() * w[start:stop]).sum(dim=0)
+            # exp(-t ||u_i - u_j||^2) = exp(2t cos_ij - 2t)
+            torch.mul(gram, (2.0 * t) * inverse[k][start:stop, None], out=work)
+            work.mul_(inverse[k][None, :]).sub_(2.0 * t).exp_()
+            work[diagonal] = 0.0
+            total[k] += ((work @ w32).double() * w[start:stop]).sum(dim=0)  # sum_i w_i sum_j K_ij w_j
             if candidates:
-                distance = sq32[k][start:stop, None] + sq32[k][None, :] - 2.0 * gram
-                distance[rows - start, rows] = float("inf")
-                nearest[k].append(torch.topk(distance, candidates, dim=1, largest=False).indices)
+                # ||x_j||^2 - 2 x_i.x_j ranks the neighbours of row i (its own norm is a constant)
+                torch.mul(gram, -2.0, out=work).add_(squared_norms[k].float()[None, :])
+                work[diagonal] = float("inf")
+                torch.topk(work, candidates, dim=1, largest=False, sorted=False, out=(top_values[:rows], top_indices[:rows]))
+                nearest[k].append(top_indices[:rows].clone())
     result = PairwiseResult()
     for k in sizes:
         result.log_sums[k] = torch.log(total[k]).cpu().numpy()

@@ -78,16 +78,40 @@ class Geometry:
     profiles: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def _weighted_covariances(z: np.ndarray, weights: np.ndarray) -> list[np.ndarray]:
-    """Covariance of the rows of ``z`` repeated ``weights[:, c]`` times, for every column c."""
-    centred = z.astype(np.float64) - z.mean(axis=0, dtype=np.float64)
-    out = []
-    for w in weights.T:
-        total = w.sum()
-        mean = w @ centred / total
-        scatter = (centred * w[:, None]).T @ centred
-        out.append((scatter - total * np.outer(mean, mean)) / (total - 1.0))
-    return out
+ROW_BLOCK = 8192  # rows per block of the passes over the data: float64 copies stay small
+
+
+def _row_blocks(n: int) -> list[slice]:
+    return [slice(start, min(start + ROW_BLOCK, n)) for start in range(0, n, ROW_BLOCK)]
+
+
+def weighted_covariance(z: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Covariance of the rows of ``z`` repeated ``w`` times (float64, accumulated over row blocks):
+    ``(S - f f^T / N) / (N - 1)`` with ``S = sum_i w_i c_i c_i^T``, ``f = sum_i w_i c_i``, ``N = sum_i w_i``
+    and ``c_i`` the rows shifted by the unweighted mean (for accuracy; the result does not depend on it)."""
+    shift = z.mean(axis=0, dtype=np.float64)
+    scatter = np.zeros((z.shape[1], z.shape[1]))
+    first = np.zeros(z.shape[1])
+    for rows in _row_blocks(len(z)):
+        centred = z[rows].astype(np.float64) - shift
+        scatter += (centred * w[rows, None]).T @ centred
+        first += w[rows] @ centred
+    total = w.sum()
+    return (scatter - np.outer(first, first) / total) / (total - 1.0)
+
+
+def _weighted_sums(z: np.ndarray, weights: np.ndarray, sizes: list[int]) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """Per weight column: the sum of |value| of every dimension (C x d), and for every size k the sum
+    of the re-normalised k-prefixes (C x k), in one blocked pass."""
+    absolute = np.zeros((weights.shape[1], z.shape[1]))
+    prefixes = {k: np.zeros((weights.shape[1], k)) for k in sizes}
+    for rows in _row_blocks(len(z)):
+        block = z[rows].astype(np.float64)
+        w = weights[rows]
+        absolute += w.T @ np.abs(block)
+        for k in sizes:
+            prefixes[k] += (w / np.linalg.norm(block[:, :k], axis=1)[:, None]).T @ block[:, :k]
+    return absolute, prefixes
 
 
 def _off_diagonal_abs(corr: np.ndarray) -> np.ndarray:
@@ -164,19 +188,20 @@ def _all_metrics(
     (column 0: the sample itself; others: bootstrap replicates). Returns (size, metric) -> values."""
     weights = draws.weights
     totals = weights.sum(axis=0).astype(np.float64)
-    covariances = _weighted_covariances(z, weights)
-    mean_abs = (weights.T @ np.abs(z.astype(np.float64))) / totals[:, None]
+    absolute, prefix_sums = _weighted_sums(z, weights, sizes)
+    mean_abs = absolute / totals[:, None]
     neighbours = max(2, settings.mle_neighbours) if len(z) > settings.mle_neighbours else 0
     pairs = prefix_pairwise(z, sizes, settings.uniformity_t, weights=weights, neighbours=neighbours, device=device)
-    out: dict[tuple[int, str], np.ndarray] = {}
+    per_column: list[dict[tuple[int, str], float]] = []
+    for c in range(weights.shape[1]):  # one covariance in memory at a time
+        cov = weighted_covariance(z, weights[:, c])
+        per_column.append(
+            {(k, m): v for k in sizes for m, v in _covariance_metrics(cov[:k, :k], mean_abs[c, :k], settings).items()}
+        )
+    out: dict[tuple[int, str], np.ndarray] = {key: np.array([column[key] for column in per_column]) for key in per_column[0]}
     for k in sizes:
-        per_column = [_covariance_metrics(cov[:k, :k], mean_abs[c, :k], settings) for c, cov in enumerate(covariances)]
-        for metric in per_column[0]:
-            out[(k, metric)] = np.array([values[metric] for values in per_column])
-        inverse_norm = 1.0 / np.linalg.norm(z[:, :k].astype(np.float64), axis=1)
-        summed = (weights * inverse_norm[:, None]).T @ z[:, :k].astype(np.float64)
         same_document = totals**2 - draws.pairs  # ordered pairs of draws of one document, cosine 1
-        out[(k, "average_cosine")] = ((summed**2).sum(axis=1) - same_document) / draws.pairs
+        out[(k, "average_cosine")] = ((prefix_sums[k] ** 2).sum(axis=1) - same_document) / draws.pairs
         with np.errstate(divide="ignore"):
             log_sums = np.logaddexp(pairs.log_sums[k], np.log(draws.self_pairs))
         out[(k, "uniformity")] = log_sums - np.log(draws.pairs)
@@ -217,7 +242,7 @@ def measure(x: np.ndarray, dims: Sequence[int], settings: SuiteSettings | None =
     rng = np.random.default_rng(settings.seed)
     per_document = np.column_stack([np.ones(n)] + [np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(settings.bootstrap)])
     draws = _Draws.from_counts(per_document, inverse, len(unique))
-    base_cov = _weighted_covariances(unique, draws.weights[:, :1])[0]
+    base_cov = weighted_covariance(unique, draws.weights[:, 0])
 
     rows: list[dict] = []
     for strategy in settings.strategies:
@@ -227,7 +252,7 @@ def measure(x: np.ndarray, dims: Sequence[int], settings: SuiteSettings | None =
             low = {key: float(np.min([run[key][0] for run in runs])) for key in runs[0]}
             high = {key: float(np.max([run[key][0] for run in runs])) for key in runs[0]}
         else:
-            z = unique if strategy == "prefix" else unique @ np.linalg.eigh(base_cov)[1][:, ::-1]
+            z = unique if strategy == "prefix" else _rotate(unique, np.linalg.eigh(base_cov)[1][:, ::-1])
             result = _all_metrics(z, draws, sizes, settings, device)
             values = {key: v[0] for key, v in result.items()}
             low, high = _interval({key: v[1:] for key, v in result.items()}, settings.confidence)
@@ -242,6 +267,14 @@ def measure(x: np.ndarray, dims: Sequence[int], settings: SuiteSettings | None =
     return Geometry(scalars=scalars, profiles=_profiles(x, base_cov, sizes, settings))
 
 
+def _rotate(z: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """``z @ basis`` in float32, block by block."""
+    out = np.empty(z.shape, dtype=np.float32)
+    for rows in _row_blocks(len(z)):
+        out[rows] = z[rows] @ basis
+    return out
+
+
 def _profiles(x: np.ndarray, cov: np.ndarray, sizes: list[int], settings: SuiteSettings) -> pd.DataFrame:
     rows = []
     for k in sizes:
@@ -250,7 +283,8 @@ def _profiles(x: np.ndarray, cov: np.ndarray, sizes: list[int], settings: SuiteS
             for i, v in enumerate(covariance_spectrum(cov[:k, :k]))
         )
     d = x.shape[1]
-    for kind, values in (("variance", np.diag(cov)), ("mean_abs", np.abs(x).mean(axis=0, dtype=np.float64))):
+    mean_abs = sum(np.abs(x[rows]).sum(axis=0, dtype=np.float64) for rows in _row_blocks(len(x))) / len(x)
+    for kind, values in (("variance", np.diag(cov)), ("mean_abs", mean_abs)):
         flagged = set(outlier_dimensions(values, settings.outlier_k).tolist())
         rows.extend(
             {"strategy": "prefix", "dim": d, "kind": kind, "index": i, "value": float(v), "outlier": i in flagged}
