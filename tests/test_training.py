@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -12,6 +13,7 @@ from sentence_transformers import SentenceTransformer
 
 from mrlens.data import prepare_pairs
 from mrlens.models import resolve_base
+from mrlens.train.dynamics import group_norms, layer_group
 from mrlens.train.trainer import TrainSettings, default_monitor_dims, train_variant
 
 SETTINGS = TrainSettings(max_steps=3, batch_size=8, learning_rate=1e-3, logging_steps=1, checkpoint_steps=[2], seed=7)
@@ -70,3 +72,47 @@ def test_training_is_deterministic_and_checkpoints_load(base_and_pairs, tmp_path
 def test_default_monitor_sizes() -> None:
     assert default_monitor_dims(384) == [8, 16, 32, 64, 128, 256, 384]
     assert default_monitor_dims(768) == [8, 16, 32, 64, 128, 256, 512, 768]
+
+
+def test_dynamics_equal_a_direct_computation_from_saved_weights(base_and_pairs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = TrainSettings(max_steps=3, batch_size=8, learning_rate=1e-3, logging_steps=1, checkpoint_steps=[2], seed=3)
+    log = train(base_and_pairs, tmp_path / "run", [32, 8], settings)
+    step2 = weights(tmp_path / "run" / "checkpoints" / "step-2")
+    final = weights(tmp_path / "run" / "final")
+    base = weights(base_and_pairs[0])
+
+    def by_group(tensors: dict[str, torch.Tensor]) -> dict[str, float]:
+        return group_norms(tensors.items())
+
+    at3 = log[log["step"] == 3]
+    update = at3[at3["metric"] == "update_norm"].set_index("group")["value"]
+    expected_update = by_group({n: final[n] - step2[n] for n in final})
+    drift = at3[at3["metric"] == "drift"].set_index("group")["value"]
+    expected_drift = by_group({n: final[n] - base[n] for n in final})
+    base_norms = by_group(base)
+    moved = [g for g, v in expected_update.items() if v > 0]  # the unused pooler never moves
+    assert set(moved) <= set(update.index)
+    for group in moved:
+        assert update[group] == pytest.approx(expected_update[group], rel=1e-4)
+        assert drift[group] == pytest.approx(expected_drift[group] / base_norms[group], rel=1e-4)
+    assert {"embeddings", "layer.00", "layer.01", "total"} <= set(update.index)
+
+    grads = log[log["metric"] == "grad_norm"]
+    for step, rows in grads.groupby("step"):
+        parts = rows[rows["group"] != "total"]["value"]
+        assert np.sqrt((parts**2).sum()) == pytest.approx(rows[rows["group"] == "total"]["value"].item(), rel=1e-5)
+    accuracy = log[log["metric"] == "accuracy"]
+    assert accuracy["value"].between(0, 1).all() and sorted(accuracy["dim"].unique()) == [8, 16, 32]
+    assert (log[log["metric"] == "logging_seconds"]["value"] > 0).all()
+
+
+def test_layer_groups_of_a_sentence_transformer() -> None:
+    assert layer_group("0.auto_model.embeddings.word_embeddings.weight") == "embeddings"
+    assert layer_group("0.auto_model.encoder.layer.11.attention.self.query.weight") == "layer.11"
+    assert layer_group("0.auto_model.encoder.layer.3.output.LayerNorm.bias") == "layer.03"
+    assert layer_group("0.auto_model.pooler.dense.weight") == "head"
+    x, y = torch.ones(3), torch.full((4,), 2.0)
+    norms = group_norms([("a.layer.0.w", x), ("a.layer.0.b", y), ("emb.embeddings.w", x), ("no.grad", None)])
+    assert norms["layer.00"] == pytest.approx(np.sqrt(3 + 16))
+    assert norms["embeddings"] == pytest.approx(np.sqrt(3))
+    assert norms["total"] == pytest.approx(np.sqrt(3 + 16 + 3))

@@ -54,7 +54,8 @@ def metric_tables(suffix):
 
 
 def final_targets():
-    figures = ["geometry", "collapse", "outliers", *[f"suite_{c}" for c in CORPORA]]
+    figures = ["geometry", "collapse", "outliers", "training_loss", "training_norms"]
+    figures += [f"suite_{c}" for c in CORPORA]
     return [
         *expand(
             "results/figures/{name}.{ext}",
@@ -62,6 +63,7 @@ def final_targets():
             ext=config["figures"]["formats"],
         ),
         "results/metrics/geometry.csv",
+        "results/metrics/training.csv",
         "results/provenance.json",
     ]
 
@@ -86,6 +88,11 @@ def figure_files(name, caption):
 
 
 # ---- input functions and per-job parameters ----------------------------------
+
+
+def trained_models():
+    """(model id, variant, seed) of every trained twin."""
+    return [(trained_model_id(v, s), v, s) for v in VARIANTS for s in TRAIN["seeds"]]
 
 
 def pair_source(wildcards):

@@ -69,3 +69,21 @@ rule profile_figures:
         outlier_k=config["analysis"]["outlier_k"],
     script:
         "../scripts/profile_figures.py"
+
+
+rule training_figures:
+    input:
+        "results/metrics/training.parquet",
+    output:
+        loss=figure_files("training_loss", caption="../report/training_loss.rst"),
+        norms=figure_files("training_norms", caption="../report/training_norms.rst"),
+    log:
+        "results/logs/training_figures.log",
+    benchmark:
+        "results/benchmarks/training_figures.tsv"
+    conda:
+        CONDA_ENV
+    params:
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/training_figures.py"

@@ -47,3 +47,21 @@ rule train:
         settings=train_settings,
     script:
         "../scripts/train.py"
+
+
+rule collect_training:
+    input:
+        [f"results/models/{m}/train_log.parquet" for m, _, _ in trained_models()],
+    output:
+        parquet="results/metrics/training.parquet",
+        csv="results/metrics/training.csv",
+    log:
+        "results/logs/collect_training.log",
+    benchmark:
+        "results/benchmarks/collect_training.tsv"
+    conda:
+        CONDA_ENV
+    params:
+        labels=[{"model": m, "variant": v, "seed": s} for m, v, s in trained_models()],
+    script:
+        "../scripts/collect_tables.py"

@@ -34,6 +34,18 @@ def prefix_ranking_losses(
     return losses
 
 
+@torch.no_grad()
+def prefix_accuracy(anchors: Tensor, candidates: Tensor, dims: Sequence[int]) -> dict[int, Tensor]:
+    """In-batch top-1 retrieval accuracy of every prefix size: the share of anchors whose own positive
+    (candidate i for anchor i) has the highest cosine among all candidates."""
+    labels = torch.arange(anchors.shape[0], device=anchors.device)
+    out = {}
+    for dim in dims:
+        scores = F.normalize(anchors[:, :dim], dim=-1) @ F.normalize(candidates[:, :dim], dim=-1).T
+        out[dim] = (scores.argmax(dim=1) == labels).float().mean()
+    return out
+
+
 class MatryoshkaRankingLoss(nn.Module):
     """MRL objective over in-batch negatives: ``L = sum_k w_k L_{m_k}`` from a single forward pass.
 
@@ -46,7 +58,8 @@ class MatryoshkaRankingLoss(nn.Module):
     It also computes, without gradient, the loss at every size in ``monitor_dims`` (trained on or
     not), so the no-MRL model's small-size loss can be followed during training. After each call
     :attr:`last_losses` maps every size to its detached loss tensor (read it only when logging, so
-    no step waits for the device) and :attr:`last_anchor_ids` holds the anchors' token ids.
+    no step waits for the device), :attr:`last_accuracy` the in-batch top-1 retrieval accuracy of
+    every size, and :attr:`last_anchor_ids` the anchors' token ids.
 
     References: Kusupati et al. 2022, "Matryoshka Representation Learning", NeurIPS;
     Henderson et al. 2017 (in-batch negatives ranking loss).
@@ -71,6 +84,7 @@ class MatryoshkaRankingLoss(nn.Module):
         self.scale = float(scale)
         self.monitor_dims = tuple(sorted(set(int(d) for d in monitor_dims) - set(self.dims)))
         self.last_losses: dict[int, Tensor] = {}
+        self.last_accuracy: dict[int, Tensor] = {}
         self.last_anchor_ids: Tensor | None = None
 
     def forward(self, sentence_features: Iterable[dict[str, Tensor]], labels: Tensor | None = None) -> Tensor:
@@ -81,7 +95,9 @@ class MatryoshkaRankingLoss(nn.Module):
         trained = prefix_ranking_losses(anchors, candidates, self.dims, self.scale)
         loss = sum(w * trained[d] for d, w in zip(self.dims, self.weights))
         with torch.no_grad():
-            monitored = prefix_ranking_losses(anchors.detach(), candidates.detach(), self.monitor_dims, self.scale)
+            anchors, candidates = anchors.detach(), candidates.detach()
+            monitored = prefix_ranking_losses(anchors, candidates, self.monitor_dims, self.scale)
+            self.last_accuracy = prefix_accuracy(anchors, candidates, self.dims + self.monitor_dims)
         self.last_losses = {d: v.detach() for d, v in {**trained, **monitored}.items()}
         return loss  # type: ignore[return-value]
 

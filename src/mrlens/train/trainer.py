@@ -6,22 +6,20 @@ the data order depends only on ``seed`` and the pairs file, never on the variant
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import datasets
 import pandas as pd
 import torch
 from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
 from sentence_transformers.base.training_args import BatchSamplers
-from transformers import TrainerCallback
 
 from mrlens.io import atomic_path, write_table
+from mrlens.train.callbacks import SaveAtSteps, TrainingLog
 from mrlens.models import check_sizes, load_model, pick_device
 from mrlens.train.loss import MatryoshkaRankingLoss
 
@@ -64,58 +62,6 @@ def _mixed_precision(precision: str, device: str) -> dict[str, bool]:
     return {"bf16": precision == "bf16", "fp16": precision == "fp16"}
 
 
-def batch_fingerprint(input_ids: torch.Tensor) -> str:
-    """First 16 hex digits of SHA-256 over a batch's token ids: equal across twins iff the data order is."""
-    return hashlib.sha256(input_ids.detach().cpu().numpy().tobytes()).hexdigest()[:16]
-
-
-class TrainingLog(TrainerCallback):
-    """Collects a tidy table (step, metric, dim, trained, value) at each logging step.
-
-    ``loss`` per size is the current batch's value (trained on, or only monitored); ``train_loss``
-    is the trainer's weighted total averaged over the logging window; plus ``learning_rate``,
-    ``grad_norm`` and the batch fingerprint (as ``batch`` in ``note``).
-    """
-
-    def __init__(self, loss: MatryoshkaRankingLoss):
-        self.loss = loss
-        self.rows: list[dict[str, Any]] = []
-
-    def on_log(self, args, state, control, logs=None, **kwargs):  # type: ignore[no-untyped-def]
-        if not logs or "train_runtime" in logs:  # the closing summary repeats the last step
-            return
-        step = state.global_step
-        for name in ("train_loss", "learning_rate", "grad_norm"):
-            key = "loss" if name == "train_loss" else name
-            if key in logs:
-                self.rows.append({"step": step, "metric": name, "dim": None, "trained": None, "value": float(logs[key])})
-        for dim, value in sorted(self.loss.last_losses.items()):
-            trained = dim in self.loss.dims
-            self.rows.append({"step": step, "metric": "loss", "dim": dim, "trained": trained, "value": float(value)})
-        if self.loss.last_anchor_ids is not None:
-            self.rows.append(
-                {"step": step, "metric": "batch", "dim": None, "trained": None, "value": None,
-                 "note": batch_fingerprint(self.loss.last_anchor_ids)}
-            )
-
-    def table(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.rows, columns=["step", "metric", "dim", "trained", "value", "note"])
-        return frame.astype({"step": "int64", "dim": "Int64", "trained": "boolean", "value": "float64", "note": "string"})
-
-
-class SaveAtSteps(TrainerCallback):
-    """Saves the model in SentenceTransformer format at the listed steps, as ``{folder}/step-{N}``."""
-
-    def __init__(self, steps: Sequence[int], folder: Path):
-        self.steps = set(steps)
-        self.folder = folder
-
-    def on_step_end(self, args, state, control, model=None, **kwargs):  # type: ignore[no-untyped-def]
-        if state.global_step in self.steps:
-            with atomic_path(self.folder / f"step-{state.global_step}") as tmp:
-                model.save(str(tmp))
-
-
 def _dataset(pairs: pd.DataFrame) -> datasets.Dataset:
     columns = [c for c in ("anchor", "positive", "negative") if c in pairs.columns]
     return datasets.Dataset.from_pandas(pairs[columns].reset_index(drop=True), preserve_index=False)
@@ -143,7 +89,7 @@ def train_variant(
     check_sizes(model, list(dims), "train.variants")
     check_sizes(model, list(monitor), "train.monitor_dims")
     loss = MatryoshkaRankingLoss(model, dims, weights, scale=settings.scale, monitor_dims=monitor)
-    history = TrainingLog(loss)
+    history = TrainingLog(loss, model)
     checkpoints_dir = Path(checkpoints_dir)
     checkpoints_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="mrlens-trainer-") as scratch:

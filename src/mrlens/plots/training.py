@@ -1,0 +1,69 @@
+"""Training dynamics: per-size losses against step, and layer x step heatmaps of gradient and update norms."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from mrlens.plots.style import save_figure
+
+
+def loss_figure(logs: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150) -> None:
+    """One column per variant (first seed), rows: loss and in-batch accuracy at every size against
+    step. Solid lines are sizes the variant trains on, dashed ones are only monitored: the no-MRL
+    model's small-size loss shows what MRL buys."""
+    logs = logs[logs["seed"] == logs["seed"].min()]
+    variants = list(dict.fromkeys(logs["variant"]))
+    sizes = sorted(logs.loc[logs["metric"] == "loss", "dim"].dropna().unique())
+    palette = plt.get_cmap("viridis")
+    colours = {size: palette(i / max(1, len(sizes) - 1)) for i, size in enumerate(sizes)}
+    figure, axes = plt.subplots(2, len(variants), figsize=(4.2 * len(variants), 6.4), squeeze=False, sharey="row")
+    for col, variant in enumerate(variants):
+        for row, metric in enumerate(("loss", "accuracy")):
+            ax = axes[row][col]
+            data = logs[(logs["variant"] == variant) & (logs["metric"] == metric)]
+            for size in sizes:
+                line = data[data["dim"] == size].sort_values("step")
+                if line.empty:
+                    continue
+                trained = bool(line["trained"].iloc[0])
+                ax.plot(line["step"], line["value"], color=colours[size], linestyle="-" if trained else "--",
+                        linewidth=1.5 if trained else 1.0, label=f"{int(size)}" + ("" if trained else " (monitored)"))
+            ax.set_title(variant if row == 0 else "", fontsize=10)
+            ax.set_xlabel("step" if row == 1 else "")
+            ax.set_ylabel("ranking loss on the batch" if metric == "loss" else "in-batch top-1 accuracy")
+            ax.grid(alpha=0.3)
+        axes[0][col].legend(fontsize=7, title="size", title_fontsize=7)
+    figure.tight_layout()
+    save_figure(figure, paths, dpi)
+
+
+def norms_figure(logs: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150) -> None:
+    """Heatmaps (layer group x step, log10 colour scale) of the gradient norm, the update norm and
+    the drift from the base, one row per variant (first seed)."""
+    logs = logs[(logs["seed"] == logs["seed"].min()) & (logs["group"].notna()) & (logs["group"] != "total")]
+    variants = list(dict.fromkeys(logs["variant"]))
+    metrics = [("grad_norm", "gradient norm"), ("update_norm", "update norm ||theta_t - theta_t-1||"),
+               ("drift", "drift ||theta_t - theta_0|| / ||theta_0||")]
+    figure, axes = plt.subplots(len(variants), len(metrics), figsize=(5.0 * len(metrics), 2.6 * len(variants)), squeeze=False)
+    for row, variant in enumerate(variants):
+        for col, (metric, title) in enumerate(metrics):
+            ax = axes[row][col]
+            data = logs[(logs["variant"] == variant) & (logs["metric"] == metric)]
+            grid = data.pivot_table(index="group", columns="step", values="value")
+            if grid.empty:
+                ax.axis("off")
+                continue
+            image = ax.imshow(np.log10(grid.clip(lower=1e-12).to_numpy()), aspect="auto", cmap="magma", interpolation="nearest")
+            ax.set_yticks(range(len(grid.index)), grid.index, fontsize=7)
+            ticks = np.linspace(0, len(grid.columns) - 1, min(6, len(grid.columns))).astype(int)
+            ax.set_xticks(ticks, [str(grid.columns[i]) for i in ticks], fontsize=7)
+            ax.set_title(f"{variant}: {title}" if col == 0 else title, fontsize=9)
+            ax.set_xlabel("step")
+            figure.colorbar(image, ax=ax, label="log10")
+    figure.tight_layout()
+    save_figure(figure, paths, dpi)
