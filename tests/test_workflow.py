@@ -65,7 +65,7 @@ def planned_outputs(workdir: Path, config: dict) -> set[str]:
 def test_outputs_of_a_complete_run(finished_run: tuple[Path, dict]) -> None:
     workdir, _ = finished_run
     results = workdir / "results"
-    for name in ("geometry", "suite_wiki", "collapse", "outliers"):
+    for name in ("geometry", "suite_wiki", "collapse", "outliers", "training_loss", "training_norms", "checkpoints"):
         for ext in ("png", "pdf"):
             assert (results / "figures" / f"{name}.{ext}").stat().st_size > 10_000
     profiles = pd.read_parquet(results / "metrics" / "profiles.parquet")
@@ -91,6 +91,9 @@ def test_outputs_of_a_complete_run(finished_run: tuple[Path, dict]) -> None:
     assert len(meta["base_weights_sha256"]) == 64
     log = pd.read_parquet(results / "models" / "mrl-32-8_s0" / "train_log.parquet")
     assert sorted(log.loc[log["metric"] == "loss", "dim"].unique()) == [8, 16, 32]
+    training = pd.read_csv(results / "metrics" / "training.csv")
+    assert set(training["variant"]) == {"no-mrl", "mrl-32-8", "mrl-32-16-8"}
+    assert {"grad_norm", "update_norm", "drift", "accuracy", "loss"} <= set(training["metric"])
     provenance = json.loads((results / "provenance.json").read_text())
     assert provenance["packages"]["torch"].startswith("2.13") and len(provenance["config_hash"]) == 16
     assert provenance["base_model"]["dim"] == 32

@@ -56,6 +56,8 @@ def metric_tables(suffix):
 def final_targets():
     figures = ["geometry", "collapse", "outliers", "training_loss", "training_norms"]
     figures += [f"suite_{c}" for c in CORPORA]
+    if config["embed"]["checkpoints"] == "all" and TRAIN["checkpoint_steps"]:
+        figures.append("checkpoints")
     return [
         *expand(
             "results/figures/{name}.{ext}",

@@ -87,3 +87,21 @@ rule training_figures:
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/training_figures.py"
+
+
+rule checkpoint_figure:
+    input:
+        "results/metrics/geometry.parquet",
+    output:
+        figure_files("checkpoints", caption="../report/checkpoints.rst"),
+    log:
+        "results/logs/checkpoint_figure.log",
+    benchmark:
+        "results/benchmarks/checkpoint_figure.tsv"
+    conda:
+        CONDA_ENV
+    params:
+        dpi=config["figures"]["dpi"],
+        max_steps=TRAIN["max_steps"],
+    script:
+        "../scripts/checkpoint_figure.py"

@@ -37,13 +37,19 @@ def _device(device: str | None) -> torch.device:
 
 def _exact_distances(points: torch.Tensor, candidates: torch.Tensor, chunk: int = 1 << 22) -> torch.Tensor:
     """Sorted distances from each row to its candidate rows, from coordinate differences (the Gram
-    identity ||a||^2 + ||b||^2 - 2ab cancels digits for close points; differences do not)."""
-    rows = max(1, chunk // (candidates.shape[1] * points.shape[1]))
-    out = []
-    for start in range(0, len(points), rows):
-        difference = points[candidates[start : start + rows]] - points[start : start + rows, None, :]
-        out.append(torch.sort(difference.square_().sum(dim=2).double().sqrt_(), dim=1).values)
-    return torch.cat(out)
+    identity ||a||^2 + ||b||^2 - 2ab cancels digits for close points; differences do not). One
+    gather buffer is reused for every chunk, so memory stays flat."""
+    n, m = candidates.shape
+    rows = max(1, chunk // (m * points.shape[1]))
+    gathered = torch.empty((rows * m, points.shape[1]), dtype=points.dtype, device=points.device)
+    squared = torch.empty((n, m), dtype=torch.float64, device=points.device)
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        block = gathered[: (stop - start) * m]
+        torch.index_select(points, 0, candidates[start:stop].reshape(-1), out=block)
+        differences = block.view(stop - start, m, -1).sub_(points[start:stop, None, :]).square_()
+        squared[start:stop] = differences.sum(dim=2)
+    return squared.sqrt_().sort(dim=1).values
 
 
 def prefix_pairwise(
@@ -68,9 +74,12 @@ def prefix_pairwise(
     w = torch.ones((n, 1), dtype=torch.float64) if weights is None else torch.as_tensor(weights, dtype=torch.float64)
     w = w.to(dev)
     w32 = w.to(torch.float32)
-    squared_norms, running, previous = {}, torch.zeros(n, dtype=torch.float64, device=dev), 0
+    # the dimensions each size adds, as contiguous slabs (slicing columns of a large matrix in every
+    # block would copy them again and again)
+    slabs, squared_norms, running, previous = {}, {}, torch.zeros(n, dtype=torch.float64, device=dev), 0
     for k in sizes:
-        running = running + data[:, previous:k].square().sum(dim=1, dtype=torch.float64)
+        slabs[k] = data[:, previous:k].contiguous()
+        running = running + slabs[k].square().sum(dim=1, dtype=torch.float64)
         squared_norms[k], previous = running, k
     inverse = {k: (1.0 / v.sqrt()).float() for k, v in squared_norms.items()}
     block = max(1, MAX_BLOCK_ELEMENTS // n)
@@ -87,10 +96,8 @@ def prefix_pairwise(
         rows = stop - start
         diagonal = (torch.arange(rows, device=dev), torch.arange(start, stop, device=dev))
         gram, work = gram_buffer[:rows].zero_(), work_buffer[:rows]
-        previous = 0
         for k in sizes:
-            gram.addmm_(data[start:stop, previous:k], data[:, previous:k].T)
-            previous = k
+            gram.addmm_(slabs[k][start:stop], slabs[k].T)
             # exp(-t ||u_i - u_j||^2) = exp(2t cos_ij - 2t)
             torch.mul(gram, (2.0 * t) * inverse[k][start:stop, None], out=work)
             work.mul_(inverse[k][None, :]).sub_(2.0 * t).exp_()
@@ -106,5 +113,6 @@ def prefix_pairwise(
     for k in sizes:
         result.log_sums[k] = torch.log(total[k]).cpu().numpy()
         if candidates:
-            result.neighbours[k] = _exact_distances(data[:, :k], torch.cat(nearest[k]))[:, :neighbours].cpu().numpy()
+            prefix = data[:, :k].contiguous()
+            result.neighbours[k] = _exact_distances(prefix, torch.cat(nearest[k]))[:, :neighbours].cpu().numpy()
     return result

@@ -3,6 +3,6 @@
 from mrlens.plots.geometry import geometry_figure
 from mrlens.plots.profiles import collapse_figure, outlier_figure
 from mrlens.plots.suite import suite_figure
-from mrlens.plots.training import loss_figure, norms_figure
+from mrlens.plots.training import checkpoint_figure, loss_figure, norms_figure
 
-__all__ = ["collapse_figure", "geometry_figure", "loss_figure", "norms_figure", "outlier_figure", "suite_figure"]
+__all__ = ["checkpoint_figure", "collapse_figure", "geometry_figure", "loss_figure", "norms_figure", "outlier_figure", "suite_figure"]

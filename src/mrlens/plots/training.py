@@ -67,3 +67,38 @@ def norms_figure(logs: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150
             figure.colorbar(image, ax=ax, label="log10")
     figure.tight_layout()
     save_figure(figure, paths, dpi)
+
+
+def checkpoint_figure(
+    table: pd.DataFrame, max_steps: int, paths: Sequence[str | Path], metrics: Sequence[str] = ("isoscore", "uniformity", "mean_abs_correlation"),
+    dpi: int = 150,
+) -> None:
+    """Geometry against training step (checkpoints ``step-N`` and ``final`` = ``max_steps``) at the
+    smallest and the largest size, one line per variant (first seed), prefix truncation, first corpus;
+    the base model is drawn at step 0."""
+    table = table[(table["strategy"] == "prefix") & (table["corpus"] == sorted(table["corpus"].unique())[0])]
+    table = table[table["seed"].isna() | (table["seed"] == table["seed"].min())]
+    steps = table["checkpoint"].map(lambda c: max_steps if c == "final" else int(c.split("-")[1]))
+    table = table.assign(step=steps.where(table["variant"] != "base", 0))
+    sizes = sorted(table["dim"].unique())
+    sizes = [sizes[0], sizes[-1]] if len(sizes) > 1 else sizes
+    variants = [v for v in dict.fromkeys(table["variant"]) if v != "base"]
+    palette = plt.get_cmap("tab10")
+    figure, axes = plt.subplots(len(sizes), len(metrics), figsize=(4.2 * len(metrics), 3.0 * len(sizes)), squeeze=False)
+    for row, size in enumerate(sizes):
+        for col, metric in enumerate(metrics):
+            ax = axes[row][col]
+            data = table[(table["dim"] == size) & (table["metric"] == metric)]
+            base = data[data["variant"] == "base"]["value"]
+            for i, variant in enumerate(variants):
+                line = pd.concat([data[data["variant"] == "base"], data[data["variant"] == variant]]).sort_values("step")
+                ax.plot(line["step"], line["value"], marker="o", markersize=3, color=palette(i % 10), label=variant)
+            if not base.empty:
+                ax.axhline(base.iloc[0], color="0.35", linestyle="--", linewidth=0.8)
+            ax.set_title(f"{metric}, {size} dimensions", fontsize=9)
+            ax.set_xlabel("training step")
+            ax.grid(alpha=0.3)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), frameon=False)
+    figure.tight_layout(rect=(0, 0.07, 1, 1))
+    save_figure(figure, paths, dpi)
