@@ -8,7 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from mrlens.plots.style import BASE, BASE_STYLE, save_figure, variant_colours
+from mrlens.plots.style import BASE, BASE_STYLE, legend_below_and_save, variant_colours
 
 PANELS = (
     ("isoscore", "IsoScore (higher: more isotropic)"),
@@ -64,7 +64,4 @@ def geometry_figure(table: pd.DataFrame, paths: Sequence[str | Path], checkpoint
             ax.grid(alpha=0.3)
             if col == 0:
                 ax.set_ylabel(f"corpus: {corpus}")
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), frameon=False, bbox_to_anchor=(0.5, -0.02))
-    figure.tight_layout(rect=(0, 0.08, 1, 1))
-    save_figure(figure, paths, dpi)
+    legend_below_and_save(figure, axes[0][0], paths, dpi)

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from mrlens.plots.style import BASE, BASE_STYLE, save_figure, variant_colours
+from mrlens.plots.style import BASE, BASE_STYLE, legend_below_and_save, save_figure, variant_colours
 
 
 def _final(profiles: pd.DataFrame, checkpoint: str) -> pd.DataFrame:
@@ -45,10 +45,7 @@ def collapse_figure(profiles: pd.DataFrame, paths: Sequence[str | Path], checkpo
             if col == 0:
                 ax.set_ylabel("log10 covariance eigenvalue")
             ax.grid(alpha=0.3)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), frameon=False)
-    figure.tight_layout(rect=(0, 0.08, 1, 1))
-    save_figure(figure, paths, dpi)
+    legend_below_and_save(figure, axes[0][0], paths, dpi)
 
 
 def outlier_figure(

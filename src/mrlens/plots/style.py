@@ -28,3 +28,11 @@ def save_figure(figure: plt.Figure, paths: Sequence[str | Path], dpi: int = 150)
         with atomic_path(path) as tmp:
             figure.savefig(tmp, dpi=dpi, bbox_inches="tight", format=Path(path).suffix.lstrip("."))
     plt.close(figure)
+
+
+def legend_below_and_save(figure: plt.Figure, ax: plt.Axes, paths: Sequence[str | Path], dpi: int = 150, top: float = 1.0) -> None:
+    """One legend (the entries of ``ax``) centred under the panels, then :func:`save_figure`."""
+    handles, labels = ax.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), frameon=False, fontsize=8)
+    figure.tight_layout(rect=(0, 0.08, 1, top))
+    save_figure(figure, paths, dpi)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from mrlens.metrics.suite import METRICS
 from mrlens.plots.geometry import series
-from mrlens.plots.style import BASE, BASE_STYLE, save_figure, variant_colours
+from mrlens.plots.style import BASE, BASE_STYLE, legend_below_and_save, variant_colours
 
 STRATEGY_STYLE = {"prefix": "-", "pca": ":", "random": "--"}
 TITLES = {
@@ -75,8 +75,5 @@ def suite_figure(
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(metrics):]:
         ax.axis("off")
-    handles, labels = axes[0][0].get_legend_handles_labels()
     figure.suptitle(f"Geometry at every size, corpus {corpus} (checkpoint {checkpoint}); x: leading dimensions kept", fontsize=11)
-    figure.legend(handles, labels, loc="lower center", ncol=4, frameon=False, fontsize=8)
-    figure.tight_layout(rect=(0, 0.06, 1, 0.97))
-    save_figure(figure, paths, dpi)
+    legend_below_and_save(figure, axes[0][0], paths, dpi, top=0.97)

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from mrlens.plots.style import save_figure
+from mrlens.plots.style import legend_below_and_save, save_figure
 
 
 def loss_figure(logs: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150) -> None:
@@ -44,7 +44,7 @@ def loss_figure(logs: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150)
 
 def norms_figure(logs: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150) -> None:
     """Heatmaps (layer group x step, log10 colour scale) of the gradient norm, the update norm and
-    the drift from the base, one row per variant (first seed)."""
+    the drift from the base, one row per variant (first seed). Zero values are left blank."""
     logs = logs[(logs["seed"] == logs["seed"].min()) & (logs["group"].notna()) & (logs["group"] != "total")]
     variants = list(dict.fromkeys(logs["variant"]))
     metrics = [("grad_norm", "gradient norm"), ("update_norm", "update norm ||theta_t - theta_t-1||"),
@@ -58,7 +58,9 @@ def norms_figure(logs: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150
             if grid.empty:
                 ax.axis("off")
                 continue
-            image = ax.imshow(np.log10(grid.clip(lower=1e-12).to_numpy()), aspect="auto", cmap="magma", interpolation="nearest")
+            grid = grid[(grid > 0).any(axis=1)]  # groups that never move (an unused pooler) are left out
+            values = np.log10(grid.where(grid > 0).to_numpy())  # zeros (warm-up step 1) stay blank
+            image = ax.imshow(values, aspect="auto", cmap="magma", interpolation="nearest")
             ax.set_yticks(range(len(grid.index)), grid.index, fontsize=7)
             ticks = np.linspace(0, len(grid.columns) - 1, min(6, len(grid.columns))).astype(int)
             ax.set_xticks(ticks, [str(grid.columns[i]) for i in ticks], fontsize=7)
@@ -98,7 +100,4 @@ def checkpoint_figure(
             ax.set_title(f"{metric}, {size} dimensions", fontsize=9)
             ax.set_xlabel("training step")
             ax.grid(alpha=0.3)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), frameon=False)
-    figure.tight_layout(rect=(0, 0.07, 1, 1))
-    save_figure(figure, paths, dpi)
+    legend_below_and_save(figure, axes[0][0], paths, dpi)
