@@ -11,6 +11,7 @@ resamples are exact without repeating work. Runs on a GPU through torch when one
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -70,7 +71,9 @@ def prefix_pairwise(
     dev = _device(device)
     n, _ = x.shape
     sizes = list(dims)
-    data = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(dev)
+    with warnings.catch_warnings():  # read-only arrays (from Parquet) are fine: data is never written
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        data = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(dev)
     w = torch.ones((n, 1), dtype=torch.float64) if weights is None else torch.as_tensor(weights, dtype=torch.float64)
     w = w.to(dev)
     w32 = w.to(torch.float32)

@@ -237,8 +237,7 @@ def measure(x: np.ndarray, dims: Sequence[int], settings: SuiteSettings | None =
     sizes = as_sizes(dims, d)
     if n <= sizes[-1]:
         warnings.warn(f"n = {n} <= d = {sizes[-1]}: IsoScore is capped at (n - 2)/(d - 1)", stacklevel=2)
-    unique, inverse = np.unique(x, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    unique, inverse = distinct_rows(x)
     rng = np.random.default_rng(settings.seed)
     per_document = np.column_stack([np.ones(n)] + [np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(settings.bootstrap)])
     draws = _Draws.from_counts(per_document, inverse, len(unique))
@@ -265,6 +264,17 @@ def measure(x: np.ndarray, dims: Sequence[int], settings: SuiteSettings | None =
     scalars = scalars.sort_values(["strategy", "dim", "metric"], kind="stable").reset_index(drop=True)
     scalars["metric"] = scalars["metric"].astype(str)
     return Geometry(scalars=scalars, profiles=_profiles(x, base_cov, sizes, settings))
+
+
+def distinct_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``x`` and, for every row, the index of its distinct row. Rows are
+    hashed first: when all hashes differ (the usual case) ``x`` itself is returned, uncopied; only
+    when two hashes agree are the rows compared exactly (``np.unique``)."""
+    keys = np.fromiter((hash(row.tobytes()) for row in x), dtype=np.int64, count=len(x))
+    if len(np.unique(keys)) == len(x):
+        return x, np.arange(len(x))
+    unique, inverse = np.unique(x, axis=0, return_inverse=True)
+    return unique, inverse.reshape(-1)
 
 
 def _rotate(z: np.ndarray, basis: np.ndarray) -> np.ndarray:
