@@ -77,12 +77,12 @@ def prefix_pairwise(
     w = torch.ones((n, 1), dtype=torch.float64) if weights is None else torch.as_tensor(weights, dtype=torch.float64)
     w = w.to(dev)
     w32 = w.to(torch.float32)
-    # the dimensions each size adds, as contiguous slabs (slicing columns of a large matrix in every
-    # block would copy them again and again)
+    # the dimensions each size adds, as contiguous transposed slabs (dims x documents): every block's
+    # product then reads contiguous memory instead of copying a column slice again and again
     slabs, squared_norms, running, previous = {}, {}, torch.zeros(n, dtype=torch.float64, device=dev), 0
     for k in sizes:
-        slabs[k] = data[:, previous:k].contiguous()
-        running = running + slabs[k].square().sum(dim=1, dtype=torch.float64)
+        slabs[k] = data[:, previous:k].T.contiguous()
+        running = running + slabs[k].square().sum(dim=0, dtype=torch.float64)
         squared_norms[k], previous = running, k
     inverse = {k: (1.0 / v.sqrt()).float() for k, v in squared_norms.items()}
     block = max(1, MAX_BLOCK_ELEMENTS // n)
@@ -100,7 +100,7 @@ def prefix_pairwise(
         diagonal = (torch.arange(rows, device=dev), torch.arange(start, stop, device=dev))
         gram, work = gram_buffer[:rows].zero_(), work_buffer[:rows]
         for k in sizes:
-            gram.addmm_(slabs[k][start:stop], slabs[k].T)
+            gram.addmm_(slabs[k][:, start:stop].T, slabs[k])
             # exp(-t ||u_i - u_j||^2) = exp(2t cos_ij - 2t)
             torch.mul(gram, (2.0 * t) * inverse[k][start:stop, None], out=work)
             work.mul_(inverse[k][None, :]).sub_(2.0 * t).exp_()
