@@ -25,6 +25,8 @@ rule provenance:
         "results/provenance.json",
     log:
         "results/logs/provenance.log",
+    benchmark:
+        "results/benchmarks/provenance.tsv"
     conda:
         CONDA_ENV
     params:
