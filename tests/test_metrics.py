@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 import torch
@@ -98,9 +100,10 @@ def test_constant_dimension_is_left_out_of_correlation_with_a_warning() -> None:
     assert value == pytest.approx(mean_abs_correlation(x), rel=1e-12)
 
 
-def test_covariance_in_blocks_matches_numpy() -> None:
+def test_covariance_in_blocks_matches_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
     x = correlated(1000, 9).astype(np.float32)
-    np.testing.assert_allclose(covariance(x, block=77), np.cov(x.astype(np.float64).T), rtol=1e-6, atol=1e-8)
+    monkeypatch.setattr(importlib.import_module("mrlens.metrics.covariance"), "ROW_BLOCK", 77)
+    np.testing.assert_allclose(covariance(x), np.cov(x.astype(np.float64).T), rtol=1e-6, atol=1e-8)
 
 
 def test_geometry_table_prefixes_match_metrics_on_sliced_arrays() -> None:

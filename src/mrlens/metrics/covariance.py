@@ -6,18 +6,33 @@ import numpy as np
 
 from mrlens.metrics._checks import as_points
 
+ROW_BLOCK = 8192  # rows per block of the passes over the data: float64 copies stay small
 
-def covariance(x: np.ndarray, block: int = 8192) -> np.ndarray:
+
+def row_blocks(n: int) -> list[slice]:
+    return [slice(start, min(start + ROW_BLOCK, n)) for start in range(0, n, ROW_BLOCK)]
+
+
+def weighted_covariance(z: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Covariance of the rows of ``z`` repeated ``w`` times (float64, accumulated over row blocks):
+    ``(S - f f^T / N) / (N - 1)`` with ``S = sum_i w_i c_i c_i^T``, ``f = sum_i w_i c_i``, ``N = sum_i w_i``
+    and ``c_i`` the rows shifted by the unweighted mean (for accuracy; the result does not depend on it)."""
+    shift = z.mean(axis=0, dtype=np.float64)
+    scatter = np.zeros((z.shape[1], z.shape[1]))
+    first = np.zeros(z.shape[1])
+    for rows in row_blocks(len(z)):
+        centred = z[rows].astype(np.float64) - shift
+        scatter += (centred * w[rows, None]).T @ centred
+        first += w[rows] @ centred
+    total = w.sum()
+    return (scatter - np.outer(first, first) / total) / (total - 1.0)
+
+
+def covariance(x: np.ndarray) -> np.ndarray:
     """Sample covariance ``C = (X - mean)^T (X - mean) / (n - 1)`` in float64, accumulated over row blocks.
 
     Memory is O(d^2 + block x d), independent of n. For any k, ``C[:k, :k]`` is the covariance
     of the first k dimensions, so one call serves every truncation size.
     """
     x = as_points(x)
-    n, d = x.shape
-    mean = x.mean(axis=0, dtype=np.float64)
-    cov = np.zeros((d, d))
-    for start in range(0, n, block):
-        centred = x[start : start + block].astype(np.float64) - mean
-        cov += centred.T @ centred
-    return cov / (n - 1)
+    return weighted_covariance(x, np.ones(len(x)))

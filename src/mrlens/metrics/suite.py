@@ -24,6 +24,7 @@ import pandas as pd
 
 from mrlens.metrics._checks import as_points, as_sizes
 from mrlens.metrics.correlation import correlation_from_covariance
+from mrlens.metrics.covariance import row_blocks, weighted_covariance
 from mrlens.metrics.intrinsic import mle_dimension, twonn_dimension
 from mrlens.metrics.isotropy import isoscore_from_covariance, isoscore_star_from_covariance, participation_ratio
 from mrlens.metrics.outliers import outlier_dimensions, outlier_share
@@ -78,34 +79,12 @@ class Geometry:
     profiles: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-ROW_BLOCK = 8192  # rows per block of the passes over the data: float64 copies stay small
-
-
-def _row_blocks(n: int) -> list[slice]:
-    return [slice(start, min(start + ROW_BLOCK, n)) for start in range(0, n, ROW_BLOCK)]
-
-
-def weighted_covariance(z: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Covariance of the rows of ``z`` repeated ``w`` times (float64, accumulated over row blocks):
-    ``(S - f f^T / N) / (N - 1)`` with ``S = sum_i w_i c_i c_i^T``, ``f = sum_i w_i c_i``, ``N = sum_i w_i``
-    and ``c_i`` the rows shifted by the unweighted mean (for accuracy; the result does not depend on it)."""
-    shift = z.mean(axis=0, dtype=np.float64)
-    scatter = np.zeros((z.shape[1], z.shape[1]))
-    first = np.zeros(z.shape[1])
-    for rows in _row_blocks(len(z)):
-        centred = z[rows].astype(np.float64) - shift
-        scatter += (centred * w[rows, None]).T @ centred
-        first += w[rows] @ centred
-    total = w.sum()
-    return (scatter - np.outer(first, first) / total) / (total - 1.0)
-
-
 def _weighted_sums(z: np.ndarray, weights: np.ndarray, sizes: list[int]) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """Per weight column: the sum of |value| of every dimension (C x d), and for every size k the sum
     of the re-normalised k-prefixes (C x k), in one blocked pass."""
     absolute = np.zeros((weights.shape[1], z.shape[1]))
     prefixes = {k: np.zeros((weights.shape[1], k)) for k in sizes}
-    for rows in _row_blocks(len(z)):
+    for rows in row_blocks(len(z)):
         block = z[rows].astype(np.float64)
         w = weights[rows]
         absolute += w.T @ np.abs(block)
@@ -280,7 +259,7 @@ def distinct_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _rotate(z: np.ndarray, basis: np.ndarray) -> np.ndarray:
     """``z @ basis`` in float32, block by block."""
     out = np.empty(z.shape, dtype=np.float32)
-    for rows in _row_blocks(len(z)):
+    for rows in row_blocks(len(z)):
         out[rows] = z[rows] @ basis
     return out
 
@@ -293,7 +272,7 @@ def _profiles(x: np.ndarray, cov: np.ndarray, sizes: list[int], settings: SuiteS
             for i, v in enumerate(covariance_spectrum(cov[:k, :k]))
         )
     d = x.shape[1]
-    mean_abs = sum(np.abs(x[rows]).sum(axis=0, dtype=np.float64) for rows in _row_blocks(len(x))) / len(x)
+    mean_abs = sum(np.abs(x[rows]).sum(axis=0, dtype=np.float64) for rows in row_blocks(len(x))) / len(x)
     for kind, values in (("variance", np.diag(cov)), ("mean_abs", mean_abs)):
         flagged = set(outlier_dimensions(values, settings.outlier_k).tolist())
         rows.extend(
@@ -303,7 +282,6 @@ def _profiles(x: np.ndarray, cov: np.ndarray, sizes: list[int], settings: SuiteS
     return pd.DataFrame(rows)
 
 
-def geometry_table(x: np.ndarray, dims: Sequence[int], uniformity_t: float = 2.0, settings: SuiteSettings | None = None) -> pd.DataFrame:
+def geometry_table(x: np.ndarray, dims: Sequence[int], settings: SuiteSettings | None = None) -> pd.DataFrame:
     """The suite's scalar table (strategy, dim, metric, value, ci_low, ci_high, n) for ``x``."""
-    settings = settings or SuiteSettings(uniformity_t=uniformity_t)
     return measure(x, dims, settings).scalars
