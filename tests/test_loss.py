@@ -45,7 +45,7 @@ def test_training_value_and_gradients_equal_sentence_transformers(tiny_model: Pa
         torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-5)  # float32 sums in another order
 
 
-def test_monitored_sizes_equal_a_direct_computation(tiny_model: Path) -> None:
+def test_monitored_losses_and_accuracy_equal_a_direct_computation(tiny_model: Path) -> None:
     model = load_model(tiny_model, device="cpu")
     model.eval()
     loss = MatryoshkaRankingLoss(model, [32], scale=20.0, monitor_dims=[4, 8, 16])
@@ -57,5 +57,7 @@ def test_monitored_sizes_equal_a_direct_computation(tiny_model: Path) -> None:
         scores = 20.0 * F.normalize(a[:, :dim], dim=-1) @ F.normalize(p[:, :dim], dim=-1).T
         direct = F.cross_entropy(scores, torch.arange(len(ANCHORS)))
         assert float(loss.last_losses[dim]) == pytest.approx(float(direct), rel=1e-4)
+        top1 = (scores.argmax(dim=1) == torch.arange(len(ANCHORS))).float().mean()
+        assert float(loss.last_accuracy[dim]) == pytest.approx(float(top1))
     assert sorted(loss.last_losses) == [4, 8, 16, 32]
     assert loss.monitor_dims == (4, 8, 16)  # trained sizes are not monitored twice
