@@ -156,6 +156,7 @@ def validate_config(
             f"({train['max_steps']}); the final model is always kept"
         )
     train["checkpoint_steps"] = sorted(train["checkpoint_steps"])
+    _check_tasks(config)
     config["analysis"]["dims"] = sorted(config["analysis"]["dims"])
 
     dim = config["base_model"]["dim"] or base_model_dim(config["base_model"]["source"])
@@ -165,6 +166,25 @@ def validate_config(
     _check_sizes("analysis.dims", config["analysis"]["dims"], dim)
     _check_sizes("train.monitor_dims", train["monitor_dims"] or [], dim)
     return config
+
+
+def _check_tasks(config: Mapping[str, Any]) -> None:
+    """Task names must not clash with corpora (both name embedding files); heldout tasks name a pairs source."""
+    corpora, pairs = config["data"]["corpora"], config["data"]["pairs"]
+    for name, task in config["quality"]["tasks"].items():
+        key = f"config quality.tasks.{name}"
+        if name in corpora:
+            raise ConfigError(f"{key}: the name is also a corpus in data.corpora; give the task another name")
+        if task["kind"] == "heldout_retrieval" and task.get("pairs") not in pairs:
+            raise ConfigError(
+                f"{key}.pairs: {task.get('pairs')!r} is not a source in data.pairs ({', '.join(pairs)})"
+            )
+        needs = {"similarity_local": "path", "retrieval_local": "path", "similarity_hub": "name", "retrieval_hub": "name"}
+        if task["kind"] in needs and needs[task["kind"]] not in task:
+            raise ConfigError(f"{key}.{needs[task['kind']]}: a {task['kind']} task needs it")
+    probe = config["diffing"]["probe_corpus"]
+    if probe is not None and probe not in corpora:
+        raise ConfigError(f"config diffing.probe_corpus: {probe!r} is not a corpus in data.corpora ({', '.join(corpora)})")
 
 
 def variants(config: Mapping[str, Any]) -> dict[str, Variant]:

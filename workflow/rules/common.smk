@@ -19,6 +19,7 @@ TRAIN = config["train"]
 VARIANTS = TRAIN["variants"]
 MODELS = model_ids(config)
 CORPORA = list(config["data"]["corpora"])
+TASKS = config["quality"]["tasks"]
 NO_MRL_VARIANTS = [name for name, v in VARIANTS.items() if len(v["dims"]) == 1]
 CONDA_ENV = "../../envs/mrlens.yaml"
 
@@ -32,7 +33,8 @@ wildcard_constraints:
     seed=r"\d+",
     model=_one_of(MODELS),
     checkpoint=r"final|step-\d+",
-    corpus=_one_of(CORPORA),
+    corpus=_one_of([*CORPORA, *TASKS]),
+    task=_one_of(TASKS) if TASKS else "$^",
     pairs=_one_of(config["data"]["pairs"]),
 
 
@@ -103,6 +105,17 @@ def pair_source(wildcards):
 
 def corpus_source(wildcards):
     return config["data"]["corpora"][wildcards.corpus]
+
+
+def task_source(wildcards):
+    return TASKS[wildcards.task]
+
+
+def texts_file(wildcards):
+    """The texts embedded under the name ``corpus``: a corpus, or the texts of an evaluation task."""
+    if wildcards.corpus in TASKS:
+        return f"results/data/tasks/{wildcards.corpus}/texts.parquet"
+    return f"results/data/corpora/{wildcards.corpus}.parquet"
 
 
 def variant_dims(wildcards):

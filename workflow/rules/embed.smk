@@ -4,7 +4,7 @@
 rule embed:
     input:
         model=model_folder,
-        corpus="results/data/corpora/{corpus}.parquet",
+        corpus=texts_file,
         base_info="results/models/base/base.json",
     output:
         ensure(
