@@ -19,7 +19,7 @@ WORDS = (
 ).split()
 
 
-def build_tiny_model(folder: Path, hidden: int = 32, layers: int = 2, seed: int = 0) -> Path:
+def build_tiny_model(folder: Path, hidden: int = 32, layers: int = 2, seed: int = 0, dropout: float = 0.1) -> Path:
     """A randomly initialised BertModel (hidden 32, 2 layers) with all-MiniLM-L6-v2's tokenizer."""
     import torch
     from transformers import AutoTokenizer, BertConfig, BertModel
@@ -33,6 +33,8 @@ def build_tiny_model(folder: Path, hidden: int = 32, layers: int = 2, seed: int 
         num_attention_heads=2,
         intermediate_size=2 * hidden,
         max_position_embeddings=128,
+        hidden_dropout_prob=dropout,
+        attention_probs_dropout_prob=dropout,
     )
     BertModel(config).save_pretrained(folder)
     AutoTokenizer.from_pretrained(str(embedded_model_path())).save_pretrained(folder)

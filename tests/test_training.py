@@ -1,4 +1,5 @@
-"""Training twins: same data order across variants, deterministic on CPU, log and checkpoints written."""
+"""Training twins: same data order across variants, deterministic on CPU, the log equal to direct
+recomputations, resumable after a kill, checkpoints replayed exactly."""
 
 from __future__ import annotations
 
@@ -12,11 +13,22 @@ from safetensors.torch import load_file
 from sentence_transformers import SentenceTransformer
 
 from mrlens.data import prepare_pairs
-from mrlens.models import resolve_base
+from mrlens.models import load_model, resolve_base
+from mrlens.train.callbacks import batch_fingerprint
 from mrlens.train.dynamics import group_norms, layer_group
-from mrlens.train.trainer import TrainSettings, default_monitor_dims, train_variant
+from mrlens.train.loss import MatryoshkaRankingLoss
+from mrlens.train.trainer import (
+    TrainSettings,
+    _trainer,
+    complete_states,
+    default_monitor_dims,
+    replay_checkpoint,
+    train_variant,
+)
 
-SETTINGS = TrainSettings(max_steps=3, batch_size=8, learning_rate=1e-3, logging_steps=1, checkpoint_steps=[2], seed=7)
+from conftest import ROOT, build_tiny_model
+
+SETTINGS = TrainSettings(max_steps=3, batch_size=8, learning_rate=1e-3, logging_steps=1, state_every=1, seed=7)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +41,11 @@ def base_and_pairs(tiny_model: Path, tiny_wordnet: Path, tmp_path_factory: pytes
 
 def train(base_and_pairs, folder: Path, dims, settings=SETTINGS) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     base, pairs = base_and_pairs
-    return train_variant(base, pairs, dims, [1.0] * len(dims), settings, folder / "final", folder / "checkpoints", folder / "log.parquet")
+    return train_variant(base, pairs, dims, [1.0] * len(dims), settings, folder / "final", folder / "states", folder / "log.parquet")
+
+
+def state_model(folder: Path, step: int) -> Path:
+    return complete_states(folder / "states")[step]
 
 
 def weights(folder: Path) -> dict[str, torch.Tensor]:
@@ -53,20 +69,110 @@ def test_twins_see_the_same_batches_and_log_every_size(base_and_pairs, tmp_path:
     assert total == pytest.approx(step1[8] + step1[32], rel=1e-4)
 
 
-def test_training_is_deterministic_and_checkpoints_load(base_and_pairs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    train(base_and_pairs, tmp_path / "one", [32, 16, 8])
-    train(base_and_pairs, tmp_path / "two", [32, 16, 8])
+def test_training_is_deterministic_and_checkpoints_are_replayed_exactly(base_and_pairs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    train(base_and_pairs, tmp_path / "one", [32, 16, 8])  # a resumable state after every step
+    sparse = TrainSettings(max_steps=3, batch_size=8, learning_rate=1e-3, logging_steps=1, state_every=2, seed=7)
+    train(base_and_pairs, tmp_path / "two", [32, 16, 8], sparse)  # one state, at step 2
     first, second = weights(tmp_path / "one" / "final"), weights(tmp_path / "two" / "final")
     assert first.keys() == second.keys()
     for name in first:
         torch.testing.assert_close(first[name], second[name], rtol=0, atol=0)
     base = weights(base_and_pairs[0])
     assert any(not torch.equal(first[n], base[n]) for n in first)  # training changed the weights
+    assert sorted(complete_states(tmp_path / "one" / "states")) == [1, 2]  # the state at max_steps is dropped
 
-    step2 = SentenceTransformer(str(tmp_path / "one" / "checkpoints" / "step-2"), device="cpu")
-    assert step2.get_embedding_dimension() == 32
-    assert not torch.equal(weights(tmp_path / "one" / "checkpoints" / "step-2")["embeddings.word_embeddings.weight"],
-                           first["embeddings.word_embeddings.weight"])
+    base_dir, pairs = base_and_pairs
+    for step in (1, 2):  # step 1 replayed from the base model, step 2 copied from its state
+        out = tmp_path / "replayed" / f"step-{step}"
+        replay_checkpoint(base_dir, pairs, [32, 16, 8], [1.0] * 3, sparse, tmp_path / "two" / "states", step, out)
+        expected = weights(state_model(tmp_path / "one", step))
+        for name, value in weights(out).items():
+            torch.testing.assert_close(value, expected[name], rtol=0, atol=1e-6)
+        assert SentenceTransformer(str(out), device="cpu").get_embedding_dimension() == 32
+    assert not torch.equal(weights(tmp_path / "replayed" / "step-1")["embeddings.word_embeddings.weight"],
+                           weights(tmp_path / "replayed" / "step-2")["embeddings.word_embeddings.weight"])
+
+
+KILLED_RUN = """
+import sys, time
+import pandas as pd
+from transformers import TrainerCallback
+from mrlens.train import trainer
+from mrlens.train.trainer import TrainSettings, train_variant
+
+class Slow(TrainerCallback):  # gives the test time to kill the run between two states
+    def on_step_end(self, args, state, control, **kwargs):
+        time.sleep(0.4)
+
+make = trainer._trainer
+def slow_trainer(*args, **kwargs):
+    built, history = make(*args, **kwargs)
+    built.add_callback(Slow())
+    return built, history
+trainer._trainer = slow_trainer
+base, pairs, folder = sys.argv[1], pd.read_parquet(sys.argv[2]), sys.argv[3]
+settings = TrainSettings(max_steps=8, batch_size=8, learning_rate=1e-3, logging_steps=1, state_every=2, seed=5)
+train_variant(base, pairs, [32, 8], [1.0, 1.0], settings, folder + "/final", folder + "/states", folder + "/log.parquet")
+"""
+
+
+def test_a_killed_run_resumes_and_ends_with_the_uninterrupted_weights(base_and_pairs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    base, pairs = base_and_pairs
+    pairs.to_parquet(tmp_path / "pairs.parquet")
+    killed = tmp_path / "killed"
+    env = {**__import__("os").environ, "PYTHONPATH": str(ROOT / "tests")}
+    child = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(base), str(tmp_path / "pairs.parquet"), str(killed)], env=env)
+    deadline = time.monotonic() + 300
+    while not complete_states(killed / "states") and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.02)
+    child.send_signal(signal.SIGKILL)
+    assert child.wait() == -signal.SIGKILL
+    done = sorted(complete_states(killed / "states"))
+    assert done and max(done) < 8 and not (killed / "final").exists()
+
+    settings = TrainSettings(max_steps=8, batch_size=8, learning_rate=1e-3, logging_steps=1, state_every=2, seed=5)
+    resumed = train_variant(base, pairs, [32, 8], [1.0, 1.0], settings, killed / "final", killed / "states", killed / "log.parquet")
+    whole = train(base_and_pairs, tmp_path / "whole", [32, 8], settings)
+    for name, value in weights(killed / "final").items():
+        torch.testing.assert_close(value, weights(tmp_path / "whole" / "final")[name], rtol=0, atol=1e-6)
+    def deterministic(log: pd.DataFrame) -> pd.DataFrame:
+        timed = log["metric"].isin(["logging_seconds", "step_seconds", "peak_memory_mb"])
+        return log[~timed].sort_values(["step", "metric", "dim", "group"]).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(deterministic(resumed), deterministic(whole), rtol=1e-6)
+
+
+def test_logged_losses_equal_a_recomputation_from_the_saved_state(tiny_wordnet: Path, tmp_path: Path) -> None:
+    """The loss logged at step k was computed on batch k by the model after k - 1 steps (no dropout)."""
+    base = tmp_path / "base"
+    resolve_base(str(build_tiny_model(tmp_path / "raw", dropout=0.0)), None, "mean", base)
+    pairs, _ = prepare_pairs({"kind": "wordnet", "path": str(tiny_wordnet), "heldout_fraction": 0.1, "seed": 0}, "wn")
+    settings = TrainSettings(max_steps=3, batch_size=8, learning_rate=1e-3, logging_steps=1, state_every=1, seed=11)
+    log = train_variant(base, pairs, [32, 8], [1.0, 1.0], settings, tmp_path / "final", tmp_path / "states", tmp_path / "log.parquet")
+
+    trainer, _ = _trainer(base, pairs, [32, 8], [1.0, 1.0], settings, tmp_path / "scratch", save_states=False)
+    batches = list(trainer.get_train_dataloader())
+    states = complete_states(tmp_path / "states")
+    for step in (1, 2, 3):
+        features = batches[step - 1]
+        columns = [{k.removeprefix(f"{c}_"): v for k, v in features.items() if k.startswith(f"{c}_")} for c in ("anchor", "positive")]
+        logged = log[log["step"] == step]
+        assert logged.loc[logged["metric"] == "batch", "note"].item() == batch_fingerprint(columns[0]["input_ids"])
+        model = load_model(base if step == 1 else states[step - 1], device="cpu")
+        model.train()
+        loss = MatryoshkaRankingLoss(model, [32, 8], [1.0, 1.0], monitor_dims=[8, 16, 32])
+        with torch.no_grad():
+            loss(columns)
+        losses = logged[logged["metric"] == "loss"].set_index("dim")["value"]
+        for dim in (8, 16, 32):
+            assert losses[dim] == pytest.approx(float(loss.last_losses[dim]), rel=1e-5)
+        tokens = logged.loc[logged["metric"] == "tokens", "value"].item()
+        assert tokens == sum(int(c["attention_mask"].sum()) for c in columns)
 
 
 def test_default_monitor_sizes() -> None:
@@ -75,9 +181,9 @@ def test_default_monitor_sizes() -> None:
 
 
 def test_dynamics_equal_a_direct_computation_from_saved_weights(base_and_pairs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    settings = TrainSettings(max_steps=3, batch_size=8, learning_rate=1e-3, logging_steps=1, checkpoint_steps=[2], seed=3)
+    settings = TrainSettings(max_steps=3, batch_size=8, learning_rate=1e-3, logging_steps=1, state_every=1, seed=3)
     log = train(base_and_pairs, tmp_path / "run", [32, 8], settings)
-    step2 = weights(tmp_path / "run" / "checkpoints" / "step-2")
+    step2 = weights(state_model(tmp_path / "run", 2))
     final = weights(tmp_path / "run" / "final")
     base = weights(base_and_pairs[0])
 

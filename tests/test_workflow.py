@@ -74,7 +74,7 @@ def test_outputs_of_a_complete_run(finished_run: tuple[Path, dict]) -> None:
     assert list(table.columns) == [
         "model", "variant", "seed", "checkpoint", "corpus", "strategy", "dim", "metric", "value", "ci_low", "ci_high", "n"
     ]
-    units = {(m, "final") for m in MODELS} | {(m, "step-2") for m in MODELS[1:]}
+    units = {(m, "final") for m in MODELS} | {(m, f"step-{s}") for m in MODELS[1:] for s in (1, 3)}
     assert set(map(tuple, table[["model", "checkpoint"]].drop_duplicates().values)) == units
     assert len(table) == len(units) * 3 * len(METRICS) * 3  # sizes 8, 16, 32 x metrics x strategies
     assert table.query("strategy == 'prefix' and metric == 'isoscore'")["ci_low"].notna().all()
@@ -85,8 +85,15 @@ def test_outputs_of_a_complete_run(finished_run: tuple[Path, dict]) -> None:
 
     from mrlens.io import read_embeddings
 
-    _, vectors, meta = read_embeddings(results / "embeddings" / "mrl-32-8_s0" / "final" / "wiki.parquet")
+    ids, vectors, meta = read_embeddings(results / "embeddings" / "mrl-32-8_s0" / "final" / "wiki.parquet")
     assert vectors.shape == (120, 32)
+    from sentence_transformers import SentenceTransformer
+
+    corpus = pd.read_parquet(results / "data" / "corpora" / "wiki.parquet").set_index("id").loc[ids, "text"]
+    final = SentenceTransformer(str(results / "models" / "mrl-32-8_s0" / "final"), device="cpu")
+    final.max_seq_length = 32
+    direct = final.encode(corpus.tolist(), convert_to_numpy=True)
+    assert abs(vectors - direct).max() < 1e-5  # the final checkpoint's embeddings are the final model's
     assert meta["variant"] == "mrl-32-8" and meta["seed"] == 0 and meta["checkpoint"] == "final"
     assert len(meta["base_weights_sha256"]) == 64
     log = pd.read_parquet(results / "models" / "mrl-32-8_s0" / "train_log.parquet")
@@ -115,7 +122,7 @@ def test_changing_one_variant_reruns_only_that_variant(finished_run: tuple[Path,
     planned = planned_outputs(workdir, changed(config, lambda c: c["train"]["variants"].update({"mrl-32-8": [32, 4]})))
     assert "results/models/mrl-32-8_s0/final" in planned
     assert "results/embeddings/mrl-32-8_s0/final/wiki.parquet" in planned
-    assert "results/metrics/mrl-32-8_s0/step-2/wiki.parquet" in planned
+    assert "results/metrics/mrl-32-8_s0/step-3/wiki.parquet" in planned
     assert "results/figures/geometry.png" in planned
     others = [f for f in planned if "no-mrl" in f or "mrl-32-16-8" in f or "/base/" in f or "/data/" in f]
     assert others == []
@@ -126,7 +133,7 @@ def test_changing_analysis_sizes_reruns_metrics_and_figures_only(finished_run: t
     planned = planned_outputs(workdir, changed(config, lambda c: c["analysis"].update({"dims": [4, 8, 32]})))
     kinds = {f.split("/")[1] for f in planned}
     assert kinds == {"metrics", "figures", "provenance.json"}
-    assert len([f for f in planned if f.startswith("results/metrics/") and f.count("/") == 4]) == 7 * 2  # scalars, profiles
+    assert len([f for f in planned if f.startswith("results/metrics/") and f.count("/") == 4]) == 10 * 2  # scalars, profiles (base + 3 twins x 3 checkpoints)
 
 
 def test_adding_a_corpus_embeds_only_that_corpus(finished_run: tuple[Path, dict]) -> None:
@@ -136,8 +143,17 @@ def test_adding_a_corpus_embeds_only_that_corpus(finished_run: tuple[Path, dict]
     )
     embedded = {f for f in planned if f.startswith("results/embeddings/")}
     assert embedded and all(f.endswith("/wiki2.parquet") for f in embedded)
-    assert len(embedded) == 7
+    assert len(embedded) == 10
     assert not any(f.startswith("results/models/") for f in planned)
+
+
+def test_adding_a_checkpoint_step_replays_only_that_checkpoint(finished_run: tuple[Path, dict]) -> None:
+    workdir, config = finished_run
+    planned = planned_outputs(workdir, changed(config, lambda c: c["train"].update({"checkpoint_steps": [1, 2, 3]})))
+    models = {f for f in planned if f.startswith("results/models/")}
+    assert models == {f"results/models/{m}/checkpoints/step-2" for m in MODELS[1:]}
+    embedded = {f for f in planned if f.startswith("results/embeddings/")}
+    assert embedded and all("/step-2/" in f for f in embedded)
 
 
 def test_changing_a_training_hyper_parameter_reruns_all_training(finished_run: tuple[Path, dict]) -> None:

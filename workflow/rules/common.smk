@@ -33,6 +33,7 @@ wildcard_constraints:
     seed=r"\d+",
     model=_one_of(MODELS),
     checkpoint=r"final|step-\d+",
+    step=r"\d+",
     corpus=_one_of([*CORPORA, *TASKS]),
     task=_one_of(TASKS) if TASKS else "$^",
     pairs=_one_of(config["data"]["pairs"]),
@@ -128,7 +129,7 @@ def variant_weights(wildcards):
 
 def train_settings(wildcards):
     """Hyper-parameters shared by every variant; the seed comes from the wildcard."""
-    skip = {"variants", "seeds", "pairs"}
+    skip = {"variants", "seeds", "pairs", "checkpoint_steps"}
     return {k: v for k, v in TRAIN.items() if k not in skip} | {
         "seed": int(wildcards.seed)
     }
@@ -143,11 +144,7 @@ def model_folder(wildcards):
     """The folder holding the weights of a (model, checkpoint)."""
     if wildcards.checkpoint == "final":
         return f"results/models/{wildcards.model}/final"
-    return f"results/models/{wildcards.model}/checkpoints"
-
-
-def model_subfolder(wildcards):
-    return "" if wildcards.checkpoint == "final" else wildcards.checkpoint
+    return f"results/models/{wildcards.model}/checkpoints/{wildcards.checkpoint}"
 
 
 def model_labels(wildcards):

@@ -28,7 +28,6 @@ rule train:
         pairs=f"results/data/pairs/{TRAIN['pairs']}/train.parquet",
     output:
         model=directory("results/models/{variant}_s{seed}/final"),
-        checkpoints=directory("results/models/{variant}_s{seed}/checkpoints"),
         log_table="results/models/{variant}_s{seed}/train_log.parquet",
     log:
         "results/logs/train/{variant}_s{seed}.log",
@@ -45,8 +44,38 @@ rule train:
         dims=variant_dims,
         weights=variant_weights,
         settings=train_settings,
+        # Resumable states live outside the declared outputs: Snakemake removes the outputs of a
+        # failed job, and a rerun after a kill must find them to resume.
+        states="results/models/{variant}_s{seed}/states",
     script:
         "../scripts/train.py"
+
+
+rule checkpoint:
+    input:
+        base="results/models/base/final",
+        pairs=f"results/data/pairs/{TRAIN['pairs']}/train.parquet",
+        trained="results/models/{variant}_s{seed}/train_log.parquet",
+    output:
+        directory("results/models/{variant}_s{seed}/checkpoints/step-{step}"),
+    log:
+        "results/logs/checkpoint/{variant}_s{seed}/step-{step}.log",
+    benchmark:
+        "results/benchmarks/checkpoint/{variant}_s{seed}/step-{step}.tsv"
+    conda:
+        CONDA_ENV
+    threads: 8
+    resources:
+        gpu=1,
+        mem_mb=lambda wildcards, attempt: 16000 * attempt,
+        runtime=lambda wildcards, attempt: 120 * attempt,
+    params:
+        dims=variant_dims,
+        weights=variant_weights,
+        settings=train_settings,
+        states="results/models/{variant}_s{seed}/states",
+    script:
+        "../scripts/checkpoint.py"
 
 
 rule collect_training:

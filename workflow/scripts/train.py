@@ -15,6 +15,6 @@ train_variant(
     weights=snakemake.params.weights,
     settings=TrainSettings(**snakemake.params.settings),
     out_dir=snakemake.output.model,
-    checkpoints_dir=snakemake.output.checkpoints,
+    states_dir=snakemake.params.states,
     log_table=snakemake.output.log_table,
 )

@@ -1,9 +1,10 @@
-"""Trainer callbacks: the training log (losses, accuracy and norms at every size and layer group)
-and intermediate checkpoints."""
+"""Trainer callbacks: the training log (losses, accuracy and norms at every size and layer group),
+the marker of a complete resumable state, and stopping at a given step."""
 
 from __future__ import annotations
 
 import hashlib
+import resource
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,11 +14,12 @@ import pandas as pd
 import torch
 from transformers import TrainerCallback
 
-from mrlens.io import atomic_path
 from mrlens.train.dynamics import group_norms
 from mrlens.train.loss import MatryoshkaRankingLoss
 
 COLUMNS = ["step", "metric", "dim", "group", "trained", "value", "note"]
+COMPLETE = "mrlens-complete.json"  # written into a resumable state once everything else is saved
+LOG_SO_FAR = "mrlens-train-log.parquet"
 
 
 def batch_fingerprint(input_ids: torch.Tensor) -> str:
@@ -41,7 +43,13 @@ class TrainingLog(TrainerCallback):
     - ``update_norm`` ``||theta_t - theta_{t-1}||`` and ``drift`` ``||theta_t - theta_0|| / ||theta_0||``
       per layer group;
     - ``batch``: a fingerprint of the batch's anchor token ids (in ``note``);
-    - ``logging_seconds``: time this callback spent on the step (its share of the step time).
+    - ``logging_seconds``: time this callback spent on the step (its share of the step time);
+    - ``step_seconds``: wall time per optimizer step since the previous logging step, ``tokens``:
+      non-padding tokens in the logged step's batch, ``peak_memory_mb``: peak GPU memory allocated
+      (on a GPU) or peak resident memory of the process (on the CPU).
+
+    At every resumable state it writes the rows so far into the state, so a resumed run logs the
+    same table as an uninterrupted one (:meth:`restore`).
     """
 
     def __init__(self, loss: MatryoshkaRankingLoss, model: torch.nn.Module):
@@ -53,6 +61,7 @@ class TrainingLog(TrainerCallback):
         self.before: dict[str, torch.Tensor] = {}
         self.gradients: dict[str, float] = {}
         self.seconds = 0.0
+        self.last_log: tuple[int, float] | None = None
 
     def _add(self, step: int, metric: str, value: float | None, dim: int | None = None, group: str | None = None,
              trained: bool | None = None, note: str | None = None) -> None:
@@ -99,9 +108,25 @@ class TrainingLog(TrainerCallback):
             self._add(step, "accuracy", float(self.loss.last_accuracy[dim]), dim=dim, trained=trained)
         if self.loss.last_anchor_ids is not None:
             self._add(step, "batch", None, note=batch_fingerprint(self.loss.last_anchor_ids))
+        if self.loss.last_tokens is not None:
+            self._add(step, "tokens", float(self.loss.last_tokens))
+        self._add(step, "peak_memory_mb", _peak_memory_mb())
         self.seconds += time.perf_counter() - start
         self._add(step, "logging_seconds", self.seconds)
         self.seconds = 0.0
+        now = time.perf_counter()
+        if self.last_log is not None and step > self.last_log[0]:
+            self._add(step, "step_seconds", (now - self.last_log[1]) / (step - self.last_log[0]))
+        self.last_log = (step, now)
+
+    def on_save(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
+        folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        self.table().to_parquet(folder / LOG_SO_FAR)
+        (folder / COMPLETE).write_text('{"complete": true}')
+
+    def restore(self, state_dir: str | Path) -> None:
+        """Start from the rows logged up to the resumable state in ``state_dir``."""
+        self.rows = pd.read_parquet(Path(state_dir) / LOG_SO_FAR).to_dict("records")
 
     def table(self) -> pd.DataFrame:
         frame = pd.DataFrame(self.rows, columns=COLUMNS)
@@ -110,14 +135,18 @@ class TrainingLog(TrainerCallback):
         )
 
 
-class SaveAtSteps(TrainerCallback):
-    """Saves the model in SentenceTransformer format at the listed steps, as ``{folder}/step-{N}``."""
+class StopAtStep(TrainerCallback):
+    """Stops training after optimizer step ``step``."""
 
-    def __init__(self, steps: Sequence[int], folder: Path):
-        self.steps = set(steps)
-        self.folder = folder
+    def __init__(self, step: int):
+        self.step = step
 
-    def on_step_end(self, args, state, control, model=None, **kwargs):  # type: ignore[no-untyped-def]
-        if state.global_step in self.steps:
-            with atomic_path(self.folder / f"step-{state.global_step}") as tmp:
-                model.save(str(tmp))
+    def on_step_end(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
+        if state.global_step >= self.step:
+            control.should_training_stop = True
+
+
+def _peak_memory_mb() -> float:
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        return torch.cuda.max_memory_allocated() / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux

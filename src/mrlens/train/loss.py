@@ -59,7 +59,8 @@ class MatryoshkaRankingLoss(nn.Module):
     not), so the no-MRL model's small-size loss can be followed during training. After each call
     :attr:`last_losses` maps every size to its detached loss tensor (read it only when logging, so
     no step waits for the device), :attr:`last_accuracy` the in-batch top-1 retrieval accuracy of
-    every size, and :attr:`last_anchor_ids` the anchors' token ids.
+    every size, :attr:`last_anchor_ids` the anchors' token ids and :attr:`last_tokens` the batch's
+    non-padding tokens.
 
     References: Kusupati et al. 2022, "Matryoshka Representation Learning", NeurIPS;
     Henderson et al. 2017 (in-batch negatives ranking loss).
@@ -86,10 +87,12 @@ class MatryoshkaRankingLoss(nn.Module):
         self.last_losses: dict[int, Tensor] = {}
         self.last_accuracy: dict[int, Tensor] = {}
         self.last_anchor_ids: Tensor | None = None
+        self.last_tokens: Tensor | None = None
 
     def forward(self, sentence_features: Iterable[dict[str, Tensor]], labels: Tensor | None = None) -> Tensor:
         sentence_features = list(sentence_features)
         self.last_anchor_ids = sentence_features[0]["input_ids"]
+        self.last_tokens = sum(f["attention_mask"].sum() for f in sentence_features)  # type: ignore[assignment]
         anchors, *docs = embed_columns(self.model, sentence_features)
         candidates = torch.cat(docs, dim=0)
         trained = prefix_ranking_losses(anchors, candidates, self.dims, self.scale)

@@ -2,14 +2,22 @@
 
 All variants of one seed see the same pairs in the same order with the same hyper-parameters:
 the data order depends only on ``seed`` and the pairs file, never on the variant.
+
+Training keeps resumable states (model, optimizer, scheduler, RNG, position in the data) every
+``state_every`` steps in a states folder beside the model. A run that was killed resumes from the
+last complete state and ends with the weights of an uninterrupted run; an intermediate checkpoint
+at any step is replayed from the last state before it (:func:`replay_checkpoint`), so asking for
+new checkpoints never retrains a whole model.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import datasets
@@ -19,8 +27,9 @@ from sentence_transformers import SentenceTransformerTrainer, SentenceTransforme
 from sentence_transformers.base.training_args import BatchSamplers
 
 from mrlens.io import atomic_path, write_table
-from mrlens.train.callbacks import SaveAtSteps, TrainingLog
 from mrlens.models import check_sizes, load_model, pick_device
+from mrlens.provenance import settings_hash
+from mrlens.train.callbacks import COMPLETE, StopAtStep, TrainingLog
 from mrlens.train.loss import MatryoshkaRankingLoss
 
 log = logging.getLogger(__name__)
@@ -38,10 +47,15 @@ class TrainSettings:
     scale: float = 20.0
     max_seq_length: int = 64
     logging_steps: int = 5
-    checkpoint_steps: Sequence[int] = field(default_factory=tuple)
+    state_every: int | None = None
     monitor_dims: Sequence[int] | None = None
     precision: str = "auto"
     seed: int = 0
+
+    @property
+    def state_interval(self) -> int:
+        """Steps between resumable states: ``state_every``, or a quarter of the run by default."""
+        return self.state_every or max(1, self.max_steps // 4)
 
 
 def default_monitor_dims(full: int) -> list[int]:
@@ -67,6 +81,76 @@ def _dataset(pairs: pd.DataFrame) -> datasets.Dataset:
     return datasets.Dataset.from_pandas(pairs[columns].reset_index(drop=True), preserve_index=False)
 
 
+def run_fingerprint(pairs: pd.DataFrame, dims: Sequence[int], weights: Sequence[float], settings: TrainSettings) -> str:
+    """What a resumable state belongs to: the settings, cut points, weights and the pairs' content."""
+    content = int(pd.util.hash_pandas_object(pairs, index=False).sum() % 2**63)
+    return settings_hash({"settings": asdict(settings), "dims": list(dims), "weights": list(weights), "pairs": content})
+
+
+def complete_states(states_dir: str | Path) -> dict[int, Path]:
+    """Step -> folder of every complete resumable state (those a kill interrupted have no marker)."""
+    folder = Path(states_dir)
+    found = {}
+    for state in folder.glob("checkpoint-*") if folder.is_dir() else []:
+        if (state / COMPLETE).is_file() and state.name.removeprefix("checkpoint-").isdigit():
+            found[int(state.name.removeprefix("checkpoint-"))] = state
+    return dict(sorted(found.items()))
+
+
+def _claim_states(states_dir: Path, fingerprint: str) -> None:
+    """Keep the states in ``states_dir`` only if they belong to this run; otherwise start afresh."""
+    stamp = states_dir / "fingerprint.json"
+    if stamp.is_file() and json.loads(stamp.read_text())["fingerprint"] != fingerprint:
+        log.info("states in %s belong to other settings: removing them", states_dir)
+        shutil.rmtree(states_dir)
+    states_dir.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(json.dumps({"fingerprint": fingerprint}))
+
+
+def _trainer(
+    base_dir: str | Path,
+    pairs: pd.DataFrame,
+    dims: Sequence[int],
+    weights: Sequence[float],
+    settings: TrainSettings,
+    output_dir: str | Path,
+    save_states: bool,
+) -> tuple[SentenceTransformerTrainer, TrainingLog]:
+    """The trainer of one twin; every run of the same arguments takes the same steps."""
+    device = pick_device()
+    model = load_model(base_dir, device=device)
+    model.max_seq_length = settings.max_seq_length
+    monitor = settings.monitor_dims or default_monitor_dims(model.get_embedding_dimension())
+    check_sizes(model, list(dims), "train.variants")
+    check_sizes(model, list(monitor), "train.monitor_dims")
+    loss = MatryoshkaRankingLoss(model, dims, weights, scale=settings.scale, monitor_dims=monitor)
+    history = TrainingLog(loss, model)
+    args = SentenceTransformerTrainingArguments(
+        output_dir=str(output_dir),
+        max_steps=settings.max_steps,
+        per_device_train_batch_size=settings.batch_size,
+        learning_rate=settings.learning_rate,
+        warmup_steps=settings.warmup_ratio,
+        weight_decay=settings.weight_decay,
+        logging_steps=settings.logging_steps,
+        logging_first_step=True,
+        save_strategy="steps" if save_states else "no",
+        save_steps=settings.state_interval,
+        report_to="none",
+        seed=settings.seed,
+        data_seed=settings.seed,
+        batch_sampler=BatchSamplers.NO_DUPLICATES,
+        dataloader_drop_last=True,
+        use_cpu=device == "cpu",
+        **_mixed_precision(settings.precision, device),
+    )
+    trainer = SentenceTransformerTrainer(
+        model=model, args=args, train_dataset=_dataset(pairs), loss=loss, callbacks=[history]
+    )
+    log.info("%s: %d pairs, cut points %s, settings %s", device, len(pairs), list(dims), asdict(settings))
+    return trainer, history
+
+
 def train_variant(
     base_dir: str | Path,
     pairs: pd.DataFrame,
@@ -74,54 +158,67 @@ def train_variant(
     weights: Sequence[float],
     settings: TrainSettings,
     out_dir: str | Path,
-    checkpoints_dir: str | Path,
+    states_dir: str | Path,
     log_table: str | Path,
 ) -> pd.DataFrame:
-    """Fine-tune the base model at cut points ``dims``; save the final model, checkpoints and the log.
+    """Fine-tune the base model at cut points ``dims``; save the final model and the training log.
 
-    Returns the training log (also written to ``log_table``).
+    Resumable states go to ``states_dir`` every ``settings.state_interval`` steps; a run finding
+    complete states of the same settings there resumes from the last one. Returns the training log
+    (also written to ``log_table``).
     """
-    device = pick_device()
-    model = load_model(base_dir, device=device)
-    model.max_seq_length = settings.max_seq_length
-    full = model.get_embedding_dimension()
-    monitor = settings.monitor_dims or default_monitor_dims(full)
-    check_sizes(model, list(dims), "train.variants")
-    check_sizes(model, list(monitor), "train.monitor_dims")
-    loss = MatryoshkaRankingLoss(model, dims, weights, scale=settings.scale, monitor_dims=monitor)
-    history = TrainingLog(loss, model)
-    checkpoints_dir = Path(checkpoints_dir)
-    checkpoints_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="mrlens-trainer-") as scratch:
-        args = SentenceTransformerTrainingArguments(
-            output_dir=scratch,
-            max_steps=settings.max_steps,
-            per_device_train_batch_size=settings.batch_size,
-            learning_rate=settings.learning_rate,
-            warmup_steps=settings.warmup_ratio,
-            weight_decay=settings.weight_decay,
-            logging_steps=settings.logging_steps,
-            logging_first_step=True,
-            save_strategy="no",
-            report_to="none",
-            seed=settings.seed,
-            data_seed=settings.seed,
-            batch_sampler=BatchSamplers.NO_DUPLICATES,
-            dataloader_drop_last=True,
-            use_cpu=device == "cpu",
-            **_mixed_precision(settings.precision, device),
-        )
-        trainer = SentenceTransformerTrainer(
-            model=model,
-            args=args,
-            train_dataset=_dataset(pairs),
-            loss=loss,
-            callbacks=[history, SaveAtSteps(settings.checkpoint_steps, checkpoints_dir)],
-        )
-        log.info("training %s on %d pairs with cut points %s (settings %s)", device, len(pairs), list(dims), asdict(settings))
-        trainer.train()
+    states_dir = Path(states_dir)
+    _claim_states(states_dir, run_fingerprint(pairs, dims, weights, settings))
+    trainer, history = _trainer(base_dir, pairs, dims, weights, settings, states_dir, save_states=True)
+    states = complete_states(states_dir)
+    resume = states[max(states)] if states else None
+    if resume is not None:
+        log.info("resuming from %s", resume)
+        history.restore(resume)
+    trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     with atomic_path(out_dir) as tmp:
-        model.save(str(tmp))
+        trainer.model.save(str(tmp))
+    for step, state in complete_states(states_dir).items():
+        if step >= settings.max_steps:  # the final model is kept; its state would only take disk
+            shutil.rmtree(state)
     table = history.table()
     write_table(table, log_table)
     return table
+
+
+def replay_checkpoint(
+    base_dir: str | Path,
+    pairs: pd.DataFrame,
+    dims: Sequence[int],
+    weights: Sequence[float],
+    settings: TrainSettings,
+    states_dir: str | Path,
+    step: int,
+    out_dir: str | Path,
+) -> None:
+    """The model as it was after ``step`` optimizer steps of :func:`train_variant`.
+
+    Copied from a state saved at exactly that step, otherwise replayed from the last state before it
+    (from the base model when there is none), with the same learning-rate schedule, data order and
+    RNG, so it equals the checkpoint an uninterrupted run would have saved.
+    """
+    if not 0 < step < settings.max_steps:
+        raise ValueError(f"checkpoint step {step} is not within (0, {settings.max_steps})")
+    states = complete_states(states_dir)
+    fingerprint = Path(states_dir) / "fingerprint.json"
+    if states and json.loads(fingerprint.read_text())["fingerprint"] != run_fingerprint(pairs, dims, weights, settings):
+        log.warning("states in %s belong to other settings; replaying from the base model", states_dir)
+        states = {}
+    with atomic_path(out_dir) as tmp:
+        if step in states:
+            log.info("step %d is a saved state: copying its model", step)
+            load_model(states[step], device="cpu").save(str(tmp))
+            return
+        earlier = [s for s in states if s < step]
+        resume = states[max(earlier)] if earlier else None
+        log.info("replaying steps %d..%d from %s", max(earlier, default=0) + 1, step, resume or "the base model")
+        with tempfile.TemporaryDirectory(prefix="mrlens-replay-") as scratch:
+            trainer, _ = _trainer(base_dir, pairs, dims, weights, settings, scratch, save_states=False)
+            trainer.add_callback(StopAtStep(step))
+            trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+        trainer.model.save(str(tmp))
