@@ -120,6 +120,8 @@ class TrainingLog(TrainerCallback):
         self.last_log = (step, now)
 
     def on_save(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
+        if not state.is_world_process_zero:
+            return
         folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
         self.table().to_parquet(folder / LOG_SO_FAR)
         (folder / COMPLETE).write_text('{"complete": true}')

@@ -8,11 +8,12 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from sentence_transformers.base.losses.merged_forward import embed_columns
+from sentence_transformers.util.distributed import all_gather_with_grad, get_rank, get_world_size
 from torch import Tensor, nn
 
 
 def prefix_ranking_losses(
-    anchors: Tensor, candidates: Tensor, dims: Sequence[int], scale: float
+    anchors: Tensor, candidates: Tensor, dims: Sequence[int], scale: float, offset: int = 0
 ) -> dict[int, Tensor]:
     """In-batch ranking loss of every prefix size ``m`` in ``dims``.
 
@@ -23,9 +24,10 @@ def prefix_ranking_losses(
 
     which is MultipleNegativesRankingLoss (Henderson et al. 2017, "Efficient Natural Language
     Response Suggestion for Smart Reply") evaluated on the re-normalised ``m``-prefix, as
-    Matryoshka Representation Learning (Kusupati et al. 2022) prescribes.
+    Matryoshka Representation Learning (Kusupati et al. 2022) prescribes. Anchor ``i``'s positive
+    is candidate ``offset + i`` (``offset`` is non-zero when candidates were gathered across devices).
     """
-    labels = torch.arange(anchors.shape[0], device=anchors.device)
+    labels = torch.arange(anchors.shape[0], device=anchors.device) + offset
     losses = {}
     for dim in dims:
         a = F.normalize(anchors[:, :dim], p=2, dim=-1)
@@ -35,10 +37,10 @@ def prefix_ranking_losses(
 
 
 @torch.no_grad()
-def prefix_accuracy(anchors: Tensor, candidates: Tensor, dims: Sequence[int]) -> dict[int, Tensor]:
+def prefix_accuracy(anchors: Tensor, candidates: Tensor, dims: Sequence[int], offset: int = 0) -> dict[int, Tensor]:
     """In-batch top-1 retrieval accuracy of every prefix size: the share of anchors whose own positive
-    (candidate i for anchor i) has the highest cosine among all candidates."""
-    labels = torch.arange(anchors.shape[0], device=anchors.device)
+    (candidate ``offset + i`` for anchor ``i``) has the highest cosine among all candidates."""
+    labels = torch.arange(anchors.shape[0], device=anchors.device) + offset
     out = {}
     for dim in dims:
         scores = F.normalize(anchors[:, :dim], dim=-1) @ F.normalize(candidates[:, :dim], dim=-1).T
@@ -60,7 +62,8 @@ class MatryoshkaRankingLoss(nn.Module):
     :attr:`last_losses` maps every size to its detached loss tensor (read it only when logging, so
     no step waits for the device), :attr:`last_accuracy` the in-batch top-1 retrieval accuracy of
     every size, :attr:`last_anchor_ids` the anchors' token ids and :attr:`last_tokens` the batch's
-    non-padding tokens.
+    non-padding tokens. With ``gather_across_devices`` under data-parallel training, every anchor is
+    ranked against the candidates of all devices (the global batch), not only its own device's.
 
     References: Kusupati et al. 2022, "Matryoshka Representation Learning", NeurIPS;
     Henderson et al. 2017 (in-batch negatives ranking loss).
@@ -73,6 +76,7 @@ class MatryoshkaRankingLoss(nn.Module):
         weights: Sequence[float] | None = None,
         scale: float = 20.0,
         monitor_dims: Iterable[int] = (),
+        gather_across_devices: bool = False,
     ) -> None:
         super().__init__()
         if weights is None:
@@ -80,6 +84,7 @@ class MatryoshkaRankingLoss(nn.Module):
         if len(weights) != len(dims):
             raise ValueError(f"{len(weights)} weights for {len(dims)} cut points")
         self.model = model
+        self.gather_across_devices = gather_across_devices
         self.dims = tuple(int(d) for d in dims)
         self.weights = tuple(float(w) for w in weights)
         self.scale = float(scale)
@@ -94,15 +99,27 @@ class MatryoshkaRankingLoss(nn.Module):
         self.last_anchor_ids = sentence_features[0]["input_ids"]
         self.last_tokens = sum(f["attention_mask"].sum() for f in sentence_features)  # type: ignore[assignment]
         anchors, *docs = embed_columns(self.model, sentence_features)
+        offset = 0
+        if self.gather_across_devices and get_world_size() > 1:
+            # every device's positives and negatives become candidates of every anchor; gradients flow
+            # back to the device that embedded them (as in sentence-transformers' MNRL)
+            docs = [all_gather_with_grad(d) for d in docs]
+            offset = get_rank() * anchors.shape[0]
         candidates = torch.cat(docs, dim=0)
-        trained = prefix_ranking_losses(anchors, candidates, self.dims, self.scale)
+        trained = prefix_ranking_losses(anchors, candidates, self.dims, self.scale, offset)
         loss = sum(w * trained[d] for d, w in zip(self.dims, self.weights))
         with torch.no_grad():
             anchors, candidates = anchors.detach(), candidates.detach()
-            monitored = prefix_ranking_losses(anchors, candidates, self.monitor_dims, self.scale)
-            self.last_accuracy = prefix_accuracy(anchors, candidates, self.dims + self.monitor_dims)
+            monitored = prefix_ranking_losses(anchors, candidates, self.monitor_dims, self.scale, offset)
+            self.last_accuracy = prefix_accuracy(anchors, candidates, self.dims + self.monitor_dims, offset)
         self.last_losses = {d: v.detach() for d, v in {**trained, **monitored}.items()}
         return loss  # type: ignore[return-value]
 
     def get_config_dict(self) -> dict[str, Any]:
-        return {"dims": self.dims, "weights": self.weights, "scale": self.scale, "monitor_dims": self.monitor_dims}
+        return {
+            "dims": self.dims,
+            "weights": self.weights,
+            "scale": self.scale,
+            "monitor_dims": self.monitor_dims,
+            "gather_across_devices": self.gather_across_devices,
+        }

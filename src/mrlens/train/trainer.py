@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -26,6 +27,7 @@ import torch
 from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
 from sentence_transformers.base.training_args import BatchSamplers
 
+from mrlens.errors import ConfigError
 from mrlens.io import atomic_path, write_table
 from mrlens.models import check_sizes, load_model, pick_device
 from mrlens.provenance import settings_hash
@@ -123,12 +125,13 @@ def _trainer(
     monitor = settings.monitor_dims or default_monitor_dims(model.get_embedding_dimension())
     check_sizes(model, list(dims), "train.variants")
     check_sizes(model, list(monitor), "train.monitor_dims")
-    loss = MatryoshkaRankingLoss(model, dims, weights, scale=settings.scale, monitor_dims=monitor)
-    history = TrainingLog(loss, model)
+    processes = int(os.environ.get("WORLD_SIZE", "1"))
+    if settings.batch_size % processes:
+        raise ConfigError(f"config train.batch_size: {settings.batch_size} pairs do not split over {processes} devices")
     args = SentenceTransformerTrainingArguments(
         output_dir=str(output_dir),
         max_steps=settings.max_steps,
-        per_device_train_batch_size=settings.batch_size,
+        per_device_train_batch_size=settings.batch_size // processes,
         learning_rate=settings.learning_rate,
         warmup_steps=settings.warmup_ratio,
         weight_decay=settings.weight_decay,
@@ -144,6 +147,10 @@ def _trainer(
         use_cpu=device == "cpu",
         **_mixed_precision(settings.precision, device),
     )
+    loss = MatryoshkaRankingLoss(
+        model, dims, weights, scale=settings.scale, monitor_dims=monitor, gather_across_devices=args.world_size > 1
+    )
+    history = TrainingLog(loss, model)
     trainer = SentenceTransformerTrainer(
         model=model, args=args, train_dataset=_dataset(pairs), loss=loss, callbacks=[history]
     )
@@ -168,20 +175,24 @@ def train_variant(
     (also written to ``log_table``).
     """
     states_dir = Path(states_dir)
-    _claim_states(states_dir, run_fingerprint(pairs, dims, weights, settings))
     trainer, history = _trainer(base_dir, pairs, dims, weights, settings, states_dir, save_states=True)
+    if trainer.is_world_process_zero():
+        _claim_states(states_dir, run_fingerprint(pairs, dims, weights, settings))
+    trainer.accelerator.wait_for_everyone()
     states = complete_states(states_dir)
     resume = states[max(states)] if states else None
     if resume is not None:
         log.info("resuming from %s", resume)
         history.restore(resume)
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    table = history.table()
+    if not trainer.is_world_process_zero():
+        return table
     with atomic_path(out_dir) as tmp:
         trainer.model.save(str(tmp))
     for step, state in complete_states(states_dir).items():
         if step >= settings.max_steps:  # the final model is kept; its state would only take disk
             shutil.rmtree(state)
-    table = history.table()
     write_table(table, log_table)
     return table
 
@@ -209,16 +220,19 @@ def replay_checkpoint(
     if states and json.loads(fingerprint.read_text())["fingerprint"] != run_fingerprint(pairs, dims, weights, settings):
         log.warning("states in %s belong to other settings; replaying from the base model", states_dir)
         states = {}
-    with atomic_path(out_dir) as tmp:
-        if step in states:
-            log.info("step %d is a saved state: copying its model", step)
-            load_model(states[step], device="cpu").save(str(tmp))
-            return
-        earlier = [s for s in states if s < step]
-        resume = states[max(earlier)] if earlier else None
-        log.info("replaying steps %d..%d from %s", max(earlier, default=0) + 1, step, resume or "the base model")
-        with tempfile.TemporaryDirectory(prefix="mrlens-replay-") as scratch:
-            trainer, _ = _trainer(base_dir, pairs, dims, weights, settings, scratch, save_states=False)
-            trainer.add_callback(StopAtStep(step))
-            trainer.train(resume_from_checkpoint=str(resume) if resume else None)
-        trainer.model.save(str(tmp))
+    if step in states:
+        log.info("step %d is a saved state: copying its model", step)
+        if int(os.environ.get("RANK", "0")) == 0:
+            with atomic_path(out_dir) as tmp:
+                load_model(states[step], device="cpu").save(str(tmp))
+        return
+    earlier = [s for s in states if s < step]
+    resume = states[max(earlier)] if earlier else None
+    log.info("replaying steps %d..%d from %s", max(earlier, default=0) + 1, step, resume or "the base model")
+    with tempfile.TemporaryDirectory(prefix="mrlens-replay-") as scratch:
+        trainer, _ = _trainer(base_dir, pairs, dims, weights, settings, scratch, save_states=False)
+        trainer.add_callback(StopAtStep(step))
+        trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    if trainer.is_world_process_zero():
+        with atomic_path(out_dir) as tmp:
+            trainer.model.save(str(tmp))
