@@ -1,12 +1,7 @@
 """Every geometry metric at every truncation size and truncation strategy, with bootstrap intervals.
 
-Truncation strategies (what "keep k dimensions" means):
-
-- ``prefix``: the first k dimensions, what Matryoshka training optimises;
-- ``pca``: the top-k principal directions of the full embedding, fitted on the same documents
-  (the projection ``x V_k`` is not centred, so the full size equals ``prefix`` exactly);
-- ``random``: R random orderings of the dimensions, keeping the first k of each (nested random
-  subsets); the value is the mean over orderings and the interval spans their minimum and maximum.
+Truncation strategies (``prefix``, ``pca``, ``random``; what "keep k dimensions" means) are
+defined in :mod:`mrlens.metrics.truncation`; ``pca`` is fitted on the same documents.
 
 Bootstrap intervals resample documents (B replicates, seeded) through integer weights on the
 distinct rows, so no replicate repeats the pairwise pass. For TwoNN and MLE the neighbourhoods are
@@ -30,8 +25,8 @@ from mrlens.metrics.isotropy import isoscore_from_covariance, isoscore_star_from
 from mrlens.metrics.outliers import outlier_dimensions, outlier_share
 from mrlens.metrics.pairwise import prefix_pairwise
 from mrlens.metrics.spectrum import covariance_spectrum, effective_rank, numerical_rank
+from mrlens.metrics.truncation import check_strategies, random_orderings, spread_over_orderings, views
 
-STRATEGIES = ("prefix", "random", "pca")
 METRICS = (
     "isoscore",
     "isoscore_star",
@@ -208,9 +203,7 @@ def _interval(replicates: dict[tuple[int, str], np.ndarray], confidence: float) 
 def measure(x: np.ndarray, dims: Sequence[int], settings: SuiteSettings | None = None, device: str | None = None) -> Geometry:
     """Run the whole suite on the (n x d) embeddings ``x`` at every size in ``dims``."""
     settings = settings or SuiteSettings()
-    unknown = set(settings.strategies) - set(STRATEGIES)
-    if unknown:
-        raise ValueError(f"unknown truncation strategy {sorted(unknown)}; use {list(STRATEGIES)}")
+    check_strategies(settings.strategies)
     x = as_points(x)
     n, d = x.shape
     sizes = as_sizes(dims, d)
@@ -225,12 +218,11 @@ def measure(x: np.ndarray, dims: Sequence[int], settings: SuiteSettings | None =
     rows: list[dict] = []
     for strategy in settings.strategies:
         if strategy == "random":
-            runs = [_all_metrics(unique[:, rng.permutation(d)], draws.first(), sizes, settings, device) for _ in range(settings.random_orderings)]
-            values = {key: np.mean([run[key][0] for run in runs]) for key in runs[0]}
-            low = {key: float(np.min([run[key][0] for run in runs])) for key in runs[0]}
-            high = {key: float(np.max([run[key][0] for run in runs])) for key in runs[0]}
+            orderings = random_orderings(d, settings.random_orderings, rng)
+            runs = [_all_metrics(z, draws.first(), sizes, settings, device) for z in views(unique, strategy, orderings=orderings)]
+            values, low, high = spread_over_orderings([{key: v[0] for key, v in run.items()} for run in runs])
         else:
-            z = unique if strategy == "prefix" else _rotate(unique, np.linalg.eigh(base_cov)[1][:, ::-1])
+            z = next(views(unique, strategy, covariance=base_cov))
             result = _all_metrics(z, draws, sizes, settings, device)
             values = {key: v[0] for key, v in result.items()}
             low, high = _interval({key: v[1:] for key, v in result.items()}, settings.confidence)
@@ -254,14 +246,6 @@ def distinct_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return x, np.arange(len(x))
     unique, inverse = np.unique(x, axis=0, return_inverse=True)
     return unique, inverse.reshape(-1)
-
-
-def _rotate(z: np.ndarray, basis: np.ndarray) -> np.ndarray:
-    """``z @ basis`` in float32, block by block."""
-    out = np.empty(z.shape, dtype=np.float32)
-    for rows in row_blocks(len(z)):
-        out[rows] = z[rows] @ basis
-    return out
 
 
 def _profiles(x: np.ndarray, cov: np.ndarray, sizes: list[int], settings: SuiteSettings) -> pd.DataFrame:

@@ -1,0 +1,146 @@
+"""Does MRL cost quality? Quality against size (the Matryoshka curve), relative to each model's own
+full size, and the training cost of each variant."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from mrlens.plots.geometry import series
+from mrlens.plots.style import BASE, BASE_STYLE, legend_below_and_save, save_figure, variant_colours
+
+STRATEGY_STYLE = {"prefix": "-", "pca": ":", "random": "--"}
+METRIC_ORDER = ("spearman", "ndcg", "mrr", "recall", "alignment")
+TITLES = {
+    "spearman": "Spearman of cosine vs human scores",
+    "ndcg": "nDCG",
+    "mrr": "MRR",
+    "recall": "Recall",
+    "alignment": "alignment E||f(q) - f(d)||^2 (lower: closer)",
+}
+COSTS = (
+    ("seconds_per_step", "seconds per training step"),
+    ("tokens_per_second", "tokens per second"),
+    ("peak_memory_mb", "peak memory (MB; GPU allocated, or process RSS on CPU)"),
+    ("job_seconds", "training job wall time (s, benchmark)"),
+    ("max_rss_mb", "training job max RSS (MB, benchmark)"),
+)
+
+
+def _metric_key(metric: str) -> tuple[int, str]:
+    base = metric.split("@")[0]
+    return (METRIC_ORDER.index(base) if base in METRIC_ORDER else len(METRIC_ORDER), metric)
+
+
+def _title(metric: str) -> str:
+    base, _, at = metric.partition("@")
+    return TITLES.get(base, base) + (f"@{at}" if at else "")
+
+
+def relative_to_full_size(table: pd.DataFrame) -> pd.DataFrame:
+    """``value`` divided by the same model's prefix value at its largest size, per task and metric
+    (1 at full size); intervals are dropped (the band becomes the spread over seeds)."""
+    keys = [c for c in ("model", "checkpoint", "task", "metric") if c in table]
+    prefix = table[table["strategy"] == "prefix"]
+    full = prefix.loc[prefix.groupby(keys)["dim"].idxmax(), [*keys, "value"]].rename(columns={"value": "full"})
+    out = table.merge(full, on=keys, how="inner")
+    out["value"] = out["value"] / out["full"]
+    return out.drop(columns=["full", "ci_low", "ci_high"], errors="ignore")
+
+
+def _draw(ax: plt.Axes, data: pd.DataFrame, variants: Sequence[str], colours: dict, reference_variants: Sequence[str]) -> None:
+    for variant in variants:
+        strategies = ["prefix"] + (["pca", "random"] if variant in reference_variants else [])
+        for strategy in strategies:
+            line = series(data[(data["variant"] == variant) & (data["strategy"] == strategy)])
+            if line.empty:
+                continue
+            colour = BASE_STYLE["color"] if variant == BASE else colours[variant]
+            style = BASE_STYLE["linestyle"] if variant == BASE else STRATEGY_STYLE[strategy]
+            seeds = data.loc[data["variant"] == variant, "seed"].nunique()
+            label = "base (untrained)" if variant == BASE else f"{variant} ({strategy})" + (f", {seeds} seeds" if seeds > 1 else "")
+            ax.plot(line["dim"], line["mean"], linestyle=style, color=colour, linewidth=1.5, marker="o" if strategy == "prefix" else None, markersize=3, label=label)
+            if (line["high"] > line["low"]).any():
+                ax.fill_between(line["dim"], line["low"], line["high"], color=colour, alpha=0.12 if strategy != "prefix" else 0.2, linewidth=0)
+
+
+def quality_figure(
+    table: pd.DataFrame,
+    paths: Sequence[str | Path],
+    reference_variants: Sequence[str] = (),
+    metrics: Sequence[str] | None = None,
+    checkpoint: str = "final",
+    dpi: int = 150,
+) -> None:
+    """One row per (task, metric): left, the metric against the number of leading dimensions kept,
+    one colour per variant (mean over seeds; band: bootstrap interval with one seed, min..max over
+    seeds otherwise), the base model dashed grey; for the ``reference_variants`` (the no-MRL twins)
+    also their ``pca`` (dotted) and ``random`` (dashed, band: min..max over orderings) curves.
+    Right, the same relative to each model's own full-size prefix value.
+
+    ``table``: the quality table (model, variant, seed, checkpoint, task or corpus, strategy, dim,
+    metric, value, ci_low, ci_high, n); ``metrics`` keeps only those names (e.g. ``["spearman",
+    "ndcg@10"]``), all by default."""
+    if "task" not in table:
+        table = table.rename(columns={"corpus": "task"})
+    if "checkpoint" in table:
+        table = table[table["checkpoint"] == checkpoint]
+    if metrics is not None:
+        table = table[table["metric"].isin(metrics)]
+    if table.empty:
+        raise ValueError(f"no quality rows for checkpoint {checkpoint!r} and metrics {metrics}")
+    panels = sorted({(t, m) for t, m in zip(table["task"], table["metric"])}, key=lambda p: (p[0], _metric_key(p[1])))
+    variants = list(dict.fromkeys([BASE, *table["variant"]]))
+    colours = variant_colours(variants)
+    relative = relative_to_full_size(table)
+    dims = sorted(table["dim"].unique())
+    figure, axes = plt.subplots(len(panels), 2, figsize=(10, 3.0 * len(panels)), squeeze=False)
+    for row, (task, metric) in enumerate(panels):
+        for col, frame in enumerate((table, relative)):
+            ax = axes[row][col]
+            _draw(ax, frame[(frame["task"] == task) & (frame["metric"] == metric)], variants, colours, reference_variants)
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(dims, [str(d) for d in dims])
+            ax.minorticks_off()
+            ax.grid(alpha=0.3)
+            if col == 0:
+                ax.set_title(f"{task}: {_title(metric)}", fontsize=9)
+            else:
+                ax.axhline(1.0, color="0.6", linewidth=0.8)
+                ax.set_title(f"{task}: {metric} / own full-size value", fontsize=9)
+            if row == len(panels) - 1:
+                ax.set_xlabel("leading dimensions kept (re-normalised)")
+    figure.suptitle(f"Quality at every size (checkpoint {checkpoint})", fontsize=11)
+    legend_below_and_save(figure, axes[0][0], paths, dpi, top=0.98)
+
+
+def cost_figure(cost: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150) -> None:
+    """Bars per variant for the time per step, tokens per second and peak memory of training, and the
+    training job's wall time and memory from its benchmark file (mean over seeds; whiskers: min..max
+    over seeds); columns without any value are left out. ``cost``: :func:`mrlens.quality.cost_table`."""
+    panels = [(c, label) for c, label in COSTS if c in cost and cost[c].notna().any()]
+    if not panels:
+        raise ValueError("the cost table has no values to draw")
+    variants = list(dict.fromkeys(cost["variant"]))
+    colours = variant_colours(variants)
+    figure, axes = plt.subplots(1, len(panels), figsize=(3.8 * len(panels), 3.4), squeeze=False)
+    for ax, (column, label) in zip(axes[0], panels):
+        stats = cost.groupby("variant", sort=False)[column].agg(["mean", "min", "max"]).reindex(variants)
+        positions = np.arange(len(variants))
+        colour = [BASE_STYLE["color"] if v == BASE else colours[v] for v in variants]
+        ax.bar(positions, stats["mean"].fillna(0), color=colour)
+        errors = np.vstack([stats["mean"] - stats["min"], stats["max"] - stats["mean"]])
+        if np.nan_to_num(errors).any():
+            ax.errorbar(positions, stats["mean"], yerr=errors, fmt="none", ecolor="0.2", capsize=3, linewidth=1)
+        for x, value in zip(positions, stats["mean"]):
+            ax.annotate("n/a" if np.isnan(value) else (f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"), (x, 0 if np.isnan(value) else value), ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(positions, variants, rotation=30, ha="right", fontsize=8)
+        ax.set_title(label, fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+    figure.suptitle("Training cost per variant (training logs and benchmark files)", fontsize=11)
+    figure.tight_layout()
+    save_figure(figure, paths, dpi)
