@@ -1,11 +1,25 @@
-"""What every workflow script does first: send its logging and progress bars to the rule's log."""
+"""What every workflow script does first: send its logging and progress bars to the rule's log, and
+report a bad input as its one-line message rather than a traceback. And the workflow's preflight
+check that the results folder can be written."""
 
 from __future__ import annotations
 
 import logging
 import os
 import sys
+import tempfile
+from pathlib import Path
+from types import TracebackType
 from typing import Any
+
+from mrlens.errors import ConfigError, MrlensError
+
+
+def _report_bad_input(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+    if isinstance(error, MrlensError):
+        print(f"mrlens: {type(error).__name__}: {error}", file=sys.stderr)
+    else:
+        sys.__excepthook__(kind, error, trace)
 
 
 def log_to_rule_log(snakemake: Any) -> logging.Logger:
@@ -16,6 +30,7 @@ def log_to_rule_log(snakemake: Any) -> logging.Logger:
         for descriptor in (1, 2):
             os.dup2(stream.fileno(), descriptor)
         sys.stdout = sys.stderr = stream
+    sys.excepthook = _report_bad_input
     logging.basicConfig(
         level=logging.INFO,
         stream=sys.stderr,
@@ -23,3 +38,14 @@ def log_to_rule_log(snakemake: Any) -> logging.Logger:
         force=True,
     )
     return logging.getLogger(f"mrlens.{snakemake.rule}")
+
+
+def check_writable(folder: str | Path) -> None:
+    """Raise :class:`ConfigError` unless ``folder`` is (or can become) a folder we can write files in."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".mrlens-write-check-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"results folder {folder.resolve()} is not writable ({exc.strerror or exc})") from exc

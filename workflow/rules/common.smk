@@ -6,6 +6,7 @@ from pathlib import Path
 from snakemake.io import report as report_item
 
 from mrlens.config import BASE_MODEL_ID, model_ids, trained_model_id, validate_config
+from mrlens.workflow_support import check_writable
 
 _validated = validate_config(
     config,
@@ -14,6 +15,7 @@ _validated = validate_config(
 )
 config.clear()
 config.update(_validated)
+check_writable("results")
 
 TRAIN = config["train"]
 VARIANTS = TRAIN["variants"]
