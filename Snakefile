@@ -18,6 +18,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/embed.smk"
 include: "workflow/rules/metrics.smk"
+include: "workflow/rules/quality.smk"
 include: "workflow/rules/figures.smk"
 
 

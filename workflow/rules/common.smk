@@ -58,19 +58,33 @@ def metric_tables(suffix):
     return [f"results/metrics/{m}/{c}/{k}.{suffix}" for m, c, k in embedded_units()]
 
 
+def quality_tables():
+    """Per-job quality tables: every model and checkpoint on every task."""
+    return [
+        f"results/quality/{m}/{c}/{t}.parquet"
+        for m in MODELS
+        for c in checkpoints_of(m)
+        for t in TASKS
+    ]
+
+
 def final_targets():
     figures = ["geometry", "collapse", "outliers", "training_loss", "training_norms"]
     figures += [f"suite_{c}" for c in CORPORA]
     if config["embed"]["checkpoints"] == "all" and TRAIN["checkpoint_steps"]:
         figures.append("checkpoints")
+    tables = ["geometry", "training", "cost"]
+    figures.append("cost")
+    if TASKS:
+        figures.append("quality")
+        tables.append("quality")
     return [
         *expand(
             "results/figures/{name}.{ext}",
             name=figures,
             ext=config["figures"]["formats"],
         ),
-        "results/metrics/geometry.csv",
-        "results/metrics/training.csv",
+        *expand("results/metrics/{table}.csv", table=tables),
         "results/provenance.json",
     ]
 
@@ -114,6 +128,24 @@ def task_source(wildcards):
     return TASKS[wildcards.task]
 
 
+def task_inputs(wildcards):
+    """A held-out retrieval task is built from the held-out split of its pairs source."""
+    task = TASKS[wildcards.task]
+    if task["kind"] == "heldout_retrieval":
+        return {"heldout": f"results/data/pairs/{task['pairs']}/heldout.parquet"}
+    return {}
+
+
+def quality_settings(wildcards):
+    """Quality settings (not the task list, so editing one task reruns only its jobs) and the
+    truncation strategies shared with the geometry suite."""
+    analysis = config["analysis"]
+    return {k: v for k, v in config["quality"].items() if k != "tasks"} | {
+        "strategies": analysis["strategies"],
+        "random_orderings": analysis["random_orderings"],
+    }
+
+
 def texts_file(wildcards):
     """The texts embedded under the name ``corpus``: a corpus, or the texts of an evaluation task."""
     if wildcards.corpus in TASKS:
@@ -149,8 +181,8 @@ def model_folder(wildcards):
     return f"results/models/{wildcards.model}/checkpoints/{wildcards.checkpoint}"
 
 
-def model_labels(wildcards):
-    """Columns that identify a row of the metric tables: model, variant, seed, checkpoint, corpus."""
+def model_columns(wildcards):
+    """Columns that identify a (model, checkpoint): model, variant, seed, checkpoint."""
     if wildcards.model == BASE_MODEL_ID:
         variant, seed = BASE_MODEL_ID, None
     else:
@@ -161,5 +193,14 @@ def model_labels(wildcards):
         "variant": variant,
         "seed": seed,
         "checkpoint": wildcards.checkpoint,
-        "corpus": wildcards.corpus,
     }
+
+
+def model_labels(wildcards):
+    """Columns that identify a row of the metric tables: model, variant, seed, checkpoint, corpus."""
+    return model_columns(wildcards) | {"corpus": wildcards.corpus}
+
+
+def quality_labels(wildcards):
+    """Columns that identify a row of the quality table: model, variant, seed, checkpoint, task."""
+    return model_columns(wildcards) | {"task": wildcards.task}

@@ -8,7 +8,7 @@ from mrlens.quality import cost_table
 from mrlens.workflow_support import log_to_rule_log
 
 log = log_to_rule_log(snakemake)
-table = cost_table(pd.read_parquet(snakemake.input.training), list(snakemake.input.benchmarks))
+table = cost_table(pd.read_parquet(snakemake.input.training), list(snakemake.params.benchmarks))
 log.info("cost of %d trained models:\n%s", len(table), table.to_string(index=False))
 write_table(table, snakemake.output.parquet, snakemake.output.csv)
 cost_figure(table, snakemake.output.figure, dpi=snakemake.params.dpi)

@@ -1,0 +1,113 @@
+# Does MRL cost quality? Every model at every size on similarity and retrieval tasks, and the
+# training cost of every variant.
+
+
+rule prepare_task:
+    input:
+        unpack(task_inputs),
+    output:
+        texts=ensure("results/data/tasks/{task}/texts.parquet", non_empty=True),
+        labels=ensure("results/data/tasks/{task}/labels.parquet", non_empty=True),
+    log:
+        "results/logs/prepare_task/{task}.log",
+    benchmark:
+        "results/benchmarks/prepare_task/{task}.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=4000,
+        runtime=20,
+    params:
+        source=task_source,
+    script:
+        "../scripts/prepare_task.py"
+
+
+rule quality:
+    input:
+        texts="results/data/tasks/{task}/texts.parquet",
+        labels="results/data/tasks/{task}/labels.parquet",
+        embeddings="results/embeddings/{model}/{checkpoint}/{task}.parquet",
+    output:
+        ensure("results/quality/{model}/{checkpoint}/{task}.parquet", non_empty=True),
+    log:
+        "results/logs/quality/{model}/{checkpoint}/{task}.log",
+    benchmark:
+        "results/benchmarks/quality/{model}/{checkpoint}/{task}.tsv"
+    conda:
+        CONDA_ENV
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
+        runtime=lambda wildcards, attempt: 60 * attempt,
+    params:
+        dims=config["analysis"]["dims"],
+        settings=quality_settings,
+        labels=quality_labels,
+    script:
+        "../scripts/quality.py"
+
+
+rule collect_quality:
+    input:
+        quality_tables(),
+    output:
+        parquet="results/metrics/quality.parquet",
+        csv=report_item(
+            "results/metrics/quality.csv",
+            caption="../report/quality_table.rst",
+            category="Quality",
+            labels={"table": "quality, every model, task and size"},
+        ),
+    log:
+        "results/logs/collect_quality.log",
+    benchmark:
+        "results/benchmarks/collect_quality.tsv"
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/collect_tables.py"
+
+
+rule quality_figure:
+    input:
+        "results/metrics/quality.parquet",
+    output:
+        figure_files("quality", caption="../report/quality.rst"),
+    log:
+        "results/logs/quality_figure.log",
+    benchmark:
+        "results/benchmarks/quality_figure.tsv"
+    conda:
+        CONDA_ENV
+    params:
+        dpi=config["figures"]["dpi"],
+        reference_variants=NO_MRL_VARIANTS,
+    script:
+        "../scripts/quality_figure.py"
+
+
+rule cost_table:
+    input:
+        training="results/metrics/training.parquet",
+    output:
+        parquet="results/metrics/cost.parquet",
+        csv=report_item(
+            "results/metrics/cost.csv",
+            caption="../report/cost.rst",
+            category="Quality",
+            labels={"table": "training cost per variant"},
+        ),
+        figure=figure_files("cost", caption="../report/cost.rst"),
+    log:
+        "results/logs/cost_table.log",
+    benchmark:
+        "results/benchmarks/cost_table.tsv"
+    conda:
+        CONDA_ENV
+    params:
+        # benchmark files of the train jobs: written with them, but no rule's declared output
+        benchmarks=[f"results/benchmarks/train/{m}.tsv" for m, _, _ in trained_models()],
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/cost_table.py"
