@@ -35,10 +35,10 @@ def data(n: int, d: int, seed: int = 0) -> np.ndarray:
     return out
 
 
-def ours(x: np.ndarray, sizes: list[int], k: int) -> dict[str, float]:
+def ours(x: np.ndarray, sizes: list[int], k: int, device: str | None = None) -> dict[str, float]:
     from mrlens.metrics.suite import SuiteSettings, measure
 
-    table = measure(x, sizes, SuiteSettings(mle_neighbours=k)).scalars
+    table = measure(x, sizes, SuiteSettings(mle_neighbours=k), device=device).scalars
     wanted = table[table["metric"].isin(["isoscore", "uniformity", "mean_abs_correlation", "twonn", "mle"])]
     return {f"{r.metric}@{r.dim}": r.value for r in wanted.itertuples()}
 
@@ -77,9 +77,13 @@ def main() -> None:
     parser.add_argument("--d", type=int, default=768)
     parser.add_argument("--mle-neighbours", type=int, default=20)
     parser.add_argument("--which", choices=["ours", "peer"], help=argparse.SUPPRESS)
+    parser.add_argument("--devices", nargs="+", help="instead of the peer: ours on each device (e.g. cpu cuda), same values?")
     args = parser.parse_args()
     if args.which:
         child(args.which, args.n, args.d, args.mle_neighbours)
+        return
+    if args.devices:
+        compare_devices(args)
         return
     results = {}
     for which in ("peer", "ours"):
@@ -90,6 +94,24 @@ def main() -> None:
     for which in ("peer", "ours"):
         print(f"{which:5s} {results[which]['seconds']:8.1f} s   peak {results[which]['peak_gib']:.2f} GiB")
     print(f"speed-up x{results['peer']['seconds'] / results['ours']['seconds']:.1f}; worst relative difference of values {worst:.1e}")
+
+
+def compare_devices(args: argparse.Namespace) -> None:
+    """Ours on each device in turn on the same data: seconds and the worst relative difference to the first."""
+    x = data(args.n, args.d)
+    sizes = [s for s in SIZES if s <= args.d]
+    runs = {}
+    for device in args.devices:
+        start = time.perf_counter()
+        runs[device] = ours(x, sizes, args.mle_neighbours, device=device)
+        runs[device + "_seconds"] = time.perf_counter() - start
+    first = args.devices[0]
+    summary = {"n": args.n, "d": args.d, **{f"{d}_seconds": round(runs[d + "_seconds"], 2) for d in args.devices}}
+    for device in args.devices[1:]:
+        summary[f"worst_relative_difference_{device}_vs_{first}"] = max(
+            abs(runs[device][key] / value - 1) for key, value in runs[first].items() if value
+        )
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":
