@@ -1,9 +1,12 @@
-"""Shared fixtures: a tiny random BERT saved with a real tokenizer, a tiny WordNet, a tiny config."""
+"""Shared fixtures: a tiny random BERT saved with a real tokenizer, a tiny WordNet, a tiny config, and one
+complete local run of the tiny workflow (used by the workflow and SLURM tests)."""
 
 from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile")]
 WORDS = (
     "river stone light music garden winter bread horse window paper ocean mountain city forest "
     "teacher doctor engine signal market letter silver cloud island bridge candle mirror planet"
@@ -79,3 +83,26 @@ def tiny_config(model: Path, wordnet: Path) -> dict:
 @pytest.fixture()
 def tiny_config_dict(tiny_model: Path, tiny_wordnet: Path) -> dict:
     return tiny_config(tiny_model, tiny_wordnet)
+
+
+def write_config(workdir: Path, config: dict, name: str = "config.yaml") -> Path:
+    path = workdir / name
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def snakemake(workdir: Path, config: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*SNAKEMAKE, "--directory", str(workdir), "--configfile", str(config), *args],
+        capture_output=True, text=True, timeout=1200,
+    )
+
+
+@pytest.fixture(scope="session")
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """A complete local tiny run, made once per session: read it, do not change its results."""
+    workdir = tmp_path_factory.mktemp("tiny-run")
+    config = tiny_config(build_tiny_model(workdir / "tiny-bert"), write_tiny_wordnet(workdir / "wordnet"))
+    result = snakemake(workdir, write_config(workdir, config), "--cores", "2")
+    assert result.returncode == 0, result.stderr[-5000:]
+    return workdir, config

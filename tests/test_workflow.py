@@ -11,40 +11,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 from snakemake.api import SnakemakeApi
 from snakemake.settings.enums import Quietness
 from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
 
-from conftest import ROOT, build_tiny_model, tiny_config, write_tiny_wordnet
+from conftest import ROOT, SNAKEMAKE, snakemake, write_config
 from mrlens.metrics.suite import METRICS
 
 pytestmark = pytest.mark.workflow
-SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile")]
 MODELS = ["base", "no-mrl_s0", "mrl-32-8_s0", "mrl-32-16-8_s0"]
-
-
-def write_config(workdir: Path, config: dict, name: str = "config.yaml") -> Path:
-    path = workdir / name
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    return path
-
-
-def snakemake(workdir: Path, config: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*SNAKEMAKE, "--directory", str(workdir), "--configfile", str(config), *args],
-        capture_output=True, text=True, timeout=1200,
-    )
-
-
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """A complete tiny run, shared by the tests below."""
-    workdir = tmp_path_factory.mktemp("tiny-run")
-    config = tiny_config(build_tiny_model(workdir / "tiny-bert"), write_tiny_wordnet(workdir / "wordnet"))
-    result = snakemake(workdir, write_config(workdir, config), "--cores", "2")
-    assert result.returncode == 0, result.stderr[-5000:]
-    return workdir, config
 
 
 def planned_outputs(workdir: Path, config: dict) -> set[str]:
