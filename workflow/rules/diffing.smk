@@ -1,0 +1,133 @@
+# Model diffing: how the twins differ from their base and from each other, in weights (streamed
+# tensor by tensor) and in representations (linear CKA per layer on a probe set of documents).
+# Its constants and input functions (DIFFING, PROBE_CORPUS, seed_models, ...) are in common.smk.
+
+
+rule diff_weights:
+    input:
+        base="results/models/base/final",
+        models=seed_model_folders,
+    output:
+        tensors="results/diffing/weights/s{seed}/tensors.parquet",
+        layers="results/diffing/weights/s{seed}/layers.parquet",
+        spectra="results/diffing/weights/s{seed}/spectra.parquet",
+        layernorm="results/diffing/weights/s{seed}/layernorm.parquet",
+    log:
+        "results/logs/diffing/weights_s{seed}.log",
+    benchmark:
+        "results/benchmarks/diffing/weights_s{seed}.tsv"
+    conda:
+        CONDA_ENV
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        runtime=lambda wildcards, attempt: 30 * attempt,
+    params:
+        seed=seed_number,
+        models=seed_models,
+        pairs=seed_pairs,
+        variants=diffing_variants(),
+        top_singular=DIFFING["top_singular"],
+        layernorm_k=DIFFING["layernorm_k"],
+    script:
+        "../scripts/diff_weights.py"
+
+
+rule collect_diff_weights:
+    input:
+        expand(
+            "results/diffing/weights/s{seed}/{{diff_table}}.parquet",
+            seed=TRAIN["seeds"],
+        ),
+    output:
+        parquet="results/diffing/weights_{diff_table}.parquet",
+        csv="results/diffing/weights_{diff_table}.csv",
+    log:
+        "results/logs/diffing/collect_weights_{diff_table}.log",
+    benchmark:
+        "results/benchmarks/diffing/collect_weights_{diff_table}.tsv"
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/collect_tables.py"
+
+
+rule probe_states:
+    input:
+        model="results/models/{model}/final",
+        corpus=f"results/data/corpora/{PROBE_CORPUS}.parquet",
+    output:
+        "results/diffing/states/{model}.npz",
+    log:
+        "results/logs/diffing/states/{model}.log",
+    benchmark:
+        "results/benchmarks/diffing/states/{model}.tsv"
+    conda:
+        CONDA_ENV
+    threads: 2
+    resources:
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
+        runtime=lambda wildcards, attempt: 30 * attempt,
+    params:
+        probe_docs=DIFFING["probe_docs"],
+        seed=DIFFING["probe_seed"],
+        batch_size=config["embed"]["batch_size"],
+        max_seq_length=config["embed"]["max_seq_length"],
+    script:
+        "../scripts/probe_states.py"
+
+
+rule diff_representations:
+    input:
+        states=expand("results/diffing/states/{model}.npz", model=MODELS),
+        embeddings=expand(
+            "results/embeddings/{model}/final/{corpus}.parquet",
+            model=MODELS,
+            corpus=PROBE_CORPUS,
+        ),
+    output:
+        layers="results/diffing/cka_layers.parquet",
+        layers_csv="results/diffing/cka_layers.csv",
+        truncation="results/diffing/cka_truncation.parquet",
+        truncation_csv="results/diffing/cka_truncation.csv",
+    log:
+        "results/logs/diffing/representations.log",
+    benchmark:
+        "results/benchmarks/diffing/representations.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        runtime=lambda wildcards, attempt: 30 * attempt,
+    params:
+        models=MODELS,
+        labels=diffing_labels(),
+        dims=config["analysis"]["dims"],
+    script:
+        "../scripts/diff_representations.py"
+
+
+rule diffing_figures:
+    input:
+        layers="results/diffing/weights_layers.parquet",
+        cka="results/diffing/cka_layers.parquet",
+        truncation="results/diffing/cka_truncation.parquet",
+    output:
+        weights=figure_files("diffing_weights", caption="../report/diffing_weights.rst"),
+        task_cosine=figure_files(
+            "diffing_task_cosine", caption="../report/diffing_task_cosine.rst"
+        ),
+        cka=figure_files("diffing_cka", caption="../report/diffing_cka.rst"),
+        truncation=figure_files(
+            "diffing_truncation", caption="../report/diffing_truncation.rst"
+        ),
+    log:
+        "results/logs/diffing/figures.log",
+    benchmark:
+        "results/benchmarks/diffing/figures.tsv"
+    conda:
+        CONDA_ENV
+    params:
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/diffing_figures.py"
