@@ -20,6 +20,7 @@ include: "workflow/rules/embed.smk"
 include: "workflow/rules/metrics.smk"
 include: "workflow/rules/quality.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/diffing.smk"
 
 
 rule all:
