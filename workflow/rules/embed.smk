@@ -1,10 +1,33 @@
-# Embed each corpus once per (model, checkpoint), at full size; truncation happens downstream.
+# Tokenise each corpus once with the base model's tokenizer (every twin shares it), then embed it
+# once per (model, checkpoint), at full size; truncation happens downstream.
+
+
+rule tokenize:
+    input:
+        texts=texts_file,
+        base="results/models/base/final",
+    output:
+        "results/tokens/{corpus}.parquet",
+    log:
+        "results/logs/tokenize/{corpus}.log",
+    benchmark:
+        "results/benchmarks/tokenize/{corpus}.tsv"
+    conda:
+        CONDA_ENV
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        max_seq_length=config["embed"]["max_seq_length"],
+    script:
+        "../scripts/tokenize.py"
 
 
 rule embed:
     input:
         model=model_folder,
-        corpus=texts_file,
+        tokens="results/tokens/{corpus}.parquet",
         base_info="results/models/base/base.json",
     output:
         ensure(
@@ -22,7 +45,6 @@ rule embed:
         mem_mb=lambda wildcards, attempt: 8000 * attempt,
         runtime=lambda wildcards, attempt: 60 * attempt,
     params:
-        subfolder=model_subfolder,
         labels=model_labels,
         batch_size=config["embed"]["batch_size"],
         max_seq_length=config["embed"]["max_seq_length"],

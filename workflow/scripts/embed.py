@@ -1,11 +1,8 @@
-"""Embed one corpus with one (model, checkpoint) at full size."""
+"""Embed one corpus's cached token ids with one (model, checkpoint) at full size."""
 
 import json
-from pathlib import Path
 
-import pandas as pd
-
-from mrlens.embed import embed_corpus
+from mrlens.embed import embed_tokens
 from mrlens.models import use_threads
 from mrlens.provenance import settings_hash
 from mrlens.workflow_support import log_to_rule_log
@@ -16,9 +13,9 @@ params = snakemake.params
 with open(snakemake.input.base_info, encoding="utf-8") as handle:
     base = json.load(handle)
 settings = {"batch_size": params.batch_size, "max_seq_length": params.max_seq_length}
-embed_corpus(
-    model_dir=Path(snakemake.input.model) / params.subfolder,
-    corpus=pd.read_parquet(snakemake.input.corpus),
+embed_tokens(
+    model_dir=snakemake.input.model,
+    tokens_path=snakemake.input.tokens,
     out_path=snakemake.output[0],
     batch_size=params.batch_size,
     max_seq_length=params.max_seq_length,

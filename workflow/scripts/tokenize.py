@@ -1,0 +1,17 @@
+"""Token ids of one corpus (or task's texts) with the base model's tokenizer, shared by every model."""
+
+import os
+
+os.environ.setdefault("RAYON_NUM_THREADS", str(snakemake.threads))  # the tokenizer's share of the machine
+
+from mrlens.tokens import tokenize_corpus  # noqa: E402
+from mrlens.workflow_support import log_to_rule_log  # noqa: E402
+
+log = log_to_rule_log(snakemake)
+meta = tokenize_corpus(
+    model_dir=snakemake.input.base,
+    texts_path=snakemake.input.texts,
+    out_path=snakemake.output[0],
+    max_seq_length=snakemake.params.max_seq_length,
+)
+log.info("%d documents, %d tokens, tokenizer %s", meta["n"], meta["tokens"], meta["tokenizer_fingerprint"])
