@@ -1,9 +1,12 @@
 """Training step time: five-cut MRL against no-MRL (and sentence-transformers' MatryoshkaLoss as the peer).
 
-Same model (the default config's base), same WordNet batches, same optimizer; the variants take turns
-step by step so that drift in machine speed hits all of them alike. Prints medians and ratios.
+Same model, same batches, same optimizer; the variants take turns step by step so that drift in machine
+speed hits all of them alike. Prints medians and ratios. On this machine (default): the default config's
+base and WordNet batches. On a GPU, the peer figures' setup (bert-base geometry, random init, 128 tokens,
+bf16 autocast, cuts 768-512-256-128-64):
 
     .venv/bin/python benchmarks/train_step.py [--steps 30] [--batch-size 32] [--max-seq-length 48]
+    python benchmarks/train_step.py --device cuda --model bert-base-random --batch-size 128 --max-seq-length 128
 """
 
 from __future__ import annotations
@@ -11,17 +14,33 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
+import pandas as pd
 import torch
 from sentence_transformers.sentence_transformer.losses import MatryoshkaLoss, MultipleNegativesRankingLoss
 
-from mrlens.checkpoints import embedded_model_path
-from mrlens.data import prepare_pairs
+from embed_throughput import build_bert_base_random, documents, minilm_tokenizer
 from mrlens.models import load_model
 from mrlens.train.loss import MatryoshkaRankingLoss
 
-FIVE_CUTS = [384, 256, 128, 64, 32]
+
+def five_cuts(full: int) -> list[int]:
+    """Five cut points: the default config's 384-256-128-64-32 for MiniLM, the peer figures'
+    768-512-256-128-64 for bert-base."""
+    return [384, 256, 128, 64, 32] if full == 384 else [full, full * 2 // 3, full // 3, full // 6, full // 12]
+
+
+def pairs_for(args: argparse.Namespace, n: int) -> pd.DataFrame:
+    if args.model == "default":
+        from mrlens.data import prepare_pairs
+
+        pairs, _ = prepare_pairs({"kind": "wordnet", "path": "/usr/share/wordnet", "heldout_fraction": 0.1, "seed": 0}, "wordnet")
+        return pairs.sample(n=n, random_state=0)
+    texts, _ = documents("synthetic", 2 * n, minilm_tokenizer(args.tokenizer), args.max_seq_length)
+    return pd.DataFrame({"anchor": texts["text"][:n].tolist(), "positive": texts["text"][n:].tolist()})
 
 
 def main() -> None:
@@ -30,21 +49,33 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-seq-length", type=int, default=48)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--model", default="default", help="default (all-MiniLM-L6-v2) or bert-base-random")
+    parser.add_argument("--tokenizer", default=None, help="folder of the MiniLM tokenizer (default: the embedded model)")
+    parser.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None, help="bf16 autocast (default: on CUDA)")
     args = parser.parse_args()
+    bf16 = args.device == "cuda" if args.bf16 is None else args.bf16
     torch.manual_seed(0)
-    pairs, _ = prepare_pairs({"kind": "wordnet", "path": "/usr/share/wordnet", "heldout_fraction": 0.1, "seed": 0}, "wordnet")
-    pairs = pairs.sample(n=args.batch_size * (args.steps + args.warmup), random_state=0)
+    pairs = pairs_for(args, args.batch_size * (args.steps + args.warmup))
+    if args.model == "default":
+        from mrlens.checkpoints import embedded_model_path
+
+        model_dir = embedded_model_path()
+    else:
+        model_dir = build_bert_base_random(Path(tempfile.mkdtemp()) / "bert-base-random", minilm_tokenizer(args.tokenizer))
 
     def make(kind: str):  # type: ignore[no-untyped-def]
-        model = load_model(embedded_model_path(), device="cpu")
+        torch.manual_seed(0)
+        model = load_model(model_dir, device=args.device)
         model.max_seq_length = args.max_seq_length
         model.train()
+        cuts = five_cuts(model.get_embedding_dimension())
         if kind == "no-mrl":
-            loss = MatryoshkaRankingLoss(model, [384], monitor_dims=FIVE_CUTS)
+            loss = MatryoshkaRankingLoss(model, cuts[:1], monitor_dims=cuts)
         elif kind == "mrl-5 (ours)":
-            loss = MatryoshkaRankingLoss(model, FIVE_CUTS, monitor_dims=FIVE_CUTS)
+            loss = MatryoshkaRankingLoss(model, cuts, monitor_dims=cuts)
         else:
-            loss = MatryoshkaLoss(model, MultipleNegativesRankingLoss(model, scale=20.0), FIVE_CUTS)
+            loss = MatryoshkaLoss(model, MultipleNegativesRankingLoss(model, scale=20.0), cuts)
         return model, loss, torch.optim.AdamW(model.parameters(), lr=2e-5)
 
     runs = {kind: make(kind) for kind in ("no-mrl", "mrl-5 (ours)", "mrl-5 (sentence-transformers MatryoshkaLoss)")}
@@ -52,19 +83,32 @@ def main() -> None:
     for step in range(args.steps + args.warmup):
         batch = pairs.iloc[step * args.batch_size : (step + 1) * args.batch_size]
         for kind, (model, loss, optimizer) in runs.items():
-            features = [model.preprocess(batch["anchor"].tolist()), model.preprocess(batch["positive"].tolist())]
+            features = [
+                {k: v.to(args.device) if isinstance(v, torch.Tensor) else v for k, v in model.preprocess(batch[column].tolist()).items()}
+                for column in ("anchor", "positive")
+            ]
+            sync(args.device)
             start = time.perf_counter()
             optimizer.zero_grad()
-            loss(features, None).backward()
+            with torch.autocast(args.device, dtype=torch.bfloat16, enabled=bf16):
+                value = loss(features, None)
+            value.backward()
             optimizer.step()
+            sync(args.device)
             if step >= args.warmup:
                 times[kind].append(time.perf_counter() - start)
     medians = {kind: statistics.median(t) for kind, t in times.items()}
     base = medians["no-mrl"]
-    print(f"threads {torch.get_num_threads()}, batch {args.batch_size}, max_seq_length {args.max_seq_length}, {args.steps} steps")
+    print(f"{args.device} ({torch.cuda.get_device_name() if args.device == 'cuda' else f'{torch.get_num_threads()} threads'}), "
+          f"{args.model}, bf16 {bf16}, batch {args.batch_size}, max_seq_length {args.max_seq_length}, {args.steps} steps")
     for kind, median in medians.items():
         print(f"{kind:48s} median {median * 1000:8.1f} ms/step   x{median / base:.3f} of no-mrl")
     print(json.dumps({k: round(v, 5) for k, v in medians.items()}))
+
+
+def sync(device: str) -> None:
+    if device == "cuda":
+        torch.cuda.synchronize()
 
 
 if __name__ == "__main__":
