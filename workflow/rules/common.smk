@@ -60,10 +60,11 @@ def metric_tables(suffix):
 
 def quality_tables():
     """Per-job quality tables: every model and checkpoint on every task."""
+    every = config["quality"]["checkpoints"] == "all"
     return [
         f"results/quality/{m}/{c}/{t}.parquet"
         for m in MODELS
-        for c in checkpoints_of(m)
+        for c in (checkpoints_of(m) if every else ["final"])
         for t in TASKS
     ]
 
@@ -141,7 +142,8 @@ def quality_settings(wildcards):
     """Quality settings (not the task list, so editing one task reruns only its jobs) and the
     truncation strategies shared with the geometry suite."""
     analysis = config["analysis"]
-    return {k: v for k, v in config["quality"].items() if k != "tasks"} | {
+    skip = {"tasks", "checkpoints"}
+    return {k: v for k, v in config["quality"].items() if k not in skip} | {
         "strategies": analysis["strategies"],
         "random_orderings": analysis["random_orderings"],
     }

@@ -4,7 +4,7 @@
 rule prepare_pairs:
     output:
         train=ensure("results/data/pairs/{pairs}/train.parquet", non_empty=True),
-        heldout="results/data/pairs/{pairs}/heldout.parquet",
+        heldout=ensure("results/data/pairs/{pairs}/heldout.parquet", non_empty=True),
     log:
         "results/logs/prepare_pairs/{pairs}.log",
     benchmark:

@@ -8,10 +8,16 @@ rule diff_weights:
         base="results/models/base/final",
         models=seed_model_folders,
     output:
-        tensors="results/diffing/weights/s{seed}/tensors.parquet",
-        layers="results/diffing/weights/s{seed}/layers.parquet",
-        spectra="results/diffing/weights/s{seed}/spectra.parquet",
-        layernorm="results/diffing/weights/s{seed}/layernorm.parquet",
+        tensors=ensure(
+            "results/diffing/weights/s{seed}/tensors.parquet", non_empty=True
+        ),
+        layers=ensure("results/diffing/weights/s{seed}/layers.parquet", non_empty=True),
+        spectra=ensure(
+            "results/diffing/weights/s{seed}/spectra.parquet", non_empty=True
+        ),
+        layernorm=ensure(
+            "results/diffing/weights/s{seed}/layernorm.parquet", non_empty=True
+        ),
     log:
         "results/logs/diffing/weights_s{seed}.log",
     benchmark:
@@ -40,7 +46,7 @@ rule collect_diff_weights:
             seed=TRAIN["seeds"],
         ),
     output:
-        parquet="results/diffing/weights_{diff_table}.parquet",
+        parquet=ensure("results/diffing/weights_{diff_table}.parquet", non_empty=True),
         csv="results/diffing/weights_{diff_table}.csv",
     log:
         "results/logs/diffing/collect_weights_{diff_table}.log",
@@ -86,9 +92,9 @@ rule diff_representations:
             corpus=PROBE_CORPUS,
         ),
     output:
-        layers="results/diffing/cka_layers.parquet",
+        layers=ensure("results/diffing/cka_layers.parquet", non_empty=True),
         layers_csv="results/diffing/cka_layers.csv",
-        truncation="results/diffing/cka_truncation.parquet",
+        truncation=ensure("results/diffing/cka_truncation.parquet", non_empty=True),
         truncation_csv="results/diffing/cka_truncation.csv",
     log:
         "results/logs/diffing/representations.log",

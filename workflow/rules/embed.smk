@@ -7,7 +7,7 @@ rule tokenize:
         texts=texts_file,
         base="results/models/base/final",
     output:
-        "results/tokens/{corpus}.parquet",
+        ensure("results/tokens/{corpus}.parquet", non_empty=True),
     log:
         "results/logs/tokenize/{corpus}.log",
     benchmark:

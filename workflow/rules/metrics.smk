@@ -8,7 +8,10 @@ rule geometry:
         scalars=ensure(
             "results/metrics/{model}/{checkpoint}/{corpus}.parquet", non_empty=True
         ),
-        profiles="results/metrics/{model}/{checkpoint}/{corpus}.profiles.parquet",
+        profiles=ensure(
+            "results/metrics/{model}/{checkpoint}/{corpus}.profiles.parquet",
+            non_empty=True,
+        ),
     log:
         "results/logs/geometry/{model}/{checkpoint}/{corpus}.log",
     benchmark:
@@ -31,7 +34,7 @@ rule collect_geometry:
     input:
         metric_tables("parquet"),
     output:
-        parquet="results/metrics/geometry.parquet",
+        parquet=ensure("results/metrics/geometry.parquet", non_empty=True),
         csv=report(
             "results/metrics/geometry.csv",
             caption="../report/geometry_table.rst",
@@ -52,7 +55,7 @@ rule collect_profiles:
     input:
         metric_tables("profiles.parquet"),
     output:
-        parquet="results/metrics/profiles.parquet",
+        parquet=ensure("results/metrics/profiles.parquet", non_empty=True),
     log:
         "results/logs/collect_profiles.log",
     benchmark:

@@ -28,7 +28,9 @@ rule train:
         pairs=f"results/data/pairs/{TRAIN['pairs']}/train.parquet",
     output:
         model=directory("results/models/{variant}_s{seed}/final"),
-        log_table="results/models/{variant}_s{seed}/train_log.parquet",
+        log_table=ensure(
+            "results/models/{variant}_s{seed}/train_log.parquet", non_empty=True
+        ),
     log:
         "results/logs/train/{variant}_s{seed}.log",
     benchmark:
@@ -82,7 +84,7 @@ rule collect_training:
     input:
         [f"results/models/{m}/train_log.parquet" for m, _, _ in trained_models()],
     output:
-        parquet="results/metrics/training.parquet",
+        parquet=ensure("results/metrics/training.parquet", non_empty=True),
         csv="results/metrics/training.csv",
     log:
         "results/logs/collect_training.log",

@@ -52,7 +52,7 @@ rule collect_quality:
     input:
         quality_tables(),
     output:
-        parquet="results/metrics/quality.parquet",
+        parquet=ensure("results/metrics/quality.parquet", non_empty=True),
         csv=report_item(
             "results/metrics/quality.csv",
             caption="../report/quality_table.rst",
@@ -91,7 +91,7 @@ rule cost_table:
     input:
         training="results/metrics/training.parquet",
     output:
-        parquet="results/metrics/cost.parquet",
+        parquet=ensure("results/metrics/cost.parquet", non_empty=True),
         csv=report_item(
             "results/metrics/cost.csv",
             caption="../report/cost.rst",
