@@ -12,8 +12,8 @@ rule prepare_pairs:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=4000,
-        runtime=20,
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        runtime=lambda wildcards, attempt: 20 * attempt,
     params:
         source=pair_source,
     script:
@@ -30,8 +30,8 @@ rule prepare_corpus:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=4000,
-        runtime=20,
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        runtime=lambda wildcards, attempt: 20 * attempt,
     params:
         source=corpus_source,
     script:

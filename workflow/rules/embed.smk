@@ -16,8 +16,8 @@ rule tokenize:
         CONDA_ENV
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=30,
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        runtime=lambda wildcards, attempt: 30 * attempt,
     params:
         max_seq_length=config["embed"]["max_seq_length"],
     script:

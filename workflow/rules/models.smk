@@ -12,8 +12,8 @@ rule resolve_base:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=8000,
-        runtime=30,
+        mem_mb=lambda wildcards, attempt: 8000 * attempt,
+        runtime=lambda wildcards, attempt: 30 * attempt,
     params:
         source=config["base_model"]["source"],
         revision=config["base_model"]["revision"],

@@ -15,8 +15,8 @@ rule prepare_task:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=4000,
-        runtime=20,
+        mem_mb=lambda wildcards, attempt: 4000 * attempt,
+        runtime=lambda wildcards, attempt: 20 * attempt,
     params:
         source=task_source,
     script:
