@@ -28,6 +28,30 @@ def series(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+STRATEGY_STYLE = {"prefix": "-", "pca": ":", "random": "--"}
+
+
+def draw_strategies(ax: plt.Axes, data: pd.DataFrame, variants: Sequence[str], colours: dict, reference_variants: Sequence[str]) -> None:
+    """One line per variant against size: its prefix curve (solid, with markers) and, for the
+    ``reference_variants`` (the no-MRL twins), its ``pca`` (dotted) and ``random`` (dashed) curves;
+    the base model dashed grey. Bands come from :func:`series`, except for PCA, whose directions are
+    fitted once, so its bootstrap intervals would be offset by what PCA optimises."""
+    for variant in variants:
+        strategies = ["prefix"] + (["pca", "random"] if variant in reference_variants else [])
+        for strategy in strategies:
+            line = series(data[(data["variant"] == variant) & (data["strategy"] == strategy)])
+            if line.empty:
+                continue
+            colour = BASE_STYLE["color"] if variant == BASE else colours[variant]
+            style = BASE_STYLE["linestyle"] if variant == BASE else STRATEGY_STYLE[strategy]
+            seeds = data.loc[data["variant"] == variant, "seed"].nunique()
+            label = "base (untrained)" if variant == BASE else f"{variant} ({strategy})" + (f", {seeds} seeds" if seeds > 1 else "")
+            marker = "o" if strategy == "prefix" else None
+            ax.plot(line["dim"], line["mean"], linestyle=style, color=colour, linewidth=1.4, marker=marker, markersize=3, label=label)
+            if strategy != "pca" and (line["high"] > line["low"]).any():
+                ax.fill_between(line["dim"], line["low"], line["high"], color=colour, alpha=0.15, linewidth=0)
+
+
 def geometry_figure(table: pd.DataFrame, paths: Sequence[str | Path], checkpoint: str = "final", dpi: int = 150) -> None:
     """One row of three panels per corpus; one line per variant (mean over seeds; band = min..max
     over seeds, or the bootstrap interval with one seed), the base model dashed; prefix truncation. ``table`` is the tidy metric table (model, variant, seed, checkpoint,

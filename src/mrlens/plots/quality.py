@@ -10,10 +10,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from mrlens.plots.geometry import series
+from mrlens.plots.geometry import draw_strategies
 from mrlens.plots.style import BASE, BASE_STYLE, legend_below_and_save, save_figure, variant_colours
 
-STRATEGY_STYLE = {"prefix": "-", "pca": ":", "random": "--"}
 METRIC_ORDER = ("spearman", "ndcg", "mrr", "recall", "alignment")
 TITLES = {
     "spearman": "Spearman of cosine vs human scores",
@@ -52,22 +51,6 @@ def relative_to_full_size(table: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=["full", "ci_low", "ci_high"], errors="ignore")
 
 
-def _draw(ax: plt.Axes, data: pd.DataFrame, variants: Sequence[str], colours: dict, reference_variants: Sequence[str]) -> None:
-    for variant in variants:
-        strategies = ["prefix"] + (["pca", "random"] if variant in reference_variants else [])
-        for strategy in strategies:
-            line = series(data[(data["variant"] == variant) & (data["strategy"] == strategy)])
-            if line.empty:
-                continue
-            colour = BASE_STYLE["color"] if variant == BASE else colours[variant]
-            style = BASE_STYLE["linestyle"] if variant == BASE else STRATEGY_STYLE[strategy]
-            seeds = data.loc[data["variant"] == variant, "seed"].nunique()
-            label = "base (untrained)" if variant == BASE else f"{variant} ({strategy})" + (f", {seeds} seeds" if seeds > 1 else "")
-            ax.plot(line["dim"], line["mean"], linestyle=style, color=colour, linewidth=1.5, marker="o" if strategy == "prefix" else None, markersize=3, label=label)
-            if (line["high"] > line["low"]).any():
-                ax.fill_between(line["dim"], line["low"], line["high"], color=colour, alpha=0.12 if strategy != "prefix" else 0.2, linewidth=0)
-
-
 def quality_figure(
     table: pd.DataFrame,
     paths: Sequence[str | Path],
@@ -102,7 +85,7 @@ def quality_figure(
     for row, (task, metric) in enumerate(panels):
         for col, frame in enumerate((table, relative)):
             ax = axes[row][col]
-            _draw(ax, frame[(frame["task"] == task) & (frame["metric"] == metric)], variants, colours, reference_variants)
+            draw_strategies(ax, frame[(frame["task"] == task) & (frame["metric"] == metric)], variants, colours, reference_variants)
             ax.set_xscale("log", base=2)
             ax.set_xticks(dims, [str(d) for d in dims])
             ax.minorticks_off()

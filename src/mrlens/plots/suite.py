@@ -10,10 +10,8 @@ import numpy as np
 import pandas as pd
 
 from mrlens.metrics.suite import METRICS
-from mrlens.plots.geometry import series
-from mrlens.plots.style import BASE, BASE_STYLE, legend_below_and_save, variant_colours
-
-STRATEGY_STYLE = {"prefix": "-", "pca": ":", "random": "--"}
+from mrlens.plots.geometry import draw_strategies
+from mrlens.plots.style import BASE, legend_below_and_save, variant_colours
 TITLES = {
     "isoscore": "IsoScore (higher: more isotropic)",
     "isoscore_star": "IsoScore* (shrunk covariance)",
@@ -55,19 +53,7 @@ def suite_figure(
     dims = sorted(table["dim"].unique())
     for ax, metric in zip(axes.flat, metrics):
         data = table[table["metric"] == metric]
-        for variant in variants:
-            strategies = ["prefix"] + (["pca", "random"] if variant in reference_variants else [])
-            for strategy in strategies:
-                line = series(data[(data["variant"] == variant) & (data["strategy"] == strategy)])
-                if line.empty:
-                    continue
-                colour = BASE_STYLE["color"] if variant == BASE else colours[variant]
-                style = BASE_STYLE["linestyle"] if variant == BASE else STRATEGY_STYLE[strategy]
-                label = "base (untrained)" if variant == BASE else f"{variant} ({strategy})"
-                ax.plot(line["dim"], line["mean"], linestyle=style, color=colour, linewidth=1.4, label=label)
-                # PCA directions are fitted once, so its bootstrap intervals are offset for what PCA optimises
-                if strategy != "pca" and (line["high"] > line["low"]).any():
-                    ax.fill_between(line["dim"], line["low"], line["high"], color=colour, alpha=0.12, linewidth=0)
+        draw_strategies(ax, data, variants, colours, reference_variants)
         ax.set_xscale("log", base=2)
         ax.set_xticks(dims, [str(d) for d in dims])
         ax.minorticks_off()
