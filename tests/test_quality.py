@@ -427,3 +427,37 @@ def test_quality_and_cost_figures(tmp_path: Path) -> None:
     assert all(p.stat().st_size > 1000 for p in [*paths, tmp_path / "cost.png"])
     with pytest.raises(ValueError, match="no quality rows"):
         quality_figure(_quality_table(), paths, metrics=["mrr@10"])
+
+
+def test_mteb_tasks_are_evaluated_at_every_size_through_truncate_dim(tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """mteb is not installed here (nor reachable): a stand-in module records what mrlens asks of it."""
+    import sys
+    import types
+
+    from mrlens.models import resolve_base
+    from mrlens.quality.mteb import mteb_scores
+
+    calls = []
+
+    class Result:
+        def __init__(self, name: str, dim: int) -> None:
+            self.task_name, self.dim = name, dim
+
+        def get_score(self) -> float:
+            return self.dim / 100
+
+    def evaluate(model, tasks, cache="default"):  # type: ignore[no-untyped-def]
+        calls.append((model.truncate_dim, cache))
+        dim = len(model.encode(["a short text"])[0])
+        return types.SimpleNamespace(task_results=[Result(tasks[0], dim)])
+
+    fake = types.SimpleNamespace(get_task=lambda name: name, evaluate=evaluate)
+    monkeypatch.setitem(sys.modules, "mteb", fake)
+    resolve_base(str(tiny_model), None, "mean", tmp_path / "model")
+    table = mteb_scores(tmp_path / "model", "NanoSciFactRetrieval", [16, 8, 32])
+    assert calls == [(8, None), (16, None), (32, None)]  # every size, never from MTEB's cache
+    assert table["metric"].eq("mteb:NanoSciFactRetrieval").all()
+    assert table["value"].tolist() == [0.08, 0.16, 0.32]  # the model really was truncated
+    monkeypatch.setitem(sys.modules, "mteb", None)
+    with pytest.raises(DataError, match=r"mteb package is not installed"):
+        mteb_scores(tmp_path / "model", "NanoSciFactRetrieval", [8])

@@ -179,7 +179,7 @@ def _check_tasks(config: Mapping[str, Any]) -> None:
             raise ConfigError(
                 f"{key}.pairs: {task.get('pairs')!r} is not a source in data.pairs ({', '.join(pairs)})"
             )
-        needs = {"similarity_local": "path", "retrieval_local": "path", "similarity_hub": "name", "retrieval_hub": "name"}
+        needs = {"similarity_local": "path", "retrieval_local": "path", "similarity_hub": "name", "retrieval_hub": "name", "mteb": "name"}
         if task["kind"] in needs and needs[task["kind"]] not in task:
             raise ConfigError(f"{key}.{needs[task['kind']]}: a {task['kind']} task needs it")
     probe = config["diffing"]["probe_corpus"]

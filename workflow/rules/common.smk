@@ -22,12 +22,15 @@ VARIANTS = TRAIN["variants"]
 MODELS = model_ids(config)
 CORPORA = list(config["data"]["corpora"])
 TASKS = config["quality"]["tasks"]
+MTEB_TASKS = [name for name, task in TASKS.items() if task["kind"] == "mteb"]
+EMBEDDED_TASKS = [name for name in TASKS if name not in MTEB_TASKS]
 NO_MRL_VARIANTS = [name for name, v in VARIANTS.items() if len(v["dims"]) == 1]
 CONDA_ENV = "../../envs/mrlens.yaml"
 
 
 def _one_of(names):
-    return "|".join(re.escape(n) for n in names)
+    """A wildcard pattern matching exactly these names (nothing, when there are none)."""
+    return "|".join(re.escape(n) for n in names) if names else "$^"
 
 
 wildcard_constraints:
@@ -36,8 +39,7 @@ wildcard_constraints:
     model=_one_of(MODELS),
     checkpoint=r"final|step-\d+",
     step=r"\d+",
-    corpus=_one_of([*CORPORA, *TASKS]),
-    task=_one_of(TASKS) if TASKS else "$^",
+    corpus=_one_of([*CORPORA, *EMBEDDED_TASKS]),
     pairs=_one_of(config["data"]["pairs"]),
 
 
@@ -64,8 +66,8 @@ def quality_tables():
     return [
         f"results/quality/{m}/{c}/{t}.parquet"
         for m in MODELS
-        for c in (checkpoints_of(m) if every else ["final"])
         for t in TASKS
+        for c in (checkpoints_of(m) if every and t not in MTEB_TASKS else ["final"])
     ]
 
 
@@ -128,6 +130,10 @@ def corpus_source(wildcards):
 
 def task_source(wildcards):
     return TASKS[wildcards.task]
+
+
+def mteb_task_name(wildcards):
+    return TASKS[wildcards.task]["name"]
 
 
 def task_inputs(wildcards):

@@ -12,6 +12,8 @@ rule prepare_task:
         "results/logs/prepare_task/{task}.log",
     benchmark:
         "results/benchmarks/prepare_task/{task}.tsv"
+    wildcard_constraints:
+        task=_one_of(EMBEDDED_TASKS),
     conda:
         CONDA_ENV
     resources:
@@ -34,6 +36,8 @@ rule quality:
         "results/logs/quality/{model}/{checkpoint}/{task}.log",
     benchmark:
         "results/benchmarks/quality/{model}/{checkpoint}/{task}.tsv"
+    wildcard_constraints:
+        task=_one_of(EMBEDDED_TASKS),
     conda:
         CONDA_ENV
     threads: 2
@@ -46,6 +50,33 @@ rule quality:
         labels=quality_labels,
     script:
         "../scripts/quality.py"
+
+
+rule mteb:
+    input:
+        model="results/models/{model}/final",
+    output:
+        ensure("results/quality/{model}/{checkpoint}/{task}.parquet", non_empty=True),
+    log:
+        "results/logs/mteb/{model}/{checkpoint}/{task}.log",
+    benchmark:
+        "results/benchmarks/mteb/{model}/{checkpoint}/{task}.tsv"
+    wildcard_constraints:
+        task=_one_of(MTEB_TASKS),
+        checkpoint="final",
+    conda:
+        CONDA_ENV
+    threads: 8
+    resources:
+        gpu=1,
+        mem_mb=lambda wildcards, attempt: 16000 * attempt,
+        runtime=lambda wildcards, attempt: 240 * attempt,
+    params:
+        name=mteb_task_name,
+        dims=config["analysis"]["dims"],
+        labels=quality_labels,
+    script:
+        "../scripts/mteb_task.py"
 
 
 rule collect_quality:
