@@ -51,15 +51,17 @@ def _duplicate_variants(workdir: Path, config: dict) -> None:
     config["__duplicate_variant__"] = True  # the file gets a second `no-mrl:` under train.variants
 
 
-def _hub_base(workdir: Path, config: dict) -> None:
+def _hub_base(workdir: Path, config: dict) -> str:
     config["base_model"] = {"source": "some-org/some-model-that-is-not-cached"}
+    return "results/models/base/base.json"
 
 
-def _weightless_base(workdir: Path, config: dict) -> None:
+def _weightless_base(workdir: Path, config: dict) -> str:
     folder = workdir / "no-weights"
     folder.mkdir()
     (folder / "config.json").write_text('{"model_type": "bert", "hidden_size": 32}')
     config["base_model"]["source"] = str(folder)
+    return "results/models/base/base.json"
 
 
 def _unwritable_results(workdir: Path, config: dict) -> None:
