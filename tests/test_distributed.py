@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -75,13 +74,13 @@ def test_a_batch_that_does_not_split_over_devices_is_refused(tiny_model: Path, t
         train_variant(base, pairs, [32], [1.0], settings, tmp_path / "final", tmp_path / "states", tmp_path / "log.parquet")
 
 
-def test_two_process_training_through_torchrun(tiny_model: Path, tiny_wordnet: Path, tmp_path: Path) -> None:
+def test_two_process_training_through_torchrun(tiny_model: Path, tiny_wordnet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     base = tmp_path / "base"
     resolve_base(str(tiny_model), None, "mean", base)
     pairs, _ = prepare_pairs({"kind": "wordnet", "path": str(tiny_wordnet), "heldout_fraction": 0.1, "seed": 0}, "wn")
     pairs.to_parquet(tmp_path / "pairs.parquet")
     settings = {"max_steps": 4, "batch_size": 8, "learning_rate": 1e-3, "logging_steps": 1, "state_every": 2, "seed": 1}
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # torchrun's default; said here so it is not printed
     launch(
         "train",
         {"base_dir": str(base), "pairs": str(tmp_path / "pairs.parquet"), "dims": [32, 8], "weights": [1.0, 1.0],
