@@ -1,9 +1,12 @@
 """Workflow overhead at sweep scale: a dry run of 5 variants x 5 seeds x 8 checkpoints x 5 corpora
 (about 1,000 embedded units and several thousand jobs) in an empty folder, and a no-op rerun of a
-finished default run. Snakemake's own per-job cost is the peer: a toy workflow (train -> embed ->
-metric -> figure, no input functions, no schema) with the same number of jobs, timed the same way.
+finished default run. Snakemake's own per-job cost is the peer: toy workflows (train -> embed ->
+metric -> figure, no input functions, no schema) with the same number of jobs, timed the same way,
+bare and with the directives every mrlens rule carries.
 
-    .venv/bin/python benchmarks/sweep_dry_run.py [--noop-dir .]
+    .venv/bin/python benchmarks/sweep_dry_run.py [--noop-dir .] [--repeats 3]
+
+Ours and the toy run interleaved, ``--repeats`` times each; the medians are reported.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,26 +25,34 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
-TOY = """
-N = {n}
-rule all:
-    input: expand("out/fig/{{i}}.txt", i=range(N))
-rule train:
-    output: "out/train/{{i}}.txt"
-    shell: "touch {{output}}"
-rule embed:
-    input: "out/train/{{i}}.txt"
-    output: "out/embed/{{i}}.txt"
-    shell: "touch {{output}}"
-rule metric:
-    input: "out/embed/{{i}}.txt"
-    output: "out/metric/{{i}}.txt"
-    shell: "touch {{output}}"
-rule figure:
-    input: "out/metric/{{i}}.txt"
-    output: "out/fig/{{i}}.txt"
-    shell: "touch {{output}}"
+STAGES = ["train", "embed", "metric", "fig"]
+
+SHAPED = """    log: "logs/{stage}/{{i}}.log"
+    benchmark: "benchmarks/{stage}/{{i}}.tsv"
+    threads: 2
+    resources:
+        gpu=1,
+        mem_mb=4000,
+        runtime=30,
+    params:
+        size=384,
+    script: "step.py"
 """
+
+
+def toy_workflow(n: int, shaped: bool) -> str:
+    """Snakemake's own per-job cost: train -> embed -> metric -> figure, ``n`` chains, no input
+    functions, no schema, no wildcard constraints. ``shaped`` gives every rule the directives an
+    mrlens rule carries (log, benchmark, threads, resources, params, a Python script)."""
+    rules = [f'N = {n}\nrule all:\n    input: expand("out/fig/{{i}}.txt", i=range(N))\n']
+    for k, stage in enumerate(STAGES):
+        rule = f"rule {stage}:\n"
+        if k:
+            rule += f'    input: "out/{STAGES[k - 1]}/{{i}}.txt"\n'
+        rule += f'    output: "out/{stage}/{{i}}.txt"\n'
+        rule += SHAPED.format(stage=stage) if shaped else '    shell: "touch {output}"\n'
+        rules.append(rule)
+    return "\n".join(rules)
 
 
 def sweep_config() -> dict:
@@ -75,17 +87,31 @@ def jobs(output: str) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--noop-dir", default=None, help="a folder with a finished default run (e.g. the repository root)")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved runs of each; medians are reported")
     args = parser.parse_args()
     snakemake = [sys.executable, "-m", "snakemake", "--dry-run", "--cores", "1", "--quiet", "rules"]
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         (work / "sweep.yaml").write_text(yaml.safe_dump(sweep_config()))
-        ours, out = timed([*snakemake, "--snakefile", str(ROOT / "Snakefile"), "--configfile", "sweep.yaml", "--directory", folder], work)
+        sweep = [*snakemake, "--snakefile", str(ROOT / "Snakefile"), "--configfile", "sweep.yaml", "--directory", folder]
+        ours, out = timed(sweep, work)
         n = jobs(out)
-        (work / "toy").mkdir()
-        (work / "toy" / "Snakefile").write_text(TOY.format(n=n // 4))
-        peer, toy_out = timed([*snakemake, "--snakefile", "Snakefile"], work / "toy")
-    summary = {"sweep_jobs": n, "sweep_dry_run_seconds": round(ours, 2), "toy_jobs": jobs(toy_out), "toy_dry_run_seconds": round(peer, 2)}
+        toys = {}
+        for name, shaped in (("toy", False), ("shaped_toy", True)):
+            (work / name).mkdir()
+            (work / name / "Snakefile").write_text(toy_workflow(n // 4, shaped))
+            (work / name / "step.py").touch()
+            toys[name] = [*snakemake, "--snakefile", "Snakefile"]
+        runs: dict[str, list[float]] = {"sweep": [ours]}
+        for repeat in range(args.repeats):
+            if repeat:
+                runs["sweep"].append(timed(sweep, work)[0])
+            for name, command in toys.items():
+                seconds, toy_out = timed(command, work / name)
+                runs.setdefault(name, []).append(seconds)
+    summary = {"sweep_jobs": n, "toy_jobs": jobs(toy_out)}
+    summary |= {f"{name}_dry_run_seconds": round(statistics.median(times), 2) for name, times in runs.items()}
+    summary["runs"] = {name: [round(t, 2) for t in times] for name, times in runs.items()}
     if args.noop_dir:
         noop, _ = timed([sys.executable, "-m", "snakemake", "--dry-run", "--cores", "1", "--quiet"], Path(args.noop_dir))
         summary["noop_rerun_seconds"] = round(noop, 2)

@@ -1,8 +1,10 @@
 # Shared by every rule: the validated config, wildcard constraints and input functions.
 
+import inspect
 import re
 from pathlib import Path
 
+from snakemake.common import overwrite_function_params
 from snakemake.io import report as report_item
 
 from mrlens.config import BASE_MODEL_ID, model_ids, trained_model_id, validate_config
@@ -24,6 +26,7 @@ CORPORA = list(config["data"]["corpora"])
 TASKS = config["quality"]["tasks"]
 MTEB_TASKS = [name for name, task in TASKS.items() if task["kind"] == "mteb"]
 EMBEDDED_TASKS = [name for name in TASKS if name not in MTEB_TASKS]
+SUITE_SETTINGS = {k: v for k, v in config["analysis"].items() if k != "dims"}
 NO_MRL_VARIANTS = [name for name, v in VARIANTS.items() if len(v["dims"]) == 1]
 CONDA_ENV = "../../envs/mrlens.yaml"
 
@@ -41,6 +44,19 @@ wildcard_constraints:
     step=r"\d+",
     corpus=_one_of([*CORPORA, *EMBEDDED_TASKS]),
     pairs=_one_of(config["data"]["pairs"]),
+
+
+def by_attempt(base):
+    """A resource that grows with the attempt: a job retried after running out of memory or
+    time (SLURM) gets twice, three times... as much. Its parameters are worked out once here,
+    not by Snakemake for every job of a sweep (``inspect.signature`` costs ~2 s per 10,000 jobs).
+    """
+
+    def scaled(wildcards, attempt):
+        return base * attempt
+
+    overwrite_function_params(scaled, inspect.signature(scaled).parameters)
+    return scaled
 
 
 def checkpoints_of(model):
@@ -176,11 +192,6 @@ def train_settings(wildcards):
     return {k: v for k, v in TRAIN.items() if k not in skip} | {
         "seed": int(wildcards.seed)
     }
-
-
-def suite_settings(wildcards):
-    """Parameters of the geometry suite: every analysis key but the sizes."""
-    return {k: v for k, v in config["analysis"].items() if k != "dims"}
 
 
 def model_folder(wildcards):

@@ -12,8 +12,8 @@ rule prepare_pairs:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
-        runtime=lambda wildcards, attempt: 20 * attempt,
+        mem_mb=by_attempt(4000),
+        runtime=by_attempt(20),
     params:
         source=pair_source,
     script:
@@ -30,8 +30,8 @@ rule prepare_corpus:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
-        runtime=lambda wildcards, attempt: 20 * attempt,
+        mem_mb=by_attempt(4000),
+        runtime=by_attempt(20),
     params:
         source=corpus_source,
     script:

@@ -26,8 +26,8 @@ rule diff_weights:
         CONDA_ENV
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
-        runtime=lambda wildcards, attempt: 30 * attempt,
+        mem_mb=by_attempt(4000),
+        runtime=by_attempt(30),
     params:
         seed=seed_number,
         models=seed_models,
@@ -72,8 +72,8 @@ rule probe_states:
         CONDA_ENV
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=lambda wildcards, attempt: 30 * attempt,
+        mem_mb=by_attempt(8000),
+        runtime=by_attempt(30),
     params:
         probe_docs=DIFFING["probe_docs"],
         seed=DIFFING["probe_seed"],
@@ -103,8 +103,8 @@ rule diff_representations:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
-        runtime=lambda wildcards, attempt: 30 * attempt,
+        mem_mb=by_attempt(4000),
+        runtime=by_attempt(30),
     params:
         models=MODELS,
         labels=diffing_labels(),

@@ -16,8 +16,8 @@ rule tokenize:
         CONDA_ENV
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
-        runtime=lambda wildcards, attempt: 30 * attempt,
+        mem_mb=by_attempt(4000),
+        runtime=by_attempt(30),
     params:
         max_seq_length=config["embed"]["max_seq_length"],
     script:
@@ -42,8 +42,8 @@ rule embed:
     threads: 8
     resources:
         gpu=1,
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=lambda wildcards, attempt: 60 * attempt,
+        mem_mb=by_attempt(8000),
+        runtime=by_attempt(60),
     params:
         labels=model_labels,
         batch_size=config["embed"]["batch_size"],

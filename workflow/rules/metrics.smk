@@ -20,11 +20,11 @@ rule geometry:
         CONDA_ENV
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=lambda wildcards, attempt: 60 * attempt,
+        mem_mb=by_attempt(8000),
+        runtime=by_attempt(60),
     params:
         dims=config["analysis"]["dims"],
-        settings=suite_settings,
+        settings=SUITE_SETTINGS,
         labels=model_labels,
     script:
         "../scripts/geometry.py"

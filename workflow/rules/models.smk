@@ -12,8 +12,8 @@ rule resolve_base:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=lambda wildcards, attempt: 30 * attempt,
+        mem_mb=by_attempt(8000),
+        runtime=by_attempt(30),
     params:
         source=config["base_model"]["source"],
         revision=config["base_model"]["revision"],
@@ -40,8 +40,8 @@ rule train:
     threads: 8
     resources:
         gpu=1,
-        mem_mb=lambda wildcards, attempt: 16000 * attempt,
-        runtime=lambda wildcards, attempt: 240 * attempt,
+        mem_mb=by_attempt(16000),
+        runtime=by_attempt(240),
     params:
         dims=variant_dims,
         weights=variant_weights,
@@ -69,8 +69,8 @@ rule checkpoint:
     threads: 8
     resources:
         gpu=1,
-        mem_mb=lambda wildcards, attempt: 16000 * attempt,
-        runtime=lambda wildcards, attempt: 120 * attempt,
+        mem_mb=by_attempt(16000),
+        runtime=by_attempt(120),
     params:
         dims=variant_dims,
         weights=variant_weights,

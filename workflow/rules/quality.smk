@@ -17,8 +17,8 @@ rule prepare_task:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=lambda wildcards, attempt: 4000 * attempt,
-        runtime=lambda wildcards, attempt: 20 * attempt,
+        mem_mb=by_attempt(4000),
+        runtime=by_attempt(20),
     params:
         source=task_source,
     script:
@@ -42,8 +42,8 @@ rule quality:
         CONDA_ENV
     threads: 2
     resources:
-        mem_mb=lambda wildcards, attempt: 8000 * attempt,
-        runtime=lambda wildcards, attempt: 60 * attempt,
+        mem_mb=by_attempt(8000),
+        runtime=by_attempt(60),
     params:
         dims=config["analysis"]["dims"],
         settings=quality_settings,
@@ -69,8 +69,8 @@ rule mteb:
     threads: 8
     resources:
         gpu=1,
-        mem_mb=lambda wildcards, attempt: 16000 * attempt,
-        runtime=lambda wildcards, attempt: 240 * attempt,
+        mem_mb=by_attempt(16000),
+        runtime=by_attempt(240),
     params:
         name=mteb_task_name,
         dims=config["analysis"]["dims"],
