@@ -55,10 +55,14 @@ class TrainingLog(TrainerCallback):
     def __init__(self, loss: MatryoshkaRankingLoss, model: torch.nn.Module):
         self.loss = loss
         self.rows: list[dict[str, Any]] = []
-        self.parameters = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
-        self.initial = {name: p.detach().clone() for name, p in self.parameters}
-        self.initial_norms = group_norms(self.initial.items())
-        self.before: dict[str, torch.Tensor] = {}
+        trained = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
+        self.names = [name for name, _ in trained]
+        self.parameters = [p for _, p in trained]
+        self.initial = [p.detach().clone() for p in self.parameters]
+        self.initial_norms = group_norms(zip(self.names, self.initial))
+        # one buffer for theta_{t-1}, then theta_t - theta_0: no allocation per logged step
+        self.scratch: list[torch.Tensor] = []
+        self.pending = False
         self.gradients: dict[str, float] = {}
         self.seconds = 0.0
         self.last_log: tuple[int, float] | None = None
@@ -71,21 +75,28 @@ class TrainingLog(TrainerCallback):
         if not is_logging_step(state.global_step + 1, args):
             return
         start = time.perf_counter()
-        self.gradients = group_norms((name, p.grad) for name, p in self.parameters)
-        self.before = {name: p.detach().clone() for name, p in self.parameters}
+        self.gradients = group_norms(zip(self.names, (p.grad for p in self.parameters)))
+        if not self.scratch:
+            self.scratch = [torch.empty_like(p) for p in self.parameters]
+        torch._foreach_copy_(self.scratch, [p.detach() for p in self.parameters])
+        self.pending = True
         self.seconds += time.perf_counter() - start
 
     def on_optimizer_step(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
-        if not self.before:
+        if not self.pending:
             return
         start = time.perf_counter()
         step = state.global_step + 1
-        updates = group_norms((name, p.detach() - self.before[name]) for name, p in self.parameters)
-        drifts = group_norms((name, p.detach() - self.initial[name]) for name, p in self.parameters)
+        now = [p.detach() for p in self.parameters]
+        torch._foreach_sub_(self.scratch, now)  # theta_{t-1} - theta_t: the update, negated
+        updates = group_norms(zip(self.names, self.scratch))
+        torch._foreach_copy_(self.scratch, now)
+        torch._foreach_sub_(self.scratch, self.initial)  # theta_t - theta_0
+        drifts = group_norms(zip(self.names, self.scratch))
         for group, value in updates.items():
             self._add(step, "update_norm", value, group=group)
             self._add(step, "drift", drifts[group] / self.initial_norms[group] if self.initial_norms[group] else None, group=group)
-        self.before = {}
+        self.pending = False
         self.seconds += time.perf_counter() - start
 
     def on_log(self, args, state, control, logs=None, **kwargs):  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 
@@ -23,16 +24,16 @@ def layer_group(name: str) -> str:
 
 def group_norms(named: Iterable[tuple[str, torch.Tensor | None]]) -> dict[str, float]:
     """``sqrt(sum ||t||^2)`` over the tensors of each layer group, plus ``total``; ``None`` tensors
-    (parameters without a gradient) are skipped."""
-    squares: dict[str, torch.Tensor] = {}
-    for name, tensor in named:
-        if tensor is None:
-            continue
-        group = layer_group(name)
-        value = tensor.detach().float().pow(2).sum()
-        squares[group] = squares[group] + value if group in squares else value
-    if not squares:
+    (parameters without a gradient) are skipped. The per-tensor norms come from one fused call
+    (``torch._foreach_norm``, accumulated in fp32) and reach the host in one transfer."""
+    present = [(name, tensor.detach()) for name, tensor in named if tensor is not None]
+    if not present:
         return {}
-    norms = {group: float(value.sqrt()) for group, value in sorted(squares.items())}
-    norms["total"] = float(torch.stack(list(squares.values())).sum().sqrt())
-    return norms
+    norms = torch._foreach_norm([tensor for _, tensor in present], 2, dtype=torch.float32)
+    squares: dict[str, float] = {}
+    for (name, _), norm in zip(present, torch.stack(norms).double().pow(2).tolist()):
+        group = layer_group(name)
+        squares[group] = squares.get(group, 0.0) + norm
+    result = {group: math.sqrt(value) for group, value in sorted(squares.items())}
+    result["total"] = math.sqrt(sum(squares.values()))
+    return result
