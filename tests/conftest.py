@@ -91,6 +91,11 @@ def write_config(workdir: Path, config: dict, name: str = "config.yaml") -> Path
     return path
 
 
+# A tiny model's job is mostly Python starting up and importing torch: one thread each, and two
+# jobs at a time (GPU rules included, on a CPU), keep both of CI's cores busy.
+LOCAL_RUN = ("--cores", "2", "--max-threads", "1", "--resources", "gpu=2")
+
+
 def snakemake(workdir: Path, config: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*SNAKEMAKE, "--directory", str(workdir), "--configfile", str(config), *args],
@@ -103,6 +108,6 @@ def finished_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """A complete local tiny run, made once per session: read it, do not change its results."""
     workdir = tmp_path_factory.mktemp("tiny-run")
     config = tiny_config(build_tiny_model(workdir / "tiny-bert"), write_tiny_wordnet(workdir / "wordnet"))
-    result = snakemake(workdir, write_config(workdir, config), "--cores", "2")
+    result = snakemake(workdir, write_config(workdir, config), *LOCAL_RUN)
     assert result.returncode == 0, result.stderr[-5000:]
     return workdir, config
