@@ -98,9 +98,9 @@ def flat_tokens(sequences: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def memory_child(args: argparse.Namespace, n: int) -> float:
-    """Peak RSS (MB) of a child that tokenises n documents and embeds them file to file."""
+    """Peak RSS (MB, the child's own VmHWM) of a child that tokenises n documents and embeds them file to file."""
     code = (
-        "import json,resource,sys,tempfile\n"
+        "import json,sys,tempfile\n"
         "from pathlib import Path\n"
         "from mrlens.tokens import tokenize_corpus\n"
         "from mrlens.embed import embed_tokens\n"
@@ -108,19 +108,23 @@ def memory_child(args: argparse.Namespace, n: int) -> float:
         "d = Path(tempfile.mkdtemp())\n"
         "import pyarrow.parquet as pq, pyarrow as pa\n"
         "t = pq.read_table(texts); reps = -(-n // t.num_rows)\n"
-        "w = pq.ParquetWriter(d / 't.parquet', t.schema)\n"
+        "w = pq.ParquetWriter(d / 't.parquet', t.schema.set(0, pa.field('id', pa.string())))\n"
         "for r in range(reps):\n"
         "    k = min(t.num_rows, n - r * t.num_rows)\n"
         "    w.write_table(t.slice(0, k).set_column(0, 'id', pa.array([f'{r}-{i}' for i in range(k)])))\n"
         "w.close(); del t\n"
         "tokenize_corpus(model, d / 't.parquet', d / 'tok.parquet', L, chunk_size=4096)\n"
         "embed_tokens(model, d / 'tok.parquet', d / 'e.parquet', bs, L, {}, chunk_size=4096)\n"
-        "print(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))\n"
+        # VmHWM, not ru_maxrss: the latter survives exec and would report the parent's peak
+        "hwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
+        "print(json.dumps(int(hwm.split()[1]) / 1024))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code, str(args.model_dir), str(args.texts_path), str(n), str(args.batch_size[0]), str(args.max_seq_length)],
-        capture_output=True, text=True, check=True, env={**os.environ, "TQDM_DISABLE": "1"},
+        capture_output=True, text=True, env={**os.environ, "TQDM_DISABLE": "1"},
     )  # fmt: skip
+    if result.returncode:
+        sys.exit(f"the file-to-file child failed at n = {n}:\n{result.stderr[-3000:]}")
     return float(result.stdout.strip().splitlines()[-1])
 
 
