@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -78,10 +76,3 @@ def test_atomic_path_replaces_a_folder_only_on_success(tmp_path: Path) -> None:
     assert (target / "weights").read_text() == "1"
     assert [p.name for p in tmp_path.iterdir()] == ["model"]
 
-
-def test_figures_and_tables_start_without_torch() -> None:
-    """A figure or table job is start-up bound: importing torch (seconds) for it would be waste."""
-    light = ["mrlens.plots", "mrlens.plots.quality", "mrlens.plots.diffing", "mrlens.io", "mrlens.workflow_support"]
-    code = f"import sys; import {', '.join(light)}; print('torch' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"

@@ -161,6 +161,14 @@ def test_report_is_built(finished_run: tuple[Path, dict]) -> None:
     assert "geometry" in html and len(html) > 100_000
 
 
+def test_figures_and_tables_start_without_torch() -> None:
+    """A figure or table job is start-up bound: importing torch (seconds) for it would be waste."""
+    light = ["mrlens.plots", "mrlens.plots.quality", "mrlens.plots.diffing", "mrlens.io", "mrlens.workflow_support"]
+    code = f"import sys; import {', '.join(light)}; print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
 def test_lint_and_formatting_are_clean() -> None:
     lint = subprocess.run([*SNAKEMAKE, "--lint", "--directory", str(ROOT)], capture_output=True, text=True, timeout=300)
     assert lint.returncode == 0, lint.stdout[-3000:] + lint.stderr[-3000:]

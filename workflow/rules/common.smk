@@ -48,8 +48,8 @@ wildcard_constraints:
 
 def by_attempt(base):
     """A resource that grows with the attempt: a job retried after running out of memory or
-    time (SLURM) gets twice, three times... as much. Its parameters are worked out once here,
-    not by Snakemake for every job of a sweep (``inspect.signature`` costs ~2 s per 10,000 jobs).
+    time (SLURM) gets twice, three times... as much. Its parameters are worked out once here, so
+    Snakemake need not run ``inspect.signature`` on it for every job of a sweep.
     """
 
     def scaled(wildcards, attempt):

@@ -11,6 +11,7 @@ import pandas as pd
 
 from mrlens.plots.geometry import draw_strategies
 from mrlens.plots.style import BASE, legend_below_and_save, variant_colours
+
 TITLES = {
     "isoscore": "IsoScore (higher: more isotropic)",
     "isoscore_star": "IsoScore* (shrunk covariance)",
@@ -43,7 +44,7 @@ def suite_figure(
     too: does an MRL prefix beat a random choice or PCA at the same size? The base model is dashed
     grey. Bands: bootstrap interval (prefix) or the spread over random orderings."""
     table = table[(table["corpus"] == corpus) & (table["checkpoint"] == checkpoint)]
-    metrics = [m for m in dict.fromkeys(table["metric"]) if m != "duplicates"]  # the suite's order
+    metrics = [m for m in dict.fromkeys(table["metric"]) if m != "duplicates"]  # in the table's row order
     variants = list(dict.fromkeys([BASE, *table["variant"]]))
     colours = variant_colours(variants)
     columns = 4
