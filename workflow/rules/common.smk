@@ -46,16 +46,23 @@ wildcard_constraints:
     pairs=_one_of(config["data"]["pairs"]),
 
 
+def per_job(func):
+    """Mark a function that Snakemake calls for every job (input, params, resources): its
+    parameters are worked out once here, so Snakemake need not run ``inspect.signature`` on it at
+    each of a sweep's thousands of calls.
+    """
+    overwrite_function_params(func, inspect.signature(func).parameters)
+    return func
+
+
 def by_attempt(base):
     """A resource that grows with the attempt: a job retried after running out of memory or
-    time (SLURM) gets twice, three times... as much. Its parameters are worked out once here, so
-    Snakemake need not run ``inspect.signature`` on it for every job of a sweep.
-    """
+    time (SLURM) gets twice, three times... as much."""
 
+    @per_job
     def scaled(wildcards, attempt):
         return base * attempt
 
-    overwrite_function_params(scaled, inspect.signature(scaled).parameters)
     return scaled
 
 
@@ -136,22 +143,27 @@ def trained_models():
     return [(trained_model_id(v, s), v, s) for v in VARIANTS for s in TRAIN["seeds"]]
 
 
+@per_job
 def pair_source(wildcards):
     return config["data"]["pairs"][wildcards.pairs]
 
 
+@per_job
 def corpus_source(wildcards):
     return config["data"]["corpora"][wildcards.corpus]
 
 
+@per_job
 def task_source(wildcards):
     return TASKS[wildcards.task]
 
 
+@per_job
 def mteb_task_name(wildcards):
     return TASKS[wildcards.task]["name"]
 
 
+@per_job
 def task_inputs(wildcards):
     """A held-out retrieval task is built from the held-out split of its pairs source."""
     task = TASKS[wildcards.task]
@@ -160,6 +172,7 @@ def task_inputs(wildcards):
     return {}
 
 
+@per_job
 def quality_settings(wildcards):
     """Quality settings (not the task list, so editing one task reruns only its jobs) and the
     truncation strategies shared with the geometry suite."""
@@ -171,6 +184,7 @@ def quality_settings(wildcards):
     }
 
 
+@per_job
 def texts_file(wildcards):
     """The texts embedded under the name ``corpus``: a corpus, or the texts of an evaluation task."""
     if wildcards.corpus in TASKS:
@@ -178,14 +192,17 @@ def texts_file(wildcards):
     return f"results/data/corpora/{wildcards.corpus}.parquet"
 
 
+@per_job
 def variant_dims(wildcards):
     return VARIANTS[wildcards.variant]["dims"]
 
 
+@per_job
 def variant_weights(wildcards):
     return VARIANTS[wildcards.variant]["weights"]
 
 
+@per_job
 def train_settings(wildcards):
     """Hyper-parameters shared by every variant; the seed comes from the wildcard."""
     skip = {"variants", "seeds", "pairs", "checkpoint_steps"}
@@ -194,6 +211,7 @@ def train_settings(wildcards):
     }
 
 
+@per_job
 def model_folder(wildcards):
     """The folder holding the weights of a (model, checkpoint)."""
     if wildcards.checkpoint == "final":
@@ -201,6 +219,7 @@ def model_folder(wildcards):
     return f"results/models/{wildcards.model}/checkpoints/{wildcards.checkpoint}"
 
 
+@per_job
 def model_columns(wildcards):
     """Columns that identify a (model, checkpoint): model, variant, seed, checkpoint."""
     if wildcards.model == BASE_MODEL_ID:
@@ -216,11 +235,13 @@ def model_columns(wildcards):
     }
 
 
+@per_job
 def model_labels(wildcards):
     """Columns that identify a row of the metric tables: model, variant, seed, checkpoint, corpus."""
     return model_columns(wildcards) | {"corpus": wildcards.corpus}
 
 
+@per_job
 def quality_labels(wildcards):
     """Columns that identify a row of the quality table: model, variant, seed, checkpoint, task."""
     return model_columns(wildcards) | {"task": wildcards.task}
@@ -242,19 +263,23 @@ def diffing_variant_order():
     return NO_MRL_VARIANTS + [v for v in VARIANTS if v not in NO_MRL_VARIANTS]
 
 
+@per_job
 def seed_number(wildcards):
     return int(wildcards.seed)
 
 
+@per_job
 def seed_models(wildcards):
     """Ids of the trained twins of one seed."""
     return [trained_model_id(v, int(wildcards.seed)) for v in diffing_variant_order()]
 
 
+@per_job
 def seed_model_folders(wildcards):
     return [f"results/models/{m}/final" for m in seed_models(wildcards)]
 
 
+@per_job
 def seed_pairs(wildcards):
     """Every pair of twins of one seed as [model, reference]: later variants against earlier ones
     (MRL against no-MRL)."""
