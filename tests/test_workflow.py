@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from snakemake.api import SnakemakeApi
+from snakemake.common import FUNC_OVERWRITE_PARAMS_ATTR
 from snakemake.settings.enums import Quietness
 from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
 
@@ -167,6 +168,29 @@ def test_figures_and_tables_start_without_torch() -> None:
     code = f"import sys; import {', '.join(light)}; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_functions_called_per_job_carry_their_parameters(tmp_path: Path, tiny_config_dict: dict) -> None:
+    """Snakemake runs ``inspect.signature`` on an input, params or resource function at every call
+    unless the function carries its parameters (``per_job`` in common.smk): thousands of calls in a
+    sweep's dry run."""
+    path = write_config(tmp_path, tiny_config_dict)
+    with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
+        rules = api.workflow(
+            resource_settings=ResourceSettings(cores=1),
+            config_settings=ConfigSettings(configfiles=[path]),
+            snakefile=ROOT / "Snakefile",
+            workdir=tmp_path,
+        )._workflow.rules
+        functions = {
+            f"{rule.name}: {getattr(f, '__name__', f)}": f
+            for rule in rules
+            for item in [*rule.input, *rule.params, *(r._value for r in rule.resources.values())]
+            for f in (item, getattr(item, "callable", None))
+            if callable(f) and not (getattr(f, "__module__", None) or "").startswith("snakemake")
+        }
+    assert {"embed: model_folder", "embed: model_labels", "train: scaled"} <= set(functions)
+    assert [name for name, f in functions.items() if not hasattr(f, FUNC_OVERWRITE_PARAMS_ATTR)] == []
 
 
 def test_lint_and_formatting_are_clean() -> None:
