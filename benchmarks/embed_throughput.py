@@ -18,6 +18,8 @@ in SentenceTransformer format: random init, mean pooling, the MiniLM tokenizer f
 the embedded model) or a SentenceTransformer folder. --corpus ``auto`` takes the gensim Wikipedia
 paragraphs when gensim is installed and has enough of them, else synthetic documents of whole words
 drawn from the tokenizer's vocabulary, long enough to fill max_seq_length.
+--compile runs ours with the transformer through torch.compile (the embed.compile setting); the
+warm-up pass, compilation included, is reported apart (``warmup_seconds``).
 --memory also runs ours file to file (tokenise, then embed_tokens) in child processes on n and 4n
 documents and reports each child's peak RSS: flat in n means the two are close.
 """
@@ -142,6 +144,7 @@ def main() -> None:
     parser.add_argument("--precision", default="auto", help="auto (bf16/fp16 on CUDA, float32 on CPU), float32, float16, bfloat16")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's own)")
     parser.add_argument("--bare", action=argparse.BooleanOptionalAction, default=None, help="also time the bare forward (default: on CUDA)")
+    parser.add_argument("--compile", action="store_true", help="ours with torch.compile (embed.compile)")
     parser.add_argument("--memory", action="store_true", help="peak RSS of ours file to file at n and 4n documents")
     args = parser.parse_args()
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
@@ -189,7 +192,9 @@ def main() -> None:
 
     results = []
     for batch_size in args.batch_size:
-        encoder = TokenEncoder(ours_model, batch_size, args.precision, tokenizer.pad_token_id or 0, tokenizer.model_input_names)
+        encoder = TokenEncoder(
+            ours_model, batch_size, args.precision, tokenizer.pad_token_id or 0, tokenizer.model_input_names, args.compile
+        )
         chunk = 16384
 
         def ours() -> np.ndarray:
@@ -206,6 +211,7 @@ def main() -> None:
         if args.bare:
             runs["bare"] = bare_forward(ours_model, offsets, flat, batch_size, device)
         times: dict[str, list[float]] = {k: [] for k in runs}
+        warmup: dict[str, list[float]] = {k: [] for k in runs}
         outputs: dict[str, np.ndarray] = {}
         for rep in range(args.warmup + args.reps):
             for kind in list(runs) if rep % 2 == 0 else list(runs)[::-1]:
@@ -213,8 +219,7 @@ def main() -> None:
                 start = time.perf_counter()
                 out = runs[kind]()
                 sync()
-                if rep >= args.warmup:
-                    times[kind].append(time.perf_counter() - start)
+                (times if rep >= args.warmup else warmup)[kind].append(time.perf_counter() - start)
                 outputs[kind] = out
         docs_per_s = {k: len(texts) / statistics.median(t) for k, t in times.items()}
         diff = float(np.abs(outputs["ours"] - outputs["peer"].astype(np.float32)).max())
@@ -224,6 +229,7 @@ def main() -> None:
             "ratio_ours_to_peer": round(docs_per_s["ours"] / docs_per_s["peer"], 3),
             "max_abs_diff": diff,
             **{f"{k}_seconds": [round(x, 3) for x in t] for k, t in times.items()},
+            "warmup_seconds": {k: [round(x, 3) for x in t] for k, t in warmup.items()},
         }
         if args.bare:
             row["ratio_ours_to_bare"] = round(docs_per_s["ours"] / docs_per_s["bare"], 3)
@@ -235,6 +241,7 @@ def main() -> None:
         "device": torch.cuda.get_device_name() if device == "cuda" else f"cpu ({torch.get_num_threads()} threads)",
         "model": args.model,
         "precision": str(dtype).removeprefix("torch."),
+        "compile": args.compile,
         "corpus": corpus,
         "docs": len(texts),
         "max_seq_length": args.max_seq_length,

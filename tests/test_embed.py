@@ -42,13 +42,13 @@ def varied_corpus(n: int = 36, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({"id": [ids[i] for i in order], "text": [texts[i] for i in order]})
 
 
-def embed_both(model_dir: Path, tmp_path: Path, max_seq_length: int, batch_size: int, chunk_size: int):  # type: ignore[no-untyped-def]
+def embed_both(model_dir: Path, tmp_path: Path, max_seq_length: int, batch_size: int, chunk_size: int, compile: bool = False):  # type: ignore[no-untyped-def]
     corpus = varied_corpus()
     corpus.to_parquet(tmp_path / "texts.parquet", index=False)
     tokenize_corpus(model_dir, tmp_path / "texts.parquet", tmp_path / "tokens.parquet", max_seq_length, chunk_size=chunk_size)
     embed_tokens(
         model_dir, tmp_path / "tokens.parquet", tmp_path / "emb.parquet", batch_size, max_seq_length,
-        {"model": "test"}, chunk_size=chunk_size, device="cpu",
+        {"model": "test"}, chunk_size=chunk_size, device="cpu", compile=compile,
     )  # fmt: skip
     peer = load_model(model_dir, device="cpu")
     peer.max_seq_length = max_seq_length
@@ -67,6 +67,16 @@ def test_tiny_model_matches_sentence_transformer_encode(tiny_model: Path, tmp_pa
     rows = -(-len(corpus) // 16)
     assert pq.ParquetFile(tmp_path / "tokens.parquet").num_row_groups == rows  # both files stream
     assert pq.ParquetFile(tmp_path / "emb.parquet").num_row_groups == rows
+
+
+def test_compiled_transformer_matches_sentence_transformer_encode(tiny_model: Path, tmp_path: Path) -> None:
+    """torch.compile with dynamic shapes: batches of every width, with and without a mask, one compile
+    each way, and the same embeddings as the eager peer."""
+    corpus, ids, vectors, meta, expected, _ = embed_both(tiny_model, tmp_path, max_seq_length=64, batch_size=5, chunk_size=16, compile=True)
+    assert list(ids) == corpus["id"].tolist() and meta["compile"] is True
+    np.testing.assert_allclose(vectors, expected, rtol=0, atol=1e-5)
+    encoder = TokenEncoder(load_model(tiny_model, device="cpu"), batch_size=4, compile=True)
+    assert isinstance(encoder.transformer, torch._dynamo.eval_frame.OptimizedModule)
 
 
 def test_minilm_matches_sentence_transformer_encode(tmp_path: Path) -> None:

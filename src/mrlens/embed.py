@@ -12,6 +12,8 @@ The model path, and why it is fast (compare ``benchmarks/embed_throughput.py``):
 - on CUDA, the transformer in half precision (bf16 where supported, else fp16; pooling and later
   modules stay float32), pinned host memory and non-blocking copies, and one copy back per chunk,
   so the host prepares the next batch while the GPU runs; on CPU, float32 on the job's threads;
+- optionally (``compile=True``), the transformer compiled by ``torch.compile`` with dynamic shapes
+  (batch widths vary): fused kernels for a start-up cost, worth it on large corpora;
 - chunks of ``chunk_size`` documents are written as one row group each, back in corpus order, so
   memory stays flat in the number of documents.
 """
@@ -67,6 +69,7 @@ class TokenEncoder:
         precision: str = "auto",
         pad_token_id: int = 0,
         input_names: tuple[str, ...] | list[str] | None = None,
+        compile: bool = False,
     ):
         if batch_size < 1:
             raise ConfigError(f"embed.batch_size must be at least 1, got {batch_size}")
@@ -75,6 +78,7 @@ class TokenEncoder:
         self.batch_size = batch_size
         self.dtype = transformer_dtype(self.device, precision)
         model[0].to(self.dtype)  # the transformer; pooling and normalisation stay float32
+        self.transformer = torch.compile(model[0], dynamic=True) if compile else model[0]
         self.pad_token_id = pad_token_id
         tokenizer = getattr(model, "tokenizer", None)
         names = input_names or getattr(tokenizer, "model_input_names", ("input_ids", "attention_mask"))
@@ -104,10 +108,9 @@ class TokenEncoder:
         return features
 
     def _forward(self, features: dict[str, torch.Tensor]) -> torch.Tensor:
-        modules = list(self.model)
-        features = modules[0](features)
+        features = self.transformer(features)
         features["token_embeddings"] = features["token_embeddings"].float()
-        for module in modules[1:]:
+        for module in list(self.model)[1:]:
             features = module(features)
         return features["sentence_embedding"]
 
@@ -140,24 +143,27 @@ def embed_tokens(
     chunk_size: int = 16384,
     precision: str = "auto",
     device: str | None = None,
+    compile: bool = False,
 ) -> int:
     """Encode the token file ``tokens_path`` with the model in ``model_dir``; stream (id, embedding)
     rows to ``out_path`` in the token file's (the corpus's) order. Returns the embedding size.
 
     Refuses, with a :class:`~mrlens.errors.DataError` naming the token file, a model whose tokenizer
     fingerprint differs from the one the file was made with, or another ``max_seq_length``.
+    ``compile`` runs the transformer through ``torch.compile`` (see :class:`TokenEncoder`).
     """
     tokens = check_token_file(tokens_path, model_dir, max_seq_length)
     device = device or pick_device()
     model = load_model(model_dir, device=device)
     model.max_seq_length = max_seq_length
     dim = model.get_embedding_dimension()
-    encoder = TokenEncoder(model, batch_size, precision, tokens["pad_token_id"], tokens["model_input_names"])
-    meta = {**metadata, "n": tokens["n"], "dim": dim, "max_seq_length": max_seq_length}
+    encoder = TokenEncoder(model, batch_size, precision, tokens["pad_token_id"], tokens["model_input_names"], compile)
+    meta = {**metadata, "n": tokens["n"], "dim": dim, "max_seq_length": max_seq_length, "compile": compile}
     meta |= {"tokenizer_fingerprint": tokens["tokenizer_fingerprint"], "precision": str(encoder.dtype).removeprefix("torch.")}
     log.info(
-        "embedding %d documents on %s (%s), batch %d, max %d tokens, %d threads",
-        tokens["n"], device, meta["precision"], batch_size, max_seq_length, torch.get_num_threads(),
+        "embedding %d documents on %s (%s%s), batch %d, max %d tokens, %d threads",
+        tokens["n"], device, meta["precision"], ", compiled" if compile else "", batch_size, max_seq_length,
+        torch.get_num_threads(),
     )  # fmt: skip
     with (
         EmbeddingWriter(out_path, dim, meta) as writer,

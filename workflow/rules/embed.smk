@@ -48,5 +48,6 @@ rule embed:
         labels=model_labels,
         batch_size=config["embed"]["batch_size"],
         max_seq_length=config["embed"]["max_seq_length"],
+        compile=config["embed"]["compile"],
     script:
         "../scripts/embed.py"

@@ -12,13 +12,18 @@ use_threads(snakemake.threads)
 params = snakemake.params
 with open(snakemake.input.base_info, encoding="utf-8") as handle:
     base = json.load(handle)
-settings = {"batch_size": params.batch_size, "max_seq_length": params.max_seq_length}
+settings = {
+    "batch_size": params.batch_size,
+    "max_seq_length": params.max_seq_length,
+    "compile": params.compile,
+}
 embed_tokens(
     model_dir=snakemake.input.model,
     tokens_path=snakemake.input.tokens,
     out_path=snakemake.output[0],
     batch_size=params.batch_size,
     max_seq_length=params.max_seq_length,
+    compile=params.compile,
     metadata={
         **params.labels,
         "base": base["source"],
