@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import resource
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
