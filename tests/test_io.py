@@ -75,4 +75,3 @@ def test_atomic_path_replaces_a_folder_only_on_success(tmp_path: Path) -> None:
             raise ValueError
     assert (target / "weights").read_text() == "1"
     assert [p.name for p in tmp_path.iterdir()] == ["model"]
-

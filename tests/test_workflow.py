@@ -7,11 +7,13 @@ import copy
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from snakemake.api import SnakemakeApi
+from snakemake.api import SnakemakeApi, WorkflowApi
 from snakemake.common import FUNC_OVERWRITE_PARAMS_ATTR
 from snakemake.settings.enums import Quietness
 from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
@@ -23,17 +25,22 @@ pytestmark = pytest.mark.workflow
 MODELS = ["base", "no-mrl_s0", "mrl-32-8_s0", "mrl-32-16-8_s0"]
 
 
-def planned_outputs(workdir: Path, config: dict) -> set[str]:
-    """What a run with ``config`` would (re)make, from Snakemake's API (``updated_files`` of a dry run)."""
-    path = write_config(workdir, config, "scenario.yaml")
-    updated: list[str] = []
+@contextmanager
+def parsed_workflow(workdir: Path, configfile: Path) -> Iterator[WorkflowApi]:
+    """The workflow with ``configfile``, parsed through Snakemake's API, working in ``workdir``."""
     with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
-        workflow = api.workflow(
+        yield api.workflow(
             resource_settings=ResourceSettings(cores=1),
-            config_settings=ConfigSettings(configfiles=[path]),
+            config_settings=ConfigSettings(configfiles=[configfile]),
             snakefile=ROOT / "Snakefile",
             workdir=workdir,
         )
+
+
+def planned_outputs(workdir: Path, config: dict) -> set[str]:
+    """What a run with ``config`` would (re)make, from Snakemake's API (``updated_files`` of a dry run)."""
+    updated: list[str] = []
+    with parsed_workflow(workdir, write_config(workdir, config, "scenario.yaml")) as workflow:
         workflow.dag().execute_workflow(executor="dryrun", updated_files=updated)
     return {str(f) for f in updated}
 
@@ -174,17 +181,10 @@ def test_functions_called_per_job_carry_their_parameters(tmp_path: Path, tiny_co
     """Snakemake runs ``inspect.signature`` on an input, params or resource function at every call
     unless the function carries its parameters (``per_job`` in common.smk): thousands of calls in a
     sweep's dry run."""
-    path = write_config(tmp_path, tiny_config_dict)
-    with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
-        rules = api.workflow(
-            resource_settings=ResourceSettings(cores=1),
-            config_settings=ConfigSettings(configfiles=[path]),
-            snakefile=ROOT / "Snakefile",
-            workdir=tmp_path,
-        )._workflow.rules
+    with parsed_workflow(tmp_path, write_config(tmp_path, tiny_config_dict)) as workflow:
         functions = {
             f"{rule.name}: {getattr(f, '__name__', f)}": f
-            for rule in rules
+            for rule in workflow._workflow.rules
             for item in [*rule.input, *rule.params, *(r._value for r in rule.resources.values())]
             for f in (item, getattr(item, "callable", None))
             if callable(f) and not (getattr(f, "__module__", None) or "").startswith("snakemake")
