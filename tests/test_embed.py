@@ -71,8 +71,8 @@ def test_tiny_model_matches_sentence_transformer_encode(tiny_model: Path, tmp_pa
 
 @pytest.mark.skipif(not (shutil.which("g++") or shutil.which("clang++")), reason="torch.compile on CPU needs a C++ compiler")
 def test_compiled_transformer_matches_sentence_transformer_encode(tiny_model: Path, tmp_path: Path) -> None:
-    """torch.compile with dynamic shapes: batches of every width, with and without a mask, one compile
-    each way, and the same embeddings as the eager peer."""
+    """torch.compile with dynamic shapes: batches of every width, padded or not, and the same embeddings
+    as the eager peer."""
     corpus, ids, vectors, meta, expected, _ = embed_both(tiny_model, tmp_path, max_seq_length=64, batch_size=5, chunk_size=16, compile=True)
     assert list(ids) == corpus["id"].tolist() and meta["compile"] is True
     np.testing.assert_allclose(vectors, expected, rtol=0, atol=1e-5)
@@ -162,7 +162,7 @@ def test_bad_token_and_text_files_name_the_file(tiny_model: Path, tmp_path: Path
         read_token_metadata(tmp_path / "texts.parquet")
 
 
-def test_batches_without_padding_run_without_a_mask(tiny_model: Path) -> None:
+def test_batches_without_padding_run_without_a_mask_unless_compiled(tiny_model: Path) -> None:
     encoder = TokenEncoder(load_model(tiny_model, device="cpu"), batch_size=4)
     offsets = np.array([0, 3, 6, 8])
     flat = np.arange(1, 9)
@@ -172,6 +172,8 @@ def test_batches_without_padding_run_without_a_mask(tiny_model: Path) -> None:
     assert padded["input_ids"].tolist() == [[4, 5, 6], [7, 8, 0]]
     assert padded["attention_mask"].tolist() == [[1, 1, 1], [1, 1, 0]]
     assert transformer_dtype("cpu") == torch.float32
+    compiled = TokenEncoder(load_model(tiny_model, device="cpu"), batch_size=4, compile=True)
+    assert compiled._features(np.array([0, 1]), offsets, flat)["attention_mask"].tolist() == [[1, 1, 1]] * 2
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
