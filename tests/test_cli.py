@@ -1,4 +1,4 @@
-"""The mrlens command on an embeddings file made outside the workflow."""
+"""The mrlens command: embeddings and their geometry outside the workflow."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from mrlens.cli import main
-from mrlens.io import write_embeddings
+from mrlens.io import read_embeddings, write_embeddings
 from mrlens.metrics import isoscore
 from mrlens.metrics.suite import METRICS
+from mrlens.models import load_model
 
 
 def test_metrics_command_writes_a_tidy_table(tmp_path: Path) -> None:
@@ -34,3 +35,28 @@ def test_metrics_command_reports_bad_files(tmp_path: Path, capsys: pytest.Captur
     bad.write_bytes(b"not parquet")
     assert main(["metrics", str(bad)]) == 1
     assert "bad.parquet: not a readable Parquet file" in capsys.readouterr().err
+
+
+def test_embed_command_matches_sentence_transformer_encode(tiny_model: Path, tmp_path: Path) -> None:
+    texts = ["a cat sat on the mat", "dogs", "a much longer document " * 20, "dogs", "Ünïcödé & symbols"]
+    source = tmp_path / "docs.jsonl"
+    pd.DataFrame({"key": [f"k{i}" for i in range(5)], "body": texts}).to_json(source, orient="records", lines=True)
+    out = tmp_path / "out" / "docs.parquet"
+    args = ["embed", str(tiny_model), str(source), "--out", str(out), "--text-column", "body", "--id-column", "key"]
+    assert main([*args, "--max-seq-length", "16", "--batch-size", "2", "--device", "cpu"]) == 0
+    ids, vectors, meta = read_embeddings(out)
+    peer = load_model(tiny_model, device="cpu")
+    peer.max_seq_length = 16
+    np.testing.assert_allclose(vectors, peer.encode(texts, batch_size=2), rtol=0, atol=1e-5)
+    assert list(ids) == [f"k{i}" for i in range(5)] and meta["n"] == 5 and meta["max_seq_length"] == 16
+    assert [p.name for p in out.parent.iterdir()] == ["docs.parquet"]  # the token scratch files are gone
+
+
+def test_embed_command_names_the_bad_file(tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "docs.csv"
+    pd.DataFrame({"id": ["a", "a"], "text": ["one", "two"]}).to_csv(source, index=False)
+    out = tmp_path / "docs.parquet"
+    assert main(["embed", str(tiny_model), str(source), "--out", str(out)]) == 1
+    assert "texts: duplicate document id 'a'" in capsys.readouterr().err and not out.exists()
+    assert main(["embed", str(tiny_model), str(tmp_path / "docs.jsonl"), "--out", str(out)]) == 1
+    assert f"texts: file {tmp_path / 'docs.jsonl'} not found" in capsys.readouterr().err

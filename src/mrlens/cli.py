@@ -1,13 +1,20 @@
-"""Command line: ``mrlens metrics EMBEDDINGS.parquet --dims 32,64,128 --out TABLE.parquet``.
+"""Command line, without Snakemake:
 
-Runs the geometry suite on anyone's embeddings (an mrlens Parquet file, or any Parquet file with
-an ``embedding`` list column) without Snakemake.
+    mrlens embed MODEL_DIR TEXTS.jsonl --out EMBEDDINGS.parquet
+    mrlens metrics EMBEDDINGS.parquet --dims 32,64,128 --out TABLE.parquet
+
+``embed`` runs the workflow's encoder (token ids sorted by length, padding only to each batch's
+longest document) with any local SentenceTransformer folder, or plain Hugging Face encoder folder
+(mean pooling), on a .jsonl, .parquet or .csv file of documents. ``metrics`` runs the geometry
+suite on anyone's embeddings (an mrlens Parquet file, or any Parquet file with an ``embedding``
+list column).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from mrlens.errors import MrlensError
@@ -45,9 +52,43 @@ def _metrics(args: argparse.Namespace) -> None:
         write_table(table, args.out, csv)
 
 
+def _embed(args: argparse.Namespace) -> None:
+    from mrlens.data import prepare_corpus
+    from mrlens.embed import embed_tokens
+    from mrlens.io import write_table
+    from mrlens.tokens import tokenize_corpus
+
+    columns = {"id": args.id_column, "text": args.text_column}
+    spec = {"kind": "local", "path": str(args.texts), "columns": {k: v for k, v in columns.items() if v}}
+    docs = prepare_corpus(spec, "texts")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=args.out.parent, prefix=".mrlens-embed-") as scratch:
+        texts, tokens = Path(scratch, "texts.parquet"), Path(scratch, "tokens.parquet")
+        write_table(docs, texts)
+        tokenize_corpus(args.model, texts, tokens, args.max_seq_length)
+        dim = embed_tokens(
+            args.model, tokens, args.out, args.batch_size, args.max_seq_length,
+            {"model": str(args.model), "corpus": str(args.texts)},
+            precision=args.precision, device=args.device, compile=args.compile,
+        )  # fmt: skip
+    print(f"mrlens: {len(docs)} documents, {dim} dimensions -> {args.out}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mrlens", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
+    embed = commands.add_parser("embed", help="embed a file of documents with a local model folder")
+    embed.add_argument("model", type=Path, help="SentenceTransformer folder, or a plain Hugging Face encoder folder")
+    embed.add_argument("texts", type=Path, help=".jsonl, .parquet or .csv with a text column (and unique ids)")
+    embed.add_argument("--out", type=Path, required=True, help="output .parquet: 'id' and full-size 'embedding'")
+    embed.add_argument("--text-column", default=None, help="column holding the documents (default 'text')")
+    embed.add_argument("--id-column", default=None, help="column of unique ids (default 'id', else row numbers)")
+    embed.add_argument("--max-seq-length", type=int, default=128, help="tokens per document, longer ones truncated (default 128)")
+    embed.add_argument("--batch-size", type=int, default=64, help="documents per batch (default 64)")
+    embed.add_argument("--precision", default="auto", help="auto (bf16/fp16 on CUDA, float32 on CPU), float32, float16, bfloat16")
+    embed.add_argument("--device", default=None, help="cpu or cuda (default: cuda when a GPU is visible)")
+    embed.add_argument("--compile", action="store_true", help="run the transformer through torch.compile (large corpora)")
+    embed.set_defaults(run=_embed)
     metrics = commands.add_parser("metrics", help="geometry of an embeddings file at every truncation size")
     metrics.add_argument("embeddings", type=Path, help="Parquet file with 'id' and 'embedding' columns")
     metrics.add_argument("--dims", type=_sizes, default=None, help="truncation sizes, e.g. 32,64,128 (default: full size)")
