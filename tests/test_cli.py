@@ -60,3 +60,6 @@ def test_embed_command_names_the_bad_file(tiny_model: Path, tmp_path: Path, caps
     assert "texts: duplicate document id 'a'" in capsys.readouterr().err and not out.exists()
     assert main(["embed", str(tiny_model), str(tmp_path / "docs.jsonl"), "--out", str(out)]) == 1
     assert f"texts: file {tmp_path / 'docs.jsonl'} not found" in capsys.readouterr().err
+    source.write_text("id,text\na,one\n", encoding="utf-8")
+    assert main(["embed", str(tmp_path / "no-model"), str(source), "--out", str(out)]) == 1
+    assert f"checkpoint {tmp_path / 'no-model'}: no such folder" in capsys.readouterr().err and not out.exists()

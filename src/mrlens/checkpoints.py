@@ -90,6 +90,8 @@ def base_model_dim(source: str) -> int | None:
 
 
 def weight_files(path: Path) -> list[Path]:
+    if not path.is_dir():
+        raise ConfigError(f"checkpoint {path}: no such folder")
     files = sorted({f for pattern in WEIGHT_FILES for f in path.rglob(pattern)})
     if not files:
         raise ConfigError(f"checkpoint {path}: no weights (*.safetensors or pytorch_model.bin) in the folder")

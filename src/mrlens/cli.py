@@ -53,6 +53,7 @@ def _metrics(args: argparse.Namespace) -> None:
 
 
 def _embed(args: argparse.Namespace) -> None:
+    from mrlens.checkpoints import weight_files
     from mrlens.data import prepare_corpus
     from mrlens.embed import embed_tokens
     from mrlens.io import write_table
@@ -61,6 +62,7 @@ def _embed(args: argparse.Namespace) -> None:
     columns = {"id": args.id_column, "text": args.text_column}
     spec = {"kind": "local", "path": str(args.texts), "columns": {k: v for k, v in columns.items() if v}}
     docs = prepare_corpus(spec, "texts")
+    weight_files(args.model)  # a missing or weightless model folder, named before any work
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.out.parent, prefix=".mrlens-embed-") as scratch:
         texts, tokens = Path(scratch, "texts.parquet"), Path(scratch, "tokens.parquet")
@@ -104,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         args.run(args)
-    except (MrlensError, ValueError) as exc:
+    except (MrlensError, ValueError, OSError) as exc:
         print(f"mrlens: error: {exc}", file=sys.stderr)
         return 1
     return 0
