@@ -13,6 +13,7 @@ list column).
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import tempfile
 from pathlib import Path
@@ -104,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     metrics.add_argument("--out", type=Path, default=None, help="output .parquet (a .csv is written beside it); default: CSV on stdout")
     metrics.set_defaults(run=_metrics)
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     try:
         args.run(args)
     except (MrlensError, ValueError, OSError) as exc:
