@@ -1,22 +1,32 @@
-"""Every geometry metric at every truncation size and truncation strategy, with bootstrap intervals.
+"""Every geometry metric at every truncation size and truncation strategy, with confidence intervals.
 
 Truncation strategies (``prefix``, ``pca``, ``random``; what "keep k dimensions" means) are
 defined in :mod:`mrlens.metrics.truncation`; ``pca`` is fitted on the same documents.
 
-Bootstrap intervals resample documents (B replicates, seeded) through integer weights on the
-distinct rows, so no replicate repeats the pairwise pass. For TwoNN and MLE the neighbourhoods are
-those of the full sample; the replicates resample the points' neighbour statistics.
+Intervals (prefix rows only): each metric's method is declared in
+:data:`mrlens.inference.intervals.INTERVAL_METHODS` and named in the ``interval`` column. Replicates
+resample documents (B of them, seeded) through integer weights on the distinct rows, so no replicate
+repeats the pairwise pass: bootstrap resamples for ``basic-bootstrap``, half-samples of distinct
+documents for ``subsampling``, where TwoNN and MLE recompute every neighbourhood on the half-sample.
+PCA rows carry no interval (the basis is not refitted per replicate); random rows carry the minimum
+to maximum over the orderings (``range-orderings``), drawn from their own random stream.
+
+Pairing: the draws depend only on (number of documents, B, seed) (see
+:func:`mrlens.inference.intervals.resampling_counts`), so two models' embeddings of the same documents
+in the same order get the same replicates, and ``Geometry.replicates`` of one minus the other's is a
+paired resample of the difference.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from mrlens.inference.intervals import METHODS, SCHEMES, interval, interval_label, method_of, resampling_counts, streams
 from mrlens.metrics._checks import as_points, as_sizes
 from mrlens.metrics.correlation import correlation_from_covariance
 from mrlens.metrics.covariance import row_blocks, weighted_covariance
@@ -66,12 +76,15 @@ class SuiteSettings:
 
 @dataclass
 class Geometry:
-    """``scalars``: strategy, dim, metric, value, ci_low, ci_high, n. ``profiles``: strategy, dim, kind,
-    index, value, outlier — the covariance eigenvalues of every size (collapse) and each dimension's
-    variance and mean |value| at full size (outliers)."""
+    """``scalars``: strategy, dim, metric, value, ci_low, ci_high, interval (what the two bounds are),
+    n. ``profiles``: strategy, dim, kind, index, value, outlier — the covariance eigenvalues of every
+    size (collapse) and each dimension's variance and mean |value| at full size (outliers).
+    ``replicates``: strategy, dim, metric, replicate, value — each interval's replicate values, in the
+    order of the draws (the same draws for every model measured on the same documents)."""
 
     scalars: pd.DataFrame
     profiles: pd.DataFrame = field(default_factory=pd.DataFrame)
+    replicates: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _weighted_sums(z: np.ndarray, weights: np.ndarray, sizes: list[int]) -> tuple[np.ndarray, dict[int, np.ndarray]]:
@@ -103,7 +116,7 @@ def _covariance_metrics(cov: np.ndarray, mean_abs: np.ndarray, settings: SuiteSe
         off = _off_diagonal_abs(correlation_from_covariance(cov))
     return {
         "isoscore": isoscore_from_covariance(cov),
-        "isoscore_star": isoscore_star_from_covariance(cov, settings.isoscore_star_zeta),
+        "isoscore_star": isoscore_star_from_covariance(cov, settings.isoscore_star_zeta, np.eye(len(cov)) * (np.trace(cov) / len(cov))),
         "participation_ratio": participation_ratio(cov),
         "mean_abs_correlation": float(off.mean()) if off.size else float("nan"),
         "max_abs_correlation": float(off.max()) if off.size else float("nan"),
@@ -116,19 +129,39 @@ def _covariance_metrics(cov: np.ndarray, mean_abs: np.ndarray, settings: SuiteSe
     }
 
 
-def _intrinsic(neighbours: np.ndarray, weights: np.ndarray, settings: SuiteSettings, size: int) -> dict[str, np.ndarray]:
-    """TwoNN and MLE for the point estimate (each distinct point once) and each bootstrap column."""
+def _intrinsic(neighbours: np.ndarray, settings: SuiteSettings, size: int, warn: bool) -> dict[str, float]:
+    """TwoNN and MLE of the distinct points (rows with a first-neighbour distance above 0)."""
     distinct = neighbours[:, 0] > 0
-    if not distinct.all():
-        warnings.warn(f"{int((~distinct).sum())} point(s) share their {size}-prefix with another: left out of TwoNN and MLE", stacklevel=3)
+    if warn and not distinct.all():
+        warnings.warn(f"{int((~distinct).sum())} point(s) share their {size}-prefix with another: left out of TwoNN and MLE", stacklevel=4)
     d = neighbours[distinct]
-    w = weights[distinct]
-    columns = [np.ones(len(d), dtype=np.int64)] + [w[:, c].astype(np.int64) for c in range(1, w.shape[1])]
-    twonn, mle = [], []
-    for counts in columns:
-        twonn.append(twonn_dimension(np.repeat(d[:, 0], counts), np.repeat(d[:, 1], counts), settings.twonn_discard_fraction))
-        mle.append(mle_dimension(np.repeat(d[:, : settings.mle_neighbours], counts, axis=0)))
-    return {"twonn": np.array(twonn), "mle": np.array(mle)}
+    return {"twonn": twonn_dimension(d[:, 0], d[:, 1], settings.twonn_discard_fraction), "mle": mle_dimension(d[:, : settings.mle_neighbours])}
+
+
+def _neighbour_count(rows: int, settings: SuiteSettings) -> int:
+    return max(2, settings.mle_neighbours) if rows > settings.mle_neighbours else 0
+
+
+def _intrinsic_columns(
+    z: np.ndarray, draws: _Draws, sizes: list[int], settings: SuiteSettings, device: str | None, sample: dict[int, np.ndarray]
+) -> dict[tuple[int, str], np.ndarray]:
+    """TwoNN and MLE per column of ``draws``: column 0 from the sample's neighbours ``sample``; each
+    half-sample column on its own documents, neighbourhoods recomputed; NaN for bootstrap columns
+    (a resample's repeated documents would be at distance 0)."""
+    out = {(k, m): np.full(draws.weights.shape[1], np.nan) for k in sizes for m in ("twonn", "mle")}
+    for k in sizes:
+        for m, v in _intrinsic(sample[k], settings, k, warn=True).items():
+            out[(k, m)][0] = v
+    for c in draws.columns.get("halves", range(0)):
+        rows = np.flatnonzero(draws.weights[:, c])
+        neighbours = _neighbour_count(len(rows), settings)
+        if not neighbours:
+            continue
+        subset = prefix_pairwise(z[rows], sizes, settings.uniformity_t, neighbours=neighbours, device=device)
+        for k in sizes:
+            for m, v in _intrinsic(subset.neighbours[k], settings, k, warn=False).items():
+                out[(k, m)][c] = v
+    return out
 
 
 @dataclass(frozen=True)
@@ -143,13 +176,14 @@ class _Draws:
     weights: np.ndarray
     self_pairs: np.ndarray
     pairs: np.ndarray
+    columns: dict[str, range] = field(default_factory=dict)  # scheme -> its replicate columns
 
     @classmethod
-    def from_counts(cls, per_document: np.ndarray, inverse: np.ndarray, rows: int) -> _Draws:
+    def from_counts(cls, per_document: np.ndarray, inverse: np.ndarray, rows: int, columns: dict[str, range]) -> _Draws:
         weights = np.column_stack([np.bincount(inverse, c, minlength=rows) for c in per_document.T])
         same_document = (per_document.astype(np.float64) ** 2).sum(axis=0)
         totals = weights.sum(axis=0)
-        return cls(weights, (weights**2).sum(axis=0) - same_document, totals**2 - same_document)
+        return cls(weights, (weights**2).sum(axis=0) - same_document, totals**2 - same_document, columns)
 
     def first(self) -> _Draws:
         return _Draws(self.weights[:, :1], self.self_pairs[:1], self.pairs[:1])
@@ -164,7 +198,7 @@ def _all_metrics(
     totals = weights.sum(axis=0).astype(np.float64)
     absolute, prefix_sums = _weighted_sums(z, weights, sizes)
     mean_abs = absolute / totals[:, None]
-    neighbours = max(2, settings.mle_neighbours) if len(z) > settings.mle_neighbours else 0
+    neighbours = _neighbour_count(len(z), settings)
     pairs = prefix_pairwise(z, sizes, settings.uniformity_t, weights=weights, neighbours=neighbours, device=device)
     per_column: list[dict[tuple[int, str], float]] = []
     for c in range(weights.shape[1]):  # one covariance in memory at a time
@@ -179,62 +213,95 @@ def _all_metrics(
         with np.errstate(divide="ignore"):
             log_sums = np.logaddexp(pairs.log_sums[k], np.log(draws.self_pairs))
         out[(k, "uniformity")] = log_sums - np.log(draws.pairs)
-        if neighbours:
-            out.update({(k, m): v for m, v in _intrinsic(pairs.neighbours[k], weights, settings, k).items()})
-        else:
+        if not neighbours:
             out[(k, "twonn")] = out[(k, "mle")] = np.full(weights.shape[1], np.nan)
+    if neighbours:
+        out.update(_intrinsic_columns(z, draws, sizes, settings, device, pairs.neighbours))
     return out
 
 
-def _rows(strategy: str, values: dict[tuple[int, str], np.ndarray], low: dict, high: dict, n: int) -> list[dict]:
+def _rows(strategy: str, values: dict, low: dict, high: dict, kinds: dict, n: int) -> list[dict]:
     return [
-        {"strategy": strategy, "dim": k, "metric": m, "value": float(v), "ci_low": low[(k, m)], "ci_high": high[(k, m)], "n": n}
+        {"strategy": strategy, "dim": k, "metric": m, "value": float(v), "ci_low": low.get((k, m), float("nan")),
+         "ci_high": high.get((k, m), float("nan")), "interval": kinds.get((k, m), "none"), "n": n}
         for (k, m), v in values.items()
-    ]
+    ]  # fmt: skip
 
 
-def _interval(replicates: dict[tuple[int, str], np.ndarray], confidence: float) -> tuple[dict, dict]:
-    alpha = (1 - confidence) / 2
-    low = {key: float(np.quantile(v, alpha)) if len(v) else float("nan") for key, v in replicates.items()}
-    high = {key: float(np.quantile(v, 1 - alpha)) if len(v) else float("nan") for key, v in replicates.items()}
-    return low, high
+def _sampling_draws(n: int, inverse: np.ndarray, rows: int, methods: Mapping[str, str], settings: SuiteSettings) -> _Draws:
+    """Column 0: the sample; then ``settings.bootstrap`` replicates of each scheme some method needs."""
+    needed = {METHODS[m].scheme for m in methods.values() if m != "none"} if settings.bootstrap else set()
+    schemes = [s for s in SCHEMES if s in needed]
+    b = settings.bootstrap
+    columns = {s: range(1 + i * b, 1 + (i + 1) * b) for i, s in enumerate(schemes)}
+    per_document = np.column_stack([np.ones(n, dtype=np.int64)] + [resampling_counts(n, b, s, settings.seed) for s in schemes])
+    return _Draws.from_counts(per_document, inverse, rows, columns)
 
 
-def measure(x: np.ndarray, dims: Sequence[int], settings: SuiteSettings | None = None, device: str | None = None) -> Geometry:
-    """Run the whole suite on the (n x d) embeddings ``x`` at every size in ``dims``."""
+def _intervals(
+    result: dict[tuple[int, str], np.ndarray], draws: _Draws, methods: Mapping[str, str], settings: SuiteSettings, n: int
+) -> tuple[dict, dict, dict, list[dict]]:
+    """Bounds, interval labels and replicate rows of every (size, metric) from its method's columns."""
+    low, high, kinds, replicates = {}, {}, {}, []
+    for (k, m), v in result.items():
+        method = methods[m]
+        if method == "none" or not settings.bootstrap:
+            continue
+        values = v[list(draws.columns[METHODS[method].scheme])]
+        low[(k, m)], high[(k, m)] = interval(method, v[0], values, settings.confidence, n)
+        kinds[(k, m)] = interval_label(method, settings.confidence)
+        replicates.extend({"strategy": "prefix", "dim": k, "metric": m, "replicate": r, "value": float(x)} for r, x in enumerate(values))
+    return low, high, kinds, replicates
+
+
+def measure(
+    x: np.ndarray,
+    dims: Sequence[int],
+    settings: SuiteSettings | None = None,
+    device: str | None = None,
+    methods: Mapping[str, str] | None = None,
+) -> Geometry:
+    """Run the whole suite on the (n x d) embeddings ``x`` at every size in ``dims``. ``methods``
+    overrides some metrics' interval methods (metric -> a key of
+    :data:`mrlens.inference.intervals.METHODS` or ``none``), e.g. for ``benchmarks/coverage.py``."""
     settings = settings or SuiteSettings()
     check_strategies(settings.strategies)
+    methods = {m: (methods or {}).get(m) or method_of(m) for m in METRICS}
     x = as_points(x)
     n, d = x.shape
     sizes = as_sizes(dims, d)
     if n <= sizes[-1]:
         warnings.warn(f"n = {n} <= d = {sizes[-1]}: IsoScore is capped at (n - 2)/(d - 1)", stacklevel=2)
     unique, inverse = distinct_rows(x)
-    rng = np.random.default_rng(settings.seed)
-    per_document = np.column_stack([np.ones(n)] + [np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(settings.bootstrap)])
-    draws = _Draws.from_counts(per_document, inverse, len(unique))
+    draws = _sampling_draws(n, inverse, len(unique), methods, settings)
     base_cov = weighted_covariance(unique, draws.weights[:, 0])
 
     rows: list[dict] = []
+    replicates: list[dict] = []
     for strategy in settings.strategies:
+        low: dict = {}
+        high: dict = {}
+        kinds: dict = {}
         if strategy == "random":
-            orderings = random_orderings(d, settings.random_orderings, rng)
+            orderings = random_orderings(d, settings.random_orderings, streams(settings.seed).orderings)
             runs = [_all_metrics(z, draws.first(), sizes, settings, device) for z in views(unique, strategy, orderings=orderings)]
             values, low, high = spread_over_orderings([{key: v[0] for key, v in run.items()} for run in runs])
-        else:
+            kinds = dict.fromkeys(values, "range-orderings")
+        elif strategy == "pca":  # the basis is fitted once, not per replicate: no interval
             z = next(views(unique, strategy, covariance=base_cov))
-            result = _all_metrics(z, draws, sizes, settings, device)
+            values = {key: v[0] for key, v in _all_metrics(z, draws.first(), sizes, settings, device).items()}
+        else:
+            result = _all_metrics(unique, draws, sizes, settings, device)
             values = {key: v[0] for key, v in result.items()}
-            low, high = _interval({key: v[1:] for key, v in result.items()}, settings.confidence)
+            low, high, kinds, replicates = _intervals(result, draws, methods, settings, n)
         values.update({(k, "duplicates"): float(n - len(unique)) for k in sizes})
-        low.update({(k, "duplicates"): float("nan") for k in sizes})
-        high.update({(k, "duplicates"): float("nan") for k in sizes})
-        rows.extend(_rows(strategy, values, low, high, n))
+        rows.extend(_rows(strategy, values, low, high, kinds, n))
     scalars = pd.DataFrame(rows)
     scalars["metric"] = pd.Categorical(scalars["metric"], categories=METRICS, ordered=True)
     scalars = scalars.sort_values(["strategy", "dim", "metric"], kind="stable").reset_index(drop=True)
     scalars["metric"] = scalars["metric"].astype(str)
-    return Geometry(scalars=scalars, profiles=_profiles(x, base_cov, sizes, settings))
+    replicate_table = pd.DataFrame(replicates, columns=["strategy", "dim", "metric", "replicate", "value"])
+    return Geometry(scalars=scalars, profiles=_profiles(x, base_cov, sizes, settings), replicates=replicate_table)
 
 
 def distinct_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -267,5 +334,5 @@ def _profiles(x: np.ndarray, cov: np.ndarray, sizes: list[int], settings: SuiteS
 
 
 def geometry_table(x: np.ndarray, dims: Sequence[int], settings: SuiteSettings | None = None) -> pd.DataFrame:
-    """The suite's scalar table (strategy, dim, metric, value, ci_low, ci_high, n) for ``x``."""
+    """The suite's scalar table (strategy, dim, metric, value, ci_low, ci_high, interval, n) for ``x``."""
     return measure(x, dims, settings).scalars

@@ -1,0 +1,170 @@
+"""Confidence intervals from an estimate and its resampling replicates, the draws behind them, and which
+method each metric of mrlens gets (the one place where that is declared: :data:`INTERVAL_METHODS`).
+
+Methods (``alpha = (1 - confidence) / 2``, ``q_p`` the p-quantile of the replicates ``theta*``):
+
+- ``percentile-bootstrap`` (Efron & Tibshirani 1993, *An Introduction to the Bootstrap*, ch. 13):
+  ``[q_alpha, q_{1-alpha}]``. It follows the bias of a plug-in statistic (a resample holds ~63 % distinct
+  units), so no metric uses it; it is kept for ``benchmarks/coverage.py`` to show that.
+- ``basic-bootstrap`` (reflected; Efron & Tibshirani 1993, section 13.4; Davison & Hinkley 1997, eq. 5.6):
+  ``[2 theta - q_{1-alpha}, 2 theta - q_alpha]``; removes a bias that the bootstrap reproduces.
+- ``subsampling`` (Politis & Romano 1994, "Large sample confidence regions based on subsamples under
+  minimal assumptions", Ann. Stat.): replicates on subsets of ``m`` of the ``n`` units drawn without
+  replacement, so no replicate holds a unit twice (nearest-neighbour estimators recompute their
+  neighbourhoods on the subset). With ``c = sqrt(m / (n - m))`` (the finite-population form of the
+  ``sqrt(m / n)`` rate of a root-n statistic: ``Var(theta_m - theta_n) = sigma^2 (n - m) / (m n)``; Shao &
+  Wu 1989, the delete-d jackknife)::
+
+      [theta - c q'_{1-alpha}, theta - c q'_alpha],   q' the quantiles of theta*_m - theta
+
+  mrlens draws half-samples (``m = n // 2``, ``c ~ 1``): a bias ``b(n) = a / n`` then cancels exactly
+  (``b(n/2) - b(n) = b(n)``, as in Richardson extrapolation and the jackknife).
+
+Every interval is widened, where needed, to contain its estimate: a reported interval always holds its
+point, and coverage (``benchmarks/coverage.py``) is measured after widening. Its label names the
+method, e.g. ``ci95-basic-bootstrap``; ``none`` marks a metric without interval and ``range-orderings``
+the minimum to maximum over random orderings (a spread, not a confidence interval).
+
+Random streams: :func:`streams` gives each use of randomness its own stream of
+``numpy.random.SeedSequence(seed)``, so one setting (the number of replicates) never changes another's
+numbers (the random orderings). Pairing contract: :func:`resampling_counts` depends only on the number
+of units, the number of replicates, the scheme and the seed, so two models measured on the same units
+in the same order get the same draws, and a difference of their replicate values is a paired resample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+SCHEMES = ("bootstrap", "halves")
+
+
+@dataclass(frozen=True)
+class Streams:
+    """One generator per use of randomness; ``orderings`` is ``default_rng(seed)`` itself, the stream the
+    random orderings have always used, and each resampling scheme gets its own child of the seed."""
+
+    orderings: np.random.Generator
+    resampling: dict[str, np.random.Generator]
+
+
+def streams(seed: int) -> Streams:
+    """Independent generators for the random orderings and for each scheme of :data:`SCHEMES`
+    (``SeedSequence(seed).spawn``)."""
+    children = np.random.SeedSequence(seed).spawn(len(SCHEMES))
+    return Streams(np.random.default_rng(seed), {s: np.random.default_rng(c) for s, c in zip(SCHEMES, children)})
+
+
+def resampling_counts(n: int, replicates: int, scheme: str, seed: int) -> np.ndarray:
+    """How often each of ``n`` units is drawn in each replicate (n x replicates, int64): ``bootstrap``
+    draws n units with replacement, ``halves`` a subset of ``n // 2`` distinct units. Depends only on
+    (n, replicates, scheme, seed): the pairing contract of the module docstring."""
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown resampling scheme {scheme!r}; use {list(SCHEMES)}")
+    rng = streams(seed).resampling[scheme]
+    counts = np.zeros((n, replicates), dtype=np.int64)
+    for r in range(replicates):
+        if scheme == "bootstrap":
+            counts[:, r] = np.bincount(rng.integers(0, n, n), minlength=n)
+        else:
+            counts[rng.permutation(n)[: n // 2], r] = 1
+    return counts
+
+
+def _alpha(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
+    return (1 - confidence) / 2
+
+
+def percentile_interval(estimate: float, replicates: np.ndarray, confidence: float, n: int) -> tuple[float, float]:
+    """``[q_alpha, q_{1-alpha}]`` of the bootstrap replicates (Efron & Tibshirani 1993, ch. 13)."""
+    alpha = _alpha(confidence)
+    return float(np.quantile(replicates, alpha)), float(np.quantile(replicates, 1 - alpha))
+
+
+def basic_interval(estimate: float, replicates: np.ndarray, confidence: float, n: int) -> tuple[float, float]:
+    """``[2 theta - q_{1-alpha}, 2 theta - q_alpha]``, the basic (reflected) bootstrap interval
+    (Efron & Tibshirani 1993, section 13.4; Davison & Hinkley 1997, eq. 5.6)."""
+    low, high = percentile_interval(estimate, replicates, confidence, n)
+    return 2 * estimate - high, 2 * estimate - low
+
+
+def subsampling_interval(estimate: float, replicates: np.ndarray, confidence: float, n: int) -> tuple[float, float]:
+    """``[theta - c q'_{1-alpha}, theta - c q'_alpha]`` from replicates on ``m = n // 2`` distinct units,
+    ``q'`` the quantiles of ``theta*_m - theta`` and ``c = sqrt(m / (n - m))`` (Politis & Romano 1994 with
+    the finite-population rate; see the module docstring)."""
+    m = n // 2
+    scale = np.sqrt(m / (n - m))
+    low, high = percentile_interval(estimate, replicates - estimate, confidence, n)
+    return estimate - scale * high, estimate - scale * low
+
+
+@dataclass(frozen=True)
+class Method:
+    """An interval method: the resampling scheme its replicates come from and its formula."""
+
+    scheme: str
+    formula: Callable[[float, np.ndarray, float, int], tuple[float, float]]
+
+
+METHODS = {
+    "percentile-bootstrap": Method("bootstrap", percentile_interval),
+    "basic-bootstrap": Method("bootstrap", basic_interval),
+    "subsampling": Method("halves", subsampling_interval),
+}
+
+# metric -> method or "none"; quality metrics by their name before "@" (ndcg@10 -> ndcg). Chosen by the
+# coverage of benchmarks/coverage.py (table in benchmarks/README.md): a metric whose best method does not
+# cover 90-99 % of the time in every population there gets "none".
+INTERVAL_METHODS = {
+    "isoscore": "basic-bootstrap",
+    "isoscore_star": "basic-bootstrap",
+    "participation_ratio": "basic-bootstrap",
+    "average_cosine": "basic-bootstrap",
+    "uniformity": "basic-bootstrap",
+    "mean_abs_correlation": "basic-bootstrap",
+    "max_abs_correlation": "none",
+    "effective_rank_sigma": "basic-bootstrap",
+    "effective_rank_sigma2": "basic-bootstrap",
+    "numerical_rank": "none",
+    "outliers_variance_count": "none",
+    "outliers_variance_share": "none",
+    "outliers_magnitude_count": "none",
+    "twonn": "subsampling",
+    "mle": "subsampling",
+    "duplicates": "none",
+    "spearman": "basic-bootstrap",
+    "ndcg": "basic-bootstrap",
+    "mrr": "basic-bootstrap",
+    "recall": "basic-bootstrap",
+    "alignment": "basic-bootstrap",
+}
+
+
+def method_of(metric: str) -> str:
+    """The interval method of ``metric`` (:data:`INTERVAL_METHODS`); a ``KeyError`` names an unknown one."""
+    name = metric.split("@")[0]
+    if name not in INTERVAL_METHODS:
+        raise KeyError(f"metric {metric!r} declares no interval method in mrlens.inference.intervals.INTERVAL_METHODS")
+    return INTERVAL_METHODS[name]
+
+
+def interval_label(method: str, confidence: float) -> str:
+    """The ``interval`` column's text: ``ci95-basic-bootstrap``, or ``none``."""
+    return "none" if method == "none" else f"ci{100 * confidence:g}-{method}"
+
+
+def interval(method: str, estimate: float, replicates: np.ndarray, confidence: float, n: int) -> tuple[float, float]:
+    """The ``confidence`` interval of ``method`` (:data:`METHODS`) from the estimate and its replicates
+    (non-finite ones dropped) over ``n`` units, widened to contain the estimate; NaNs for ``none``, for
+    a non-finite estimate or without finite replicates."""
+    replicates = np.asarray(replicates, dtype=np.float64)
+    replicates = replicates[np.isfinite(replicates)]
+    if method == "none" or not len(replicates) or not np.isfinite(estimate):
+        return float("nan"), float("nan")
+    low, high = METHODS[method].formula(float(estimate), replicates, confidence, n)
+    return min(low, float(estimate)), max(high, float(estimate))
