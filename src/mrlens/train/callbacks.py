@@ -14,6 +14,7 @@ import torch
 from transformers import TrainerCallback
 
 from mrlens.train.dynamics import group_norms
+from mrlens.train.heldout import HeldoutEvaluation
 from mrlens.train.loss import MatryoshkaRankingLoss
 
 COLUMNS = ["step", "metric", "dim", "group", "trained", "value", "note"]
@@ -36,6 +37,9 @@ class TrainingLog(TrainerCallback):
 
     - ``loss`` and ``accuracy`` (in-batch top-1 retrieval) at every size, on the current batch,
       trained on (``trained``) or only monitored;
+    - ``heldout_loss`` and ``heldout_accuracy``, the same on fixed held-out pairs (``heldout``, a
+      :class:`HeldoutEvaluation`), before training (step 0), at every ``heldout_every``-th logging step
+      and at the last step; ``heldout_seconds`` the time it took (left out of ``step_seconds``);
     - ``train_loss`` (the trainer's weighted total, averaged over the logging window), ``learning_rate``;
     - ``grad_norm`` per layer group and ``total``, before clipping (the trainer clips all groups by
       one factor, so each group is rescaled by the trainer's own pre-clipping total);
@@ -51,8 +55,13 @@ class TrainingLog(TrainerCallback):
     same table as an uninterrupted one (:meth:`restore`).
     """
 
-    def __init__(self, loss: MatryoshkaRankingLoss, model: torch.nn.Module):
+    def __init__(
+        self, loss: MatryoshkaRankingLoss, model: torch.nn.Module, heldout: HeldoutEvaluation | None = None,
+        heldout_every: int = 1,
+    ):
         self.loss = loss
+        self.heldout = heldout
+        self.heldout_every = heldout_every
         self.rows: list[dict[str, Any]] = []
         trained = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
         self.names = [name for name, _ in trained]
@@ -64,11 +73,33 @@ class TrainingLog(TrainerCallback):
         self.pending = False
         self.gradients: dict[str, float] = {}
         self.seconds = 0.0
+        self.heldout_seconds = 0.0  # since the last logging step, kept out of its step_seconds
         self.last_log: tuple[int, float] | None = None
 
     def _add(self, step: int, metric: str, value: float | None, dim: int | None = None, group: str | None = None,
              trained: bool | None = None, note: str | None = None) -> None:
         self.rows.append({"step": step, "metric": metric, "dim": dim, "group": group, "trained": trained, "value": value, "note": note})
+
+    def _log_heldout(self, step: int) -> None:
+        start = time.perf_counter()
+        losses, accuracy = self.heldout()  # type: ignore[misc]
+        for dim, value in losses.items():
+            trained = dim in self.loss.dims
+            self._add(step, "heldout_loss", value, dim=dim, trained=trained)
+            self._add(step, "heldout_accuracy", accuracy[dim], dim=dim, trained=trained)
+        seconds = time.perf_counter() - start
+        self._add(step, "heldout_seconds", seconds)
+        self.heldout_seconds += seconds
+
+    def on_train_begin(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
+        if self.heldout and state.global_step == 0 and state.is_world_process_zero:
+            self._log_heldout(0)
+
+    def on_step_end(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
+        step = state.global_step
+        due = step % (args.logging_steps * self.heldout_every) == 0 or step == state.max_steps
+        if self.heldout and due and state.is_world_process_zero:
+            self._log_heldout(step)
 
     def on_pre_optimizer_step(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
         if not is_logging_step(state.global_step + 1, args):
@@ -126,8 +157,9 @@ class TrainingLog(TrainerCallback):
         self.seconds = 0.0
         now = time.perf_counter()
         if self.last_log is not None and step > self.last_log[0]:
-            self._add(step, "step_seconds", (now - self.last_log[1]) / (step - self.last_log[0]))
+            self._add(step, "step_seconds", (now - self.last_log[1] - self.heldout_seconds) / (step - self.last_log[0]))
         self.last_log = (step, now)
+        self.heldout_seconds = 0.0
 
     def on_save(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
         if not state.is_world_process_zero:

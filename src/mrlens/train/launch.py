@@ -39,7 +39,9 @@ def torchrun_command(processes: int, job_file: str | Path) -> list[str]:
 def run_job(task: str, kwargs: Mapping[str, Any]) -> None:
     """Run ``task`` ("train" or "checkpoint") in this process; ``kwargs`` as in the JSON job file."""
     arguments = dict(kwargs)
-    arguments["pairs"] = pd.read_parquet(arguments["pairs"])
+    for table in ("pairs", "heldout"):
+        if arguments.get(table) is not None:
+            arguments[table] = pd.read_parquet(arguments[table])
     arguments["settings"] = TrainSettings(**arguments["settings"])
     TASKS[task](**arguments)
 
@@ -47,7 +49,8 @@ def run_job(task: str, kwargs: Mapping[str, Any]) -> None:
 def launch(task: str, kwargs: Mapping[str, Any], processes: int) -> None:
     """Run ``task`` here when ``processes`` is 1, otherwise data-parallel under ``torchrun``.
 
-    ``kwargs`` are the task's arguments with ``pairs`` given as a Parquet path and ``settings`` as a dict.
+    ``kwargs`` are the task's arguments with ``pairs`` (and ``heldout``) given as Parquet paths and
+    ``settings`` as a dict.
     """
     if processes <= 1:
         run_job(task, kwargs)

@@ -115,6 +115,15 @@ class MatryoshkaRankingLoss(nn.Module):
         self.last_losses = {d: v.detach() for d, v in {**trained, **monitored}.items()}
         return loss  # type: ignore[return-value]
 
+    @torch.no_grad()
+    def measure(self, sentence_features: Iterable[dict[str, Tensor]]) -> tuple[dict[int, Tensor], dict[int, Tensor]]:
+        """Loss ``L_m`` and in-batch top-1 accuracy at every size (trained and monitored) of one batch,
+        without gradient and on this process's batch only; :attr:`last_losses` and the other records of
+        the training batch are left as they are. For held-out pairs (:mod:`mrlens.train.heldout`)."""
+        anchors, *docs = embed_columns(self.model, list(sentence_features))
+        candidates, sizes = torch.cat(docs, dim=0), self.dims + self.monitor_dims
+        return prefix_ranking_losses(anchors, candidates, sizes, self.scale), prefix_accuracy(anchors, candidates, sizes)
+
     def get_config_dict(self) -> dict[str, Any]:
         return {
             "dims": self.dims,

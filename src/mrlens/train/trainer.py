@@ -32,6 +32,7 @@ from mrlens.io import atomic_path, write_table
 from mrlens.models import check_sizes, load_model, pick_device
 from mrlens.provenance import settings_hash
 from mrlens.train.callbacks import COMPLETE, StopAtStep, TrainingLog
+from mrlens.train.heldout import HeldoutEvaluation, heldout_sample
 from mrlens.train.loss import MatryoshkaRankingLoss
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ class TrainSettings:
     state_every: int | None = None
     monitor_dims: Sequence[int] | None = None
     precision: str = "auto"
+    heldout_pairs: int = 64
+    heldout_every: int = 3
     seed: int = 0
 
     @property
@@ -117,8 +120,10 @@ def _trainer(
     settings: TrainSettings,
     output_dir: str | Path,
     save_states: bool,
+    heldout: pd.DataFrame | None = None,
 ) -> tuple[SentenceTransformerTrainer, TrainingLog]:
-    """The trainer of one twin; every run of the same arguments takes the same steps."""
+    """The trainer of one twin; every run of the same arguments takes the same steps, with or without
+    ``heldout`` pairs to follow in the log (``settings.heldout_pairs`` of them)."""
     device = pick_device()
     model = load_model(base_dir, device=device)
     model.max_seq_length = settings.max_seq_length
@@ -150,12 +155,26 @@ def _trainer(
     loss = MatryoshkaRankingLoss(
         model, dims, weights, scale=settings.scale, monitor_dims=monitor, gather_across_devices=args.world_size > 1
     )
-    history = TrainingLog(loss, model)
+    history = TrainingLog(loss, model, _heldout_evaluation(loss, heldout, settings), settings.heldout_every)
     trainer = SentenceTransformerTrainer(
         model=model, args=args, train_dataset=_dataset(pairs), loss=loss, callbacks=[history]
     )
     log.info("%s: %d pairs, cut points %s, settings %s", device, len(pairs), list(dims), asdict(settings))
     return trainer, history
+
+
+def _heldout_evaluation(
+    loss: MatryoshkaRankingLoss, heldout: pd.DataFrame | None, settings: TrainSettings
+) -> HeldoutEvaluation | None:
+    """The held-out pairs the log follows: the same ones for every variant and seed, in chunks of a batch."""
+    if heldout is None or not settings.heldout_pairs or not settings.heldout_every:
+        return None
+    chosen = heldout_sample(heldout, settings.heldout_pairs, settings.batch_size)
+    if chosen.empty:
+        log.warning("%d held-out pairs make no chunk of %d: no held-out loss", len(heldout), settings.batch_size)
+        return None
+    log.info("held-out loss on %d pairs every %d logging steps", len(chosen), settings.heldout_every)
+    return HeldoutEvaluation(loss, chosen, settings.batch_size)
 
 
 def train_variant(
@@ -167,15 +186,17 @@ def train_variant(
     out_dir: str | Path,
     states_dir: str | Path,
     log_table: str | Path,
+    heldout: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Fine-tune the base model at cut points ``dims``; save the final model and the training log.
 
     Resumable states go to ``states_dir`` every ``settings.state_interval`` steps; a run finding
-    complete states of the same settings there resumes from the last one. Returns the training log
+    complete states of the same settings there resumes from the last one. With ``heldout`` pairs the
+    log also follows every size's loss on ``settings.heldout_pairs`` of them. Returns the training log
     (also written to ``log_table``).
     """
     states_dir = Path(states_dir)
-    trainer, history = _trainer(base_dir, pairs, dims, weights, settings, states_dir, save_states=True)
+    trainer, history = _trainer(base_dir, pairs, dims, weights, settings, states_dir, save_states=True, heldout=heldout)
     if trainer.is_world_process_zero():
         _claim_states(states_dir, run_fingerprint(pairs, dims, weights, settings))
     trainer.accelerator.wait_for_everyone()
