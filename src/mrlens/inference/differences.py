@@ -1,0 +1,234 @@
+"""Paired differences of twins: a variant minus its reference, for every metric, size, strategy, corpus or
+task and checkpoint, per training seed and pooled over seeds.
+
+Inputs are two long tables of the measured models: ``estimates`` (columns ``variant``, ``seed``,
+``checkpoint``, ``corpus`` or ``task``, ``strategy``, ``dim``, ``metric``, ``value``, ``n``) and
+``replicates`` (the same keys, ``replicate`` and ``value``: each model's statistic on resampled documents,
+queries or pairs). Their resampling draws depend only on (number of units, replicates, seed)
+(:func:`mrlens.inference.intervals.resampling_counts`), so replicate b of every model and every size uses
+the same units, and a replicate-by-replicate difference of two models is a *paired* resample: the
+document noise the twins share cancels.
+
+Per seed s, ``d_s = theta(variant, s) - theta(reference, s)`` with replicates ``D_sb`` (the same b for
+both). Its interval is the metric's method of :mod:`mrlens.inference.intervals` applied to ``D_sb``,
+e.g. basic bootstrap ``[2 d - q_{1-a/2}(D), 2 d - q_{a/2}(D)]`` (Efron & Tibshirani 1993, section 13.4),
+labelled ``ci95-paired-basic-bootstrap``. No replicates for a metric, or method ``none``: no interval.
+
+Over S >= 2 seeds: ``d = mean_s d_s`` with an interval of a :class:`PooledMethod` that carries both the
+training-run variance (between seeds) and the document noise shared by all seeds (the same documents
+are measured for every seed, so it does not average out over seeds); see :data:`POOLED_METHODS` and
+``benchmarks/coverage_differences.py`` for their coverage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from mrlens.errors import DataError
+from mrlens.inference.intervals import interval, method_of
+
+PLACES = ("corpus", "task")
+KEYS = ("checkpoint", "strategy", "dim", "metric")
+
+
+def seeds_t_interval(per_seed: np.ndarray, replicates: np.ndarray, confidence: float) -> tuple[float, float]:
+    """``d ± t_{S-1, 1-a/2} sqrt(s^2 / S + v_doc)``: ``d`` and ``s^2`` the mean and sample variance of the S
+    per-seed differences, ``v_doc = Var_b(mean_s D_sb)`` the variance of the seed-averaged paired
+    replicates, i.e. of the document noise that every seed shares (the t-interval over seeds, Student
+    1908, widened by the shared sampling variance as in a two-stage design, Cochran 1977, ch. 10).
+    ``s^2`` already holds each seed's own document noise, so the interval errs on the wide side."""
+    s = len(per_seed)
+    shared = np.var(replicates.mean(axis=0), ddof=1)
+    half = stats.t.ppf((1 + confidence) / 2, s - 1) * np.sqrt(np.var(per_seed, ddof=1) / s + shared)
+    centre = float(np.mean(per_seed))
+    return centre - half, centre + half
+
+
+def _seed_draws(seeds: int, draws: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, seeds, size=(draws, seeds))
+
+
+def _basic(centre: float, resampled: np.ndarray, confidence: float) -> tuple[float, float]:
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(resampled, [alpha, 1 - alpha])
+    return min(2 * centre - high, centre), max(2 * centre - low, centre)
+
+
+def hierarchical_bootstrap_interval(
+    per_seed: np.ndarray, replicates: np.ndarray, confidence: float, draws: int = 4000, seed: int = 0
+) -> tuple[float, float]:
+    """Two-stage bootstrap (Davison & Hinkley 1997, section 3.8): draw S seeds with replacement and one
+    document replicate b for all of them, ``d* = mean_{s in draw} D_sb``; basic interval
+    ``[2 d - q_{1-a/2}(d*), 2 d - q_{a/2}(d*)]`` around ``d = mean_s d_s``. Seeded, so deterministic."""
+    chosen = _seed_draws(len(per_seed), draws, seed)
+    column = np.random.default_rng([seed, 1]).integers(0, replicates.shape[1], size=draws)
+    resampled = replicates[chosen, column[:, None]].mean(axis=1)
+    return _basic(float(np.mean(per_seed)), resampled, confidence)
+
+
+def seed_bootstrap_interval(
+    per_seed: np.ndarray, replicates: np.ndarray, confidence: float, draws: int = 4000, seed: int = 0
+) -> tuple[float, float]:
+    """Seeds only: basic interval of ``mean_{s in draw} d_s`` over S seeds drawn with replacement; the
+    document replicates are ignored. A baseline for ``benchmarks/coverage_differences.py``: it under-covers
+    with few seeds (its variance is ``(S-1)/S`` of the sample's, with normal quantiles) and misses the
+    shared document noise."""
+    resampled = per_seed[_seed_draws(len(per_seed), draws, seed)].mean(axis=1)
+    return _basic(float(np.mean(per_seed)), resampled, confidence)
+
+
+@dataclass(frozen=True)
+class PooledMethod:
+    """An interval for the mean over seeds from the per-seed differences (S,) and their paired
+    replicates (S x B, replicate b on the same documents for every seed)."""
+
+    name: str
+    formula: Callable[[np.ndarray, np.ndarray, float], tuple[float, float]]
+
+
+POOLED_METHODS = {
+    m.name: m
+    for m in (
+        PooledMethod("seeds-t", seeds_t_interval),
+        PooledMethod("seeds-hierarchical-bootstrap", hierarchical_bootstrap_interval),
+        PooledMethod("seeds-bootstrap", seed_bootstrap_interval),
+    )
+}
+
+
+def place_column(table: pd.DataFrame, name: str) -> str:
+    """``corpus`` or ``task``: the column naming what was measured; a :class:`DataError` otherwise."""
+    found = [c for c in PLACES if c in table.columns]
+    if len(found) != 1:
+        raise DataError(f"{name}: needs exactly one of the columns {list(PLACES)}, has {found or 'neither'}")
+    return found[0]
+
+
+def _check_columns(table: pd.DataFrame, name: str, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise DataError(f"{name}: missing columns {missing}")
+
+
+def _paired(table: pd.DataFrame, pairs: Sequence[tuple[str, str]], on: list[str]) -> pd.DataFrame:
+    """Each pair's variant rows beside its reference's rows with the same ``on`` keys (seed included),
+    and their ``difference``."""
+    pair_frame = pd.DataFrame(list(pairs), columns=["variant", "reference"])
+    left = table[["variant", *on, "value", *(["n"] if "n" in table else [])]].merge(pair_frame, on="variant")
+    right = table[["variant", *on, "value"]].rename(columns={"variant": "reference", "value": "reference_value"})
+    merged = left.merge(right, on=["reference", *on])
+    return merged.assign(difference=merged["value"] - merged["reference_value"])
+
+
+def _replicate_arrays(replicates: pd.DataFrame, pairs: Sequence[tuple[str, str]], group: list[str]) -> dict:
+    """(variant, reference, seed, keys...) -> the paired replicate differences in replicate order. A
+    model pair whose replicate indices disagree is a :class:`DataError` (the draws would not be paired)."""
+    paired = _paired(replicates, pairs, [*group[2:], "replicate"]).sort_values([*group, "replicate"])
+    counts = replicates.groupby(["variant", *group[2:]], dropna=False).size()
+    sizes = paired.groupby(group, sort=False, dropna=False).size()
+    for key, size in sizes.items():
+        expected = {counts.get((key[i], *key[2:])) for i in (0, 1)}
+        if expected != {size}:
+            raise DataError(
+                f"replicates: {key[0]} and {key[1]} at {dict(zip(group[2:], key[2:]))} have {sorted(expected)} "
+                f"replicates of which {size} pair up; paired differences need the same draws for both"
+            )
+    return {key: frame.to_numpy() for key, frame in paired.groupby(group, sort=False, dropna=False)["difference"]}
+
+
+def _per_seed(est: pd.DataFrame, arrays: dict, group: list[str], confidence: float, methods: Callable[[str], str]) -> pd.DataFrame:
+    lows, highs, labels = [], [], []
+    for row in est.itertuples(index=False):
+        key = tuple(getattr(row, c) for c in group)
+        method = methods(row.metric) if key in arrays else "none"
+        low, high = interval(method, row.difference, arrays.get(key, np.empty(0)), confidence, int(row.n))
+        lows.append(low)
+        highs.append(high)
+        labels.append("none" if np.isnan(low) else f"ci{100 * confidence:g}-paired-{method}")
+    return est.assign(ci_low=lows, ci_high=highs, interval=labels, n_seeds=1)
+
+
+def _pooled(per_seed: pd.DataFrame, arrays: dict, group: list[str], confidence: float, method: PooledMethod) -> pd.DataFrame:
+    rows = []
+    outer = [c for c in group if c != "seed"]
+    for key, frame in per_seed.groupby(outer, sort=False, dropna=False):
+        if len(frame) < 2:
+            continue
+        values = frame["difference"].to_numpy()
+        draws = [arrays.get(tuple(getattr(r, c) for c in group)) for r in frame.itertuples(index=False)]
+        low = high = float("nan")
+        if all(d is not None for d in draws) and len({len(d) for d in draws}) == 1:
+            matrix = np.vstack(draws)
+            matrix = matrix[:, np.isfinite(matrix).all(axis=0)]
+            if matrix.shape[1] > 1 and np.isfinite(values).all():
+                low, high = method.formula(values, matrix, confidence)
+        label = "none" if np.isnan(low) else f"ci{100 * confidence:g}-{method.name}"
+        rows.append(
+            dict(zip(outer, key))
+            | {"seed": pd.NA, "difference": float(values.mean()), "ci_low": low, "ci_high": high, "interval": label}
+            | {"n": int(frame["n"].min()), "n_seeds": len(frame)}
+        )
+    return pd.DataFrame(rows)
+
+
+def differences(
+    estimates: pd.DataFrame,
+    replicates: pd.DataFrame,
+    pairs: Sequence[tuple[str, str]],
+    confidence: float = 0.95,
+    methods: Callable[[str], str] = method_of,
+    pooled: PooledMethod = POOLED_METHODS["seeds-t"],
+) -> pd.DataFrame:
+    """Paired differences ``variant - reference`` for every (variant, reference) in ``pairs``, per seed
+    and, where both twins have two or more seeds in common, pooled over seeds (``seed`` missing).
+
+    ``methods`` maps a metric to its interval method (a key of
+    :data:`mrlens.inference.intervals.METHODS`, or ``none``). Returns a tidy table: variant, reference,
+    seed, checkpoint, corpus or task, strategy, dim, metric, difference, ci_low, ci_high, interval, n,
+    n_seeds. Raises :class:`DataError` naming a missing column or unpaired replicates."""
+    place = place_column(estimates, "estimates")
+    keys = ["checkpoint", place, "strategy", "dim", "metric"]
+    _check_columns(estimates, "estimates", ["variant", "seed", *keys, "value", "n"])
+    _check_columns(replicates, "replicates", ["variant", "seed", *keys, "replicate", "value"])
+    group = ["variant", "reference", "seed", *keys]
+    est = _paired(estimates, pairs, ["seed", *keys])[[*group, "difference", "n"]]
+    arrays = _replicate_arrays(replicates, pairs, group)
+    per_seed = _per_seed(est, arrays, group, confidence, methods)
+    table = pd.concat([per_seed, _pooled(per_seed, arrays, group, confidence, pooled)], ignore_index=True)
+    table["seed"] = table["seed"].astype("Int64")
+    columns = [*group, "difference", "ci_low", "ci_high", "interval", "n", "n_seeds"]
+    return table[columns].sort_values(group, kind="stable", na_position="last").reset_index(drop=True)
+
+
+def _size_contrast(table: pd.DataFrame, small: int, large: int) -> pd.DataFrame:
+    """Each model's statistic at ``small`` minus at ``large`` (per replicate too: the same draws serve every
+    size), labelled ``dim = small``."""
+    on = [c for c in ("variant", "seed", *PLACES, *KEYS, "replicate") if c in table.columns and c != "dim"]
+    at_small = table.loc[table["dim"] == small, [*on, "dim", "value", *(["n"] if "n" in table else [])]]
+    contrast = at_small.merge(table.loc[table["dim"] == large, [*on, "value"]], on=on, suffixes=("", "_large"))
+    return contrast.assign(value=contrast["value"] - contrast["value_large"]).drop(columns="value_large")
+
+
+def trend_differences(
+    estimates: pd.DataFrame,
+    replicates: pd.DataFrame,
+    pairs: Sequence[tuple[str, str]],
+    small: int,
+    large: int,
+    confidence: float = 0.95,
+    methods: Callable[[str], str] = method_of,
+    pooled: PooledMethod = POOLED_METHODS["seeds-t"],
+) -> pd.DataFrame:
+    """How the paired difference changes from ``large`` to ``small`` dimensions: ``(d at small) - (d at
+    large)``, a difference in differences whose paired replicates use the same documents at both sizes.
+    The columns of :func:`differences`, with ``dim = small`` and ``versus_dim = large``."""
+    table = differences(
+        _size_contrast(estimates, small, large), _size_contrast(replicates, small, large), pairs, confidence, methods, pooled
+    )
+    table.insert(table.columns.get_loc("dim") + 1, "versus_dim", large)
+    return table
