@@ -132,11 +132,11 @@ def _replicate_arrays(replicates: pd.DataFrame, pairs: Sequence[tuple[str, str]]
     counts = replicates.groupby(["variant", *group[2:]], dropna=False).size()
     sizes = paired.groupby(group, sort=False, dropna=False).size()
     for key, size in sizes.items():
-        expected = {counts.get((key[i], *key[2:])) for i in (0, 1)}
-        if expected != {size}:
+        own = [int(counts.get((key[i], *key[2:]), 0)) for i in (0, 1)]
+        if own != [size, size]:
             raise DataError(
-                f"replicates: {key[0]} and {key[1]} at {dict(zip(group[2:], key[2:]))} have {sorted(expected)} "
-                f"replicates of which {size} pair up; paired differences need the same draws for both"
+                f"replicates: {key[0]} has {own[0]} replicates and {key[1]} {own[1]} at "
+                f"{dict(zip(group[2:], key[2:]))}, of which {size} pair up; paired differences need the same draws"
             )
     return {key: frame.to_numpy() for key, frame in paired.groupby(group, sort=False, dropna=False)["difference"]}
 
