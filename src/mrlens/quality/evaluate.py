@@ -11,20 +11,27 @@ the task (queries and documents, or both sides of the pairs).
   ``E ||f(q) - f(d)||^alpha`` over the (query, relevant document) pairs, n = pairs. The bootstrap
   resamples queries (a query brings all its pairs), the same draws for every metric, size and strategy.
 
-Intervals are seeded bootstrap percentile intervals; for ``random`` the value is the mean over
-orderings and the interval spans their minimum and maximum, as in the geometry suite.
+Intervals (prefix rows): each metric's method is declared in
+:data:`mrlens.inference.intervals.INTERVAL_METHODS` and named in the ``interval`` column; its replicates
+resample pairs or queries with the seeded draws of :func:`mrlens.inference.intervals.resampling_counts`,
+which depend only on (number of pairs or queries, B, seed): two models evaluated on the same task get
+the same draws, so a difference of their replicate values (:func:`measure_quality`) is a paired resample.
+PCA rows carry no interval (the basis is not refitted per replicate); for ``random`` the value is the
+mean over orderings and the bounds span their minimum and maximum (``range-orderings``), drawn from
+their own random stream, as in the geometry suite.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
 from mrlens.errors import DataError
+from mrlens.inference.intervals import METHODS, interval, interval_label, method_of, resampling_counts, streams
 from mrlens.metrics._checks import as_points, as_sizes
 from mrlens.metrics.covariance import covariance
 from mrlens.metrics.truncation import check_strategies, random_orderings, spread_over_orderings, views
@@ -40,7 +47,8 @@ from mrlens.quality.retrieval import (
 from mrlens.quality.similarity import pair_cosines, spearman, spearman_replicates, unit_rows
 from mrlens.quality.tasks import task_type
 
-COLUMNS = ["strategy", "dim", "metric", "value", "ci_low", "ci_high", "n"]
+COLUMNS = ["strategy", "dim", "metric", "value", "ci_low", "ci_high", "interval", "n"]
+REPLICATE_COLUMNS = ["strategy", "dim", "metric", "replicate", "value"]
 
 
 @dataclass(frozen=True)
@@ -67,23 +75,30 @@ class QualitySettings:
         return cls(**{k: v for k, v in dict(settings or {}).items() if k in names})
 
 
-def _percentiles(replicates: np.ndarray, confidence: float) -> tuple[float, float]:
-    replicates = replicates[np.isfinite(replicates)]
-    if not len(replicates):
-        return float("nan"), float("nan")
-    alpha = (1 - confidence) / 2
-    return float(np.quantile(replicates, alpha)), float(np.quantile(replicates, 1 - alpha))
+@dataclass
+class Quality:
+    """``table``: strategy, dim, metric, value, ci_low, ci_high, interval, n; ``replicates``: strategy,
+    dim, metric, replicate, value, each interval's replicate values in the order of the draws."""
+
+    table: pd.DataFrame
+    replicates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REPLICATE_COLUMNS))
 
 
 class _Similarity:
-    def __init__(self, labels: pd.DataFrame, row_of: Mapping[str, int], settings: QualitySettings, rng: np.random.Generator):
+    """Resampling unit: the pair."""
+
+    def __init__(self, labels: pd.DataFrame, row_of: Mapping[str, int]):
         self.a = _rows(labels["id_a"], row_of)
         self.b = _rows(labels["id_b"], row_of)
         self.scores = labels["score"].to_numpy(dtype=np.float64)
-        n = len(self.scores)
-        self.draws = rng.integers(0, n, size=(settings.bootstrap, n), dtype=np.int64)
-        self.score_ranks = rankdata(self.scores[self.draws], axis=1) if settings.bootstrap else None
-        self.n = {"spearman": n}
+        self.units = len(self.scores)
+        self.n = {"spearman": self.units}
+        self.resample(np.empty((0, self.units), dtype=np.int64))
+
+    def resample(self, counts: np.ndarray) -> None:
+        """Replicates from now on: ``counts`` (B x pairs) says how often each pair is drawn in each."""
+        self.draws = np.stack([np.repeat(np.arange(self.units), row) for row in counts]) if len(counts) else np.empty((0, self.units), dtype=np.int64)
+        self.score_ranks = rankdata(self.scores[self.draws], axis=1)
 
     def measure(self, z: np.ndarray, k: int, bootstrap: bool) -> dict[str, tuple[float, np.ndarray]]:
         cosines = pair_cosines(z[:, :k], self.a, self.b)
@@ -93,7 +108,9 @@ class _Similarity:
 
 
 class _Retrieval:
-    def __init__(self, texts: pd.DataFrame, labels: pd.DataFrame, row_of: Mapping[str, int], settings: QualitySettings, rng: np.random.Generator):
+    """Resampling unit: the query (a query brings all its pairs)."""
+
+    def __init__(self, texts: pd.DataFrame, labels: pd.DataFrame, row_of: Mapping[str, int], settings: QualitySettings):
         self.settings = settings
         self.query_ids = pd.unique(labels["query_id"])
         self.query_rows = _rows(pd.Series(self.query_ids), row_of)
@@ -115,12 +132,15 @@ class _Retrieval:
         self.k = min(max(settings.ndcg_at, settings.mrr_at, settings.recall_at), len(self.document_rows))
         self.ideal = ideal_relevance(self.query_index, self.relevance, n_queries, settings.ndcg_at)
         self.n_relevant = np.bincount(self.query_index, minlength=n_queries)
-        # bootstrap: how often each query is drawn in each replicate (B x n_queries)
-        draws = rng.integers(0, n_queries, size=(settings.bootstrap, n_queries))
-        self.counts = np.stack([np.bincount(row, minlength=n_queries) for row in draws]).astype(np.float64) if settings.bootstrap else np.empty((0, n_queries))
-        self.pair_counts = self.counts @ self.n_relevant if settings.bootstrap else np.empty(0)
+        self.units = n_queries
+        self.resample(np.empty((0, n_queries)))
         self.names = {"ndcg": f"ndcg@{settings.ndcg_at}", "mrr": f"mrr@{settings.mrr_at}", "recall": f"recall@{settings.recall_at}"}
         self.n = {**{name: n_queries for name in self.names.values()}, "alignment": len(labels)}
+
+    def resample(self, counts: np.ndarray) -> None:
+        """Replicates from now on: ``counts`` (B x queries) says how often each query is drawn in each."""
+        self.counts = counts.astype(np.float64)
+        self.pair_counts = self.counts @ self.n_relevant
 
     def measure(self, z: np.ndarray, k: int, bootstrap: bool, device: str | None = None) -> dict[str, tuple[float, np.ndarray]]:
         s = self.settings
@@ -133,13 +153,11 @@ class _Retrieval:
             self.names["mrr"]: mrr_at_k(ranked, s.mrr_at),
             self.names["recall"]: recall_at_k(ranked, self.n_relevant, s.recall_at),
         }
-        out = {
-            name: (float(values.mean()), self.counts @ values / len(values) if bootstrap else np.empty(0))
-            for name, values in per_query.items()
-        }
+        counts = self.counts if bootstrap else self.counts[:0]
+        out = {name: (float(values.mean()), counts @ values / counts.sum(axis=1)) for name, values in per_query.items()}
         terms = alignment_terms(queries[self.query_index], documents[self.doc_index], s.alignment_alpha)
         per_query_sum = np.bincount(self.query_index, weights=terms, minlength=len(self.query_ids))
-        out["alignment"] = (float(terms.mean()), self.counts @ per_query_sum / self.pair_counts if bootstrap else np.empty(0))
+        out["alignment"] = (float(terms.mean()), counts @ per_query_sum / self.pair_counts[: len(counts)])
         return out
 
 
@@ -162,9 +180,25 @@ def evaluate(
     """Quality of ``embeddings`` (rows named by ``ids``, e.g. from :func:`mrlens.io.read_embeddings`)
     on the task (``texts``, ``labels``; :mod:`mrlens.quality.tasks`) at every size in ``dims``.
 
-    Returns a tidy table: strategy, dim, metric, value, ci_low, ci_high, n. Raises
+    Returns a tidy table: strategy, dim, metric, value, ci_low, ci_high, interval, n. Raises
     :class:`DataError` when a text of the task has no embedding.
     """
+    return measure_quality(texts, labels, ids, embeddings, dims, settings, device).table
+
+
+def measure_quality(
+    texts: pd.DataFrame,
+    labels: pd.DataFrame,
+    ids: Sequence[str],
+    embeddings: np.ndarray,
+    dims: Sequence[int],
+    settings: QualitySettings | Mapping | None = None,
+    device: str | None = None,
+    methods: Mapping[str, str] | None = None,
+) -> Quality:
+    """:func:`evaluate` with each interval's replicate values; ``methods`` overrides some metrics'
+    interval methods (metric name before "@" -> a key of :data:`mrlens.inference.intervals.METHODS` or
+    ``none``), e.g. for ``benchmarks/coverage.py``."""
     settings = QualitySettings.from_mapping(settings)
     strategies = check_strategies(settings.strategies)
     x = as_points(embeddings)
@@ -177,29 +211,41 @@ def evaluate(
         raise DataError(f"text id {texts['id'][missing].iloc[0]!r} has no embedding ({int(missing.sum())} missing)")
     x = x[position[texts["id"]].to_numpy()]  # the task's texts, in their order
     row_of = {t: i for i, t in enumerate(texts["id"])}
-    rng = np.random.default_rng(settings.seed)
     kind = task_type(labels)
-    task = _Similarity(labels, row_of, settings, rng) if kind == "similarity" else _Retrieval(texts, labels, row_of, settings, rng)
-    orderings = random_orderings(x.shape[1], settings.random_orderings, rng) if "random" in strategies else []
+    task = _Similarity(labels, row_of) if kind == "similarity" else _Retrieval(texts, labels, row_of, settings)
+    orderings = random_orderings(x.shape[1], settings.random_orderings, streams(settings.seed).orderings) if "random" in strategies else []
     cov = covariance(x) if "pca" in strategies else None
+    chosen = {m: (methods or {}).get(m.split("@")[0]) or method_of(m) for m in task.n} if settings.bootstrap else {}
+    chosen = {m: v for m, v in chosen.items() if v != "none"}
+    schemes = {METHODS[v].scheme for v in chosen.values()}
+    if len(schemes) > 1:
+        raise ValueError(f"the metrics of one task must share a resampling scheme, got {chosen}")
+    if schemes:
+        task.resample(resampling_counts(task.units, settings.bootstrap, schemes.pop(), settings.seed).T)
 
     def measure(z: np.ndarray, k: int, bootstrap: bool) -> dict[str, tuple[float, np.ndarray]]:
         return task.measure(z, k, bootstrap, device) if kind == "retrieval" else task.measure(z, k, bootstrap)
 
-    rows = []
+    rows, replicates = [], []
     for strategy in strategies:
+        low, high, kinds = {}, {}, {}
         if strategy == "random":
             runs = [{(k, m): v for k in sizes for m, (v, _) in measure(z, k, False).items()} for z in views(x, strategy, orderings=orderings)]
             values, low, high = spread_over_orderings(runs)
-        else:
+            kinds = dict.fromkeys(values, "range-orderings")
+        else:  # PCA: the basis is fitted once, not per replicate, so no interval
             z = next(views(x, strategy, covariance=cov))
-            values, low, high = {}, {}, {}
+            values = {}
             for k in sizes:
-                for metric, (value, replicates) in measure(z, k, settings.bootstrap > 0).items():
+                for metric, (value, reps) in measure(z, k, strategy == "prefix" and bool(chosen)).items():
                     values[(k, metric)] = value
-                    low[(k, metric)], high[(k, metric)] = _percentiles(replicates, settings.confidence)
+                    if metric in chosen and len(reps):
+                        low[(k, metric)], high[(k, metric)] = interval(chosen[metric], value, reps, settings.confidence, task.units)
+                        kinds[(k, metric)] = interval_label(chosen[metric], settings.confidence)
+                        replicates.extend({"strategy": strategy, "dim": k, "metric": metric, "replicate": r, "value": float(v)} for r, v in enumerate(reps))
         rows.extend(
-            {"strategy": strategy, "dim": k, "metric": m, "value": v, "ci_low": low[(k, m)], "ci_high": high[(k, m)], "n": task.n[m]}
+            {"strategy": strategy, "dim": k, "metric": m, "value": v, "ci_low": low.get((k, m), np.nan), "ci_high": high.get((k, m), np.nan),
+             "interval": kinds.get((k, m), "none"), "n": task.n[m]}
             for (k, m), v in values.items()
-        )
-    return pd.DataFrame(rows, columns=COLUMNS)
+        )  # fmt: skip
+    return Quality(pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame(replicates, columns=REPLICATE_COLUMNS))
