@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from snakemake.api import SnakemakeApi, WorkflowApi
 from snakemake.common import FUNC_OVERWRITE_PARAMS_ATTR
 from snakemake.settings.enums import Quietness
@@ -37,10 +38,16 @@ def parsed_workflow(workdir: Path, configfile: Path) -> Iterator[WorkflowApi]:
         )
 
 
-def planned_outputs(workdir: Path, config: dict) -> set[str]:
-    """What a run with ``config`` would (re)make, from Snakemake's API (``updated_files`` of a dry run)."""
+def planned_outputs(workdir: Path, config: dict | str) -> set[str]:
+    """What a run with ``config`` (a mapping, or a config file's text) would (re)make, from Snakemake's
+    API (``updated_files`` of a dry run)."""
     updated: list[str] = []
-    with parsed_workflow(workdir, write_config(workdir, config, "scenario.yaml")) as workflow:
+    if isinstance(config, str):
+        configfile = workdir / "scenario.yaml"
+        configfile.write_text(config)
+    else:
+        configfile = write_config(workdir, config, "scenario.yaml")
+    with parsed_workflow(workdir, configfile) as workflow:
         workflow.dag().execute_workflow(executor="dryrun", updated_files=updated)
     return {str(f) for f in updated}
 
@@ -128,6 +135,38 @@ def test_adding_a_corpus_embeds_only_that_corpus(finished_run: tuple[Path, dict]
     assert embedded and all(f.endswith("/wiki2.parquet") for f in embedded)
     assert len(embedded) == 7
     assert not any(f.startswith("results/models/") for f in planned)
+
+
+def rewritten(config: dict, edit=None) -> str:  # type: ignore[no-untyped-def]
+    """The same values written another way: keys sorted at every depth, flow style, no comments, numbers
+    re-spelled (``1e-3``, which PyYAML reads as a string; integers as ``4.0``), variants, seeds and
+    strategies listed in another order, paths spelled with ``/./`` and a trailing separator."""
+    config = changed(config, edit or (lambda c: None))
+    config["train"]["variants"] = dict(reversed(list(config["train"]["variants"].items())))
+    config["train"]["max_steps"] = float(config["train"]["max_steps"])
+    config["analysis"]["bootstrap"] = float(config["analysis"]["bootstrap"])
+    config["analysis"]["strategies"] = ["pca", "random", "prefix"]
+    model = Path(config["base_model"]["source"])
+    config["base_model"]["source"] = f"{model.parent}/./{model.name}/"
+    text = yaml.safe_dump(config, sort_keys=True, default_flow_style=True)
+    assert "learning_rate: 0.001" in text
+    return text.replace("learning_rate: 0.001", "learning_rate: 1e-3")
+
+
+def test_the_same_values_written_another_way_rerun_nothing(finished_run: tuple[Path, dict]) -> None:
+    workdir, config = finished_run
+    assert planned_outputs(workdir, rewritten(config)) == set()
+
+
+def test_a_rewritten_config_with_a_new_corpus_embeds_only_that_corpus(finished_run: tuple[Path, dict]) -> None:
+    workdir, config = finished_run
+    planned = planned_outputs(
+        workdir, rewritten(config, lambda c: c["data"]["corpora"].update({"a-first": {"kind": "gensim_wiki", "max_docs": 40}}))
+    )
+    collectors = {"results/metrics/geometry.parquet", "results/metrics/geometry.csv", "results/metrics/profiles.parquet", "results/provenance.json"}
+    others = {f for f in planned if "a-first" not in f and f not in collectors and not f.startswith("results/figures/")}
+    assert others == set()  # diffing's probe corpus is named in the config: a corpus sorting first changes nothing
+    assert len({f for f in planned if f.startswith("results/embeddings/")}) == 7
 
 
 def test_adding_a_checkpoint_step_replays_only_that_checkpoint(finished_run: tuple[Path, dict]) -> None:

@@ -16,7 +16,8 @@ import jsonschema
 import yaml
 from jsonschema import validators
 
-from mrlens.checkpoints import base_model_dim
+from mrlens.canonical import coerce_to_schema, normalise_path
+from mrlens.checkpoints import EMBEDDED, base_model_dim, local_source
 from mrlens.errors import ConfigError
 
 BASE_MODEL_ID = "base"
@@ -131,19 +132,25 @@ def validate_config(
 ) -> dict[str, Any]:
     """Return a validated copy of ``config`` with every default filled and variants normalised.
 
-    Variants come back as ``{"dims": [...], "weights": [...]}``; ``analysis.dims`` ascending.
+    The result has one written form per value, so that reruns depend on values only
+    (:mod:`mrlens.canonical`): numbers in their schema type, paths normalised, variants as
+    ``{"dims": [...], "weights": [...]}`` ordered by number of cut points then name, seeds, sizes and
+    ``train.monitor_dims`` ascending, strategies in the schema's order.
     ``config_files`` are re-read to catch duplicate keys, which YAML loaders drop silently.
     """
     for path in config_files:
         check_duplicate_keys(path)
-    config = copy.deepcopy(dict(config))
-    validator = _DefaultsValidator(load_schema(schema_path))
+    schema = load_schema(schema_path)
+    config = coerce_to_schema(copy.deepcopy(dict(config)), schema)
+    validator = _DefaultsValidator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
         raise ConfigError(_describe(jsonschema.exceptions.best_match(errors)))
 
     train = config["train"]
-    train["variants"] = {name: _normalise_variant(name, spec) for name, spec in train["variants"].items()}
+    variants = {name: _normalise_variant(name, spec) for name, spec in train["variants"].items()}
+    train["variants"] = {name: variants[name] for name in sorted(variants, key=lambda v: (len(variants[v]["dims"]), v))}
+    train["seeds"] = sorted(train["seeds"])
     if train["pairs"] not in config["data"]["pairs"]:
         raise ConfigError(
             f"config train.pairs: {train['pairs']!r} is not a source in data.pairs "
@@ -158,6 +165,11 @@ def validate_config(
     train["checkpoint_steps"] = sorted(train["checkpoint_steps"])
     _check_tasks(config)
     config["analysis"]["dims"] = sorted(config["analysis"]["dims"])
+    if train["monitor_dims"]:
+        train["monitor_dims"] = sorted(train["monitor_dims"])
+    strategies = schema["properties"]["analysis"]["properties"]["strategies"]["items"]["enum"]
+    config["analysis"]["strategies"] = sorted(config["analysis"]["strategies"], key=strategies.index)
+    _normalise_paths(config)
 
     dim = config["base_model"]["dim"] or base_model_dim(config["base_model"]["source"])
     config["base_model"]["dim"] = dim
@@ -166,6 +178,18 @@ def validate_config(
     _check_sizes("analysis.dims", config["analysis"]["dims"], dim)
     _check_sizes("train.monitor_dims", train["monitor_dims"] or [], dim)
     return config
+
+
+def _normalise_paths(config: dict[str, Any]) -> None:
+    """Every file or folder the config names, in one spelling (:func:`mrlens.canonical.normalise_path`):
+    the ``path`` of each data source and task, and a local ``base_model.source``."""
+    for section in (config["data"]["pairs"], config["data"]["corpora"], config["quality"]["tasks"]):
+        for source in section.values():
+            if "path" in source:
+                source["path"] = normalise_path(source["path"])
+    base = config["base_model"]
+    if base["source"] != EMBEDDED and local_source(base["source"]) is not None:
+        base["source"] = normalise_path(base["source"])
 
 
 def _check_tasks(config: Mapping[str, Any]) -> None:

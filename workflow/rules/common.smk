@@ -7,6 +7,7 @@ from pathlib import Path
 from snakemake.common import overwrite_function_params
 from snakemake.io import report as report_item
 
+from mrlens.canonical import canonical
 from mrlens.config import BASE_MODEL_ID, model_ids, trained_model_id, validate_config
 from mrlens.workflow_support import check_writable
 
@@ -26,7 +27,7 @@ CORPORA = list(config["data"]["corpora"])
 TASKS = config["quality"]["tasks"]
 MTEB_TASKS = [name for name, task in TASKS.items() if task["kind"] == "mteb"]
 EMBEDDED_TASKS = [name for name in TASKS if name not in MTEB_TASKS]
-SUITE_SETTINGS = {k: v for k, v in config["analysis"].items() if k != "dims"}
+SUITE_SETTINGS = canonical({k: v for k, v in config["analysis"].items() if k != "dims"})
 NO_MRL_VARIANTS = [name for name, v in VARIANTS.items() if len(v["dims"]) == 1]
 CONDA_ENV = "../../envs/mrlens.yaml"
 
@@ -145,17 +146,17 @@ def trained_models():
 
 @per_job
 def pair_source(wildcards):
-    return config["data"]["pairs"][wildcards.pairs]
+    return canonical(config["data"]["pairs"][wildcards.pairs])
 
 
 @per_job
 def corpus_source(wildcards):
-    return config["data"]["corpora"][wildcards.corpus]
+    return canonical(config["data"]["corpora"][wildcards.corpus])
 
 
 @per_job
 def task_source(wildcards):
-    return TASKS[wildcards.task]
+    return canonical(TASKS[wildcards.task])
 
 
 @per_job
@@ -178,10 +179,13 @@ def quality_settings(wildcards):
     truncation strategies shared with the geometry suite."""
     analysis = config["analysis"]
     skip = {"tasks", "checkpoints"}
-    return {k: v for k, v in config["quality"].items() if k not in skip} | {
-        "strategies": analysis["strategies"],
-        "random_orderings": analysis["random_orderings"],
-    }
+    return canonical(
+        {k: v for k, v in config["quality"].items() if k not in skip}
+        | {
+            "strategies": analysis["strategies"],
+            "random_orderings": analysis["random_orderings"],
+        }
+    )
 
 
 @per_job
@@ -206,9 +210,10 @@ def variant_weights(wildcards):
 def train_settings(wildcards):
     """Hyper-parameters shared by every variant; the seed comes from the wildcard."""
     skip = {"variants", "seeds", "pairs", "checkpoint_steps"}
-    return {k: v for k, v in TRAIN.items() if k not in skip} | {
-        "seed": int(wildcards.seed)
-    }
+    return canonical(
+        {k: v for k, v in TRAIN.items() if k not in skip}
+        | {"seed": int(wildcards.seed)}
+    )
 
 
 @per_job
@@ -250,7 +255,7 @@ def quality_labels(wildcards):
 # ---- model diffing ----------------------------------------------------------------
 
 DIFFING = config["diffing"]
-PROBE_CORPUS = DIFFING["probe_corpus"] or CORPORA[0]
+PROBE_CORPUS = DIFFING["probe_corpus"] or min(CORPORA)
 DIFFING_TABLES = ["tensors", "layers", "spectra", "layernorm"]
 
 
@@ -288,7 +293,7 @@ def seed_pairs(wildcards):
 
 
 def diffing_variants():
-    return {m: v for m, v, _ in trained_models()}
+    return canonical({m: v for m, v, _ in trained_models()})
 
 
 def diffing_labels():
@@ -296,9 +301,10 @@ def diffing_labels():
     labels = {
         BASE_MODEL_ID: {"model": BASE_MODEL_ID, "variant": BASE_MODEL_ID, "seed": None}
     }
-    return labels | {
-        m: {"model": m, "variant": v, "seed": s} for m, v, s in trained_models()
-    }
+    return canonical(
+        labels
+        | {m: {"model": m, "variant": v, "seed": s} for m, v, s in trained_models()}
+    )
 
 
 def diffing_targets():

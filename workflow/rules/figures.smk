@@ -30,7 +30,7 @@ rule provenance:
     conda:
         CONDA_ENV
     params:
-        config=config,
+        config=canonical(config),
         workflow_dir=workflow.basedir,
     script:
         "../scripts/provenance.py"
