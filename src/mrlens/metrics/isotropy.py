@@ -1,9 +1,12 @@
-"""Isotropy: participation ratio and IsoScore."""
+"""Isotropy: participation ratio, IsoScore, IsoScore* and the average cosine."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
+from mrlens.metrics._checks import as_points, as_sizes
 from mrlens.metrics.covariance import covariance
 
 
@@ -44,19 +47,72 @@ def isoscore(x: np.ndarray) -> float:
 
 
 def isoscore_star_from_covariance(cov: np.ndarray, zeta: float, c0: np.ndarray | None = None) -> float:
-    """IsoScore* (Rudman & Eickhoff 2024, "Stable Anisotropic Regularization", ICLR): IsoScore of the
-    shrunk covariance ``(1 - zeta) C + zeta C0``, which steadies the estimate for small samples.
-
-    ``C0`` defaults to ``(tr C / d) I``, the isotropic covariance of the same total variance (the
-    reference implementation suggests the identity when no larger sample is at hand; scaling it keeps
-    the score independent of the embeddings' scale). ``zeta = 0`` gives IsoScore.
+    """IsoScore of the shrunk covariance ``(1 - zeta) C + zeta C0`` (Rudman & Eickhoff 2024, "Stable
+    Anisotropic Regularization", ICLR; the ``IsoScore`` package's ``IsoScore_star`` with the same C0 and
+    zeta). ``C`` is the covariance of a small sample, ``C0`` that of a larger sample of the same space;
+    ``zeta = 0`` gives IsoScore of ``C``, ``zeta = 1`` that of ``C0``. See :func:`isoscore_star`.
+    Transitional, until the suite passes C0: without it ``C0 = (tr C / d) I``, which makes the result a
+    fixed function of IsoScore (``PR* = d / ((1 - zeta)^2 d / PR + zeta (2 - zeta))``).
     """
     if not 0.0 <= zeta <= 1.0:
         raise ValueError(f"zeta must lie in [0, 1], got {zeta}")
-    d = cov.shape[0]
     if c0 is None:
-        c0 = np.eye(d) * (np.trace(cov) / d)
+        c0 = np.eye(cov.shape[0]) * (np.trace(cov) / cov.shape[0])
+    if c0.shape != cov.shape:
+        raise ValueError(f"C0 must have the covariance's shape {cov.shape}, got {c0.shape}")
     return isoscore_from_covariance((1.0 - zeta) * cov + zeta * c0)
+
+
+def minibatches(population: np.ndarray, sample_size: int, samples: int, seed: int) -> np.ndarray:
+    """``samples`` mini-batches (a samples x sample_size array of rows), each drawn without replacement
+    from ``population``, a 1-D array of row indices in which a row appears once per document it stands
+    for (so a batch never holds one document twice). Seeded: the same seed gives the same batches."""
+    population = np.asarray(population)
+    if not 2 <= sample_size <= len(population):
+        raise ValueError(f"sample_size must lie in [2, {len(population)}] (the documents), got {sample_size}")
+    if samples < 1:
+        raise ValueError(f"samples must be at least 1, got {samples}")
+    rng = np.random.default_rng(seed)
+    return np.stack([rng.choice(population, sample_size, replace=False) for _ in range(samples)])
+
+
+def isoscore_star_by_prefix(
+    x: np.ndarray, dims: Sequence[int], c0: np.ndarray, zeta: float, batches: np.ndarray
+) -> dict[int, float]:
+    """IsoScore* at every prefix size k in ``dims``, as Rudman & Eickhoff (2024) use it: the mean over
+    mini-batches b (rows of ``batches``, indices into ``x``) of::
+
+        IsoScore((1 - zeta) C_b[:k, :k] + zeta C0[:k, :k])
+
+    with ``C_b`` the sample covariance of batch b and ``C0`` the covariance of the larger sample (the
+    whole corpus: ``covariance(x)``); a prefix's covariance is the leading block of the full one, so each
+    batch's covariance is computed once. A batch of m < k points has covariance rank m - 1 and an IsoScore
+    capped at (m - 2)/(k - 1); the shrunk matrix has full rank, so the cap no longer binds, and the score
+    moves from the batches' IsoScore (zeta = 0) to the corpus's (zeta = 1). It reads isotropy as a
+    mini-batch sees it, anchored on the corpus; it need not vary less over batches than IsoScore does.
+    It is not a function of the corpus IsoScore alone: it depends on how the batches scatter around C0.
+    """
+    x = as_points(x)
+    sizes = as_sizes(dims, x.shape[1])
+    if c0.shape[0] < sizes[-1]:
+        raise ValueError(f"C0 covers {c0.shape[0]} dimensions, the largest size is {sizes[-1]}")
+    scores = np.zeros((len(batches), len(sizes)))
+    for b, rows in enumerate(batches):
+        cov = np.cov(x[rows][:, : sizes[-1]].astype(np.float64), rowvar=False)
+        scores[b] = [isoscore_star_from_covariance(cov[:k, :k], zeta, c0[:k, :k]) for k in sizes]
+    return dict(zip(sizes, scores.mean(axis=0).tolist(), strict=True))
+
+
+def isoscore_star(
+    x: np.ndarray, zeta: float, sample_size: int, samples: int, seed: int, c0: np.ndarray | None = None
+) -> float:
+    """IsoScore* of the (n x d) points ``x``: :func:`isoscore_star_by_prefix` at the full size over
+    ``samples`` seeded mini-batches of ``sample_size`` rows, with ``C0`` the covariance of all of ``x``
+    unless given."""
+    x = as_points(x)
+    c0 = covariance(x) if c0 is None else c0
+    batches = minibatches(np.arange(len(x)), sample_size, samples, seed)
+    return isoscore_star_by_prefix(x, [x.shape[1]], c0, zeta, batches)[x.shape[1]]
 
 
 def average_cosine(x: np.ndarray) -> float:
