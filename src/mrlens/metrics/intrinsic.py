@@ -12,7 +12,8 @@ def twonn_dimension(r1: np.ndarray, r2: np.ndarray, discard_fraction: float = 0.
     With ``mu_i = r2_i / r1_i`` sorted ascending and ``F_i = i / N`` its empirical CDF, the
     dimension is the slope of ``-log(1 - F_i)`` against ``log(mu_i)`` fitted through the origin
     (least squares) over the smallest ``(1 - discard_fraction) N`` ratios. Points with r1 = 0
-    (duplicates) must be removed beforehand: they make mu infinite.
+    (duplicates) must be removed beforehand: they make mu infinite; near-duplicates (r1 ~ 0) must be
+    too, or they drag the slope towards 0 (:func:`mrlens.metrics.duplicates.near_duplicates`).
     """
     r1 = np.asarray(r1, dtype=np.float64)
     r2 = np.asarray(r2, dtype=np.float64)
