@@ -35,6 +35,9 @@ def mle_dimension(distances: np.ndarray) -> float:
     neighbours ``T_1 <= ... <= T_k`` (an n x k array)::
 
         m_i = (k - 1) / sum_{j=1}^{k} log(T_k / T_j),     m = 1 / mean_i(1 / m_i)
+
+    Near-duplicates (T_1 ~ 0) inflate log(T_k / T_1) and drag m down: merge them first
+    (:func:`mrlens.metrics.duplicates.near_duplicates`).
     """
     t = np.asarray(distances, dtype=np.float64)
     if t.ndim != 2 or t.shape[1] < 2:
