@@ -87,6 +87,7 @@ def test_minibatches_are_seeded_and_never_repeat_a_document() -> None:
     population = np.repeat(np.arange(5), [1, 1, 1, 1, 6])  # row 4 stands for 6 documents
     batches = minibatches(population, 10, 20, seed=1)
     assert np.array_equal(batches, minibatches(population, 10, 20, seed=1))
+    assert not np.array_equal(minibatches(population, 3, 20, seed=(1, 0)), minibatches(population, 3, 20, seed=(1, 1)))
     assert (np.sort(batches, axis=1) == np.sort(population)).all()  # a batch of all 10 documents is the population
     frequencies = np.bincount(minibatches(population, 3, 2000, seed=2).ravel(), minlength=5) / 6000
     assert frequencies[4] == pytest.approx(0.6, abs=0.02)  # 6 of 10 documents

@@ -63,10 +63,11 @@ def isoscore_star_from_covariance(cov: np.ndarray, zeta: float, c0: np.ndarray |
     return isoscore_from_covariance((1.0 - zeta) * cov + zeta * c0)
 
 
-def minibatches(population: np.ndarray, sample_size: int, samples: int, seed: int) -> np.ndarray:
+def minibatches(population: np.ndarray, sample_size: int, samples: int, seed: int | Sequence[int]) -> np.ndarray:
     """``samples`` mini-batches (a samples x sample_size array of rows), each drawn without replacement
     from ``population``, a 1-D array of row indices in which a row appears once per document it stands
-    for (so a batch never holds one document twice). Seeded: the same seed gives the same batches."""
+    for (so a batch never holds one document twice). Seeded (an int, or a sequence such as (seed,
+    replicate) for independent streams): the same seed gives the same batches."""
     population = np.asarray(population)
     if not 2 <= sample_size <= len(population):
         raise ValueError(f"sample_size must lie in [2, {len(population)}] (the documents), got {sample_size}")
