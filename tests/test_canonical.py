@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import random
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mrlens.canonical import CanonicalDict, canonical, coerce_to_schema, normalise_path
+from mrlens.canonical import CanonicalDict, canonical, coerce_to_schema, normalise_path, upgrade_records
 from mrlens.config import load_schema, validate_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,3 +97,23 @@ def test_a_rewritten_config_validates_to_the_same_canonical_form(tmp_path: Path,
     assert second["data"]["corpora"]["mine"]["path"] == "docs.jsonl"
     changed = validate_config({**rewritten, "train": {**rewritten["train"], "learning_rate": "6e-5"}}, SCHEMA)
     assert repr(canonical(changed)) != repr(canonical(first))  # a real change still reads as one
+
+
+def test_upgrade_records_rewrites_recorded_params_in_their_canonical_form(tmp_path: Path) -> None:
+    from mrlens.cli import main
+
+    metadata = tmp_path / ".snakemake" / "metadata"
+    metadata.mkdir(parents=True)
+    old = ["{'kind': 'wordnet', 'seed': 0, 'columns': {'text': 'b', 'id': 'a'}}", "32", "[384, 32]", "'no-mrl'"]
+    record = {"rule": "prepare_pairs", "params": sorted(old), "record_format_version": 6, "incomplete": False}
+    (metadata / "cmVzdWx0cw").write_text(json.dumps(record))
+    untouched = {"rule": "x", "params": ["{'b': 1, 'a': 2}"], "record_format_version": 5}
+    (metadata / "b2xk").write_text(json.dumps(untouched))  # older formats: Snakemake ignores their params
+    assert main(["upgrade-records", "--directory", str(tmp_path), "--dry-run"]) == 0
+    assert json.loads((metadata / "cmVzdWx0cw").read_text()) == record
+    assert main(["upgrade-records", "--directory", str(tmp_path)]) == 0
+    upgraded = json.loads((metadata / "cmVzdWx0cw").read_text())
+    assert upgraded == {**record, "params": sorted(["{'columns': {'id': 'a', 'text': 'b'}, 'kind': 'wordnet', 'seed': 0}", "32", "[384, 32]", "'no-mrl'"])}
+    assert json.loads((metadata / "b2xk").read_text()) == untouched
+    assert sorted(p.name for p in metadata.iterdir()) == ["b2xk", "cmVzdWx0cw"]  # no scratch file left
+    assert upgrade_records(metadata) == []  # a second run changes nothing

@@ -13,10 +13,15 @@ recorded. Three spellings of one value would each read as a change:
 - paths: ``data/x.jsonl``, ``./data/x.jsonl`` and ``/abs/to/project/data/x.jsonl`` name one file.
   :func:`normalise_path` writes a path inside the working folder relative to it, others absolute,
   both without ``.``, ``..`` or doubled separators.
+
+Results recorded before mappings were canonical are upgraded in place by :func:`upgrade_records`
+(``mrlens upgrade-records``).
 """
 
 from __future__ import annotations
 
+import ast
+import json
 import math
 import os
 import re
@@ -112,3 +117,37 @@ def normalise_path(path: str, workdir: str | Path | None = None) -> str:
     if absolute == workdir or absolute.startswith(workdir.rstrip(os.sep) + os.sep):
         return os.path.relpath(absolute, workdir)
     return absolute
+
+
+def canonical_text(text: str) -> str:
+    """The canonical ``repr`` of the value a recorded param ``text`` spells (``text`` itself when it
+    is not a Python literal)."""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return text
+    return repr(canonical(value))
+
+
+def upgrade_records(metadata: str | Path = ".snakemake/metadata", dry_run: bool = False) -> list[Path]:
+    """Rewrite the params that Snakemake recorded for each output in ``metadata`` (its JSON records,
+    format version 6 and later) into their canonical text, so that results made before mappings were
+    canonical are not rerun for it. Returns the records that (would) change; each is replaced
+    atomically."""
+    changed = []
+    for record in sorted(Path(metadata).iterdir()) if Path(metadata).is_dir() else []:
+        try:
+            content = json.loads(record.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if not isinstance(content, dict) or (content.get("record_format_version") or 0) < 6 or not content.get("params"):
+            continue
+        params = sorted(canonical_text(p) for p in content["params"])
+        if params == content["params"]:
+            continue
+        changed.append(record)
+        if not dry_run:
+            temporary = record.with_name(f".{record.name}.mrlens-upgrade")
+            temporary.write_text(json.dumps({**content, "params": params}))
+            os.replace(temporary, record)
+    return changed

@@ -2,12 +2,14 @@
 
     mrlens embed MODEL_DIR TEXTS.jsonl --out EMBEDDINGS.parquet
     mrlens metrics EMBEDDINGS.parquet --dims 32,64,128 --out TABLE.parquet
+    mrlens upgrade-records [--dry-run]
 
 ``embed`` runs the workflow's encoder (token ids sorted by length, padding only to each batch's
 longest document) with any local SentenceTransformer folder, or plain Hugging Face encoder folder
 (mean pooling), on a .jsonl, .parquet or .csv file of documents. ``metrics`` runs the geometry
 suite on anyone's embeddings (an mrlens Parquet file, or any Parquet file with an ``embedding``
-list column).
+list column). ``upgrade-records`` rewrites the params Snakemake recorded for results made before
+reruns became value-based (:mod:`mrlens.canonical`), so they are not rerun once for it.
 """
 
 from __future__ import annotations
@@ -77,6 +79,14 @@ def _embed(args: argparse.Namespace) -> None:
     print(f"mrlens: {len(docs)} documents, {dim} dimensions -> {args.out}", file=sys.stderr)
 
 
+def _upgrade_records(args: argparse.Namespace) -> None:
+    from mrlens.canonical import upgrade_records
+
+    changed = upgrade_records(args.directory / ".snakemake" / "metadata", dry_run=args.dry_run)
+    verb = "would rewrite" if args.dry_run else "rewrote"
+    print(f"mrlens: {verb} the params of {len(changed)} Snakemake record(s) in their canonical form", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mrlens", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -104,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     metrics.add_argument("--profiles", type=Path, default=None, help="also write spectra and per-dimension variances here")
     metrics.add_argument("--out", type=Path, default=None, help="output .parquet (a .csv is written beside it); default: CSV on stdout")
     metrics.set_defaults(run=_metrics)
+    upgrade = commands.add_parser("upgrade-records", help="keep results made before reruns became value-based")
+    upgrade.add_argument("--directory", type=Path, default=Path("."), help="the folder Snakemake runs in (default: here)")
+    upgrade.add_argument("--dry-run", action="store_true", help="list the records that would change, change nothing")
+    upgrade.set_defaults(run=_upgrade_records)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     try:
