@@ -7,13 +7,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mrlens.errors import DataError
+from mrlens.errors import ConfigError, DataError
+from mrlens.inference.claims import PUBLISHED_CLAIMS, check_claims, claim_pairs, needed_pairs, parse_claims, reference_pairs
 from mrlens.inference.differences import (
     differences,
     hierarchical_bootstrap_interval,
     seeds_t_interval,
     trend_differences,
 )
+from mrlens.inference.findings import VERDICTS, render_markdown, verdict, verdicts
 
 KEYS = {"checkpoint": "final", "corpus": "wiki", "strategy": "prefix", "metric": "uniformity"}
 
@@ -120,3 +122,110 @@ def test_trend_is_the_difference_at_the_small_size_minus_at_the_large_one() -> N
     assert trend["difference"].iloc[:3].tolist() == pytest.approx(expected)
     assert trend["difference"].iloc[:3].tolist() == pytest.approx([0.4] * 3, abs=0.05)
     assert (trend["ci_low"] > 0).all()
+
+
+VARIANTS = {"no-mrl": [384], "mrl-a": [384, 32], "mrl-b": [384, 128, 32]}
+
+
+def row(variant: str, metric: str, dim: int, low: float, high: float, **labels) -> dict:
+    base = {"variant": variant, "reference": "no-mrl", "seed": pd.NA, "checkpoint": "final", "strategy": "prefix"}
+    return base | {"dim": dim, "metric": metric, "difference": (low + high) / 2, "ci_low": low, "ci_high": high} | {
+        "interval": "ci95-seeds-t", "n": 100, "n_seeds": 3} | labels
+
+
+def hand_made() -> pd.DataFrame:
+    wiki = {"corpus": "wiki"}
+    rows = [
+        row("mrl-a", "isoscore", 32, 0.01, 0.03, **wiki),  # not judged by (a): the smallest size
+        row("mrl-a", "isoscore", 384, -0.05, -0.01, **wiki),  # holds
+        row("mrl-a", "isoscore", 384, 0.2, 0.3, **wiki, seed=0, n_seeds=1),  # a seed row: the pooled row wins
+        row("mrl-b", "isoscore", 32, -0.01, 0.01, **wiki),
+        row("mrl-b", "isoscore", 384, 0.01, 0.02, **wiki),  # reversed
+        row("mrl-b", "isoscore", 384, -0.01, 0.02, **wiki, reference="mrl-a"),  # most vs fewest cuts: inconclusive
+        row("mrl-a", "uniformity", 32, -0.3, -0.1, **wiki, versus_dim=384),  # trend holds
+        row("mrl-b", "uniformity", 32, -0.3, 0.1, **wiki, versus_dim=384),  # trend inconclusive
+        row("mrl-a", "uniformity", 32, 0.1, 0.3, **wiki),  # not a trend row
+        row("mrl-a", "ndcg@10", 384, -0.005, 0.02, task="heldout"),  # no loss beyond 0.01: holds
+        row("mrl-b", "ndcg@10", 384, -0.03, -0.02, task="heldout"),  # a loss beyond the margin: reversed
+        row("mrl-a", "spearman", 384, -0.02, 0.01, task="simlex", seed=0, n_seeds=1, interval="ci95-paired-basic-bootstrap"),
+        row("mrl-a", "alignment", 384, 0.5, 0.6, task="simlex"),  # not the main score
+    ]
+    return pd.DataFrame(rows).astype({"seed": "Int64"})
+
+
+def judged() -> pd.DataFrame:
+    claims = [c for c in parse_claims(PUBLISHED_CLAIMS) if c.name != "d_correlation"]
+    pairs = reference_pairs(VARIANTS)
+    return verdicts(claims, hand_made(), VARIANTS, pairs, {"heldout": "ndcg@10", "simlex": "spearman"})
+
+
+def test_verdict_rule_with_bound_and_margin() -> None:
+    assert [verdict(0.1, 0.2, "greater"), verdict(-0.2, -0.1, "greater"), verdict(-0.1, 0.1, "greater")] == list(VERDICTS)
+    assert [verdict(-0.2, -0.1, "less"), verdict(0.1, 0.2, "less"), verdict(np.nan, np.nan, "less")] == list(VERDICTS)
+    assert verdict(-0.005, 0.02, "greater", bound=-0.01) == "holds" and verdict(-0.005, 0.02, "greater") == "inconclusive"
+
+
+def test_verdicts_on_a_hand_made_table() -> None:
+    table = judged()
+    got = {(r.claim, r.variant, r.reference, r.where, r.dim): r.verdict for r in table.itertuples()}
+    assert got == {
+        ("a_isoscore", "mrl-a", "no-mrl", "wiki", 384): "holds",
+        ("a_isoscore", "mrl-b", "no-mrl", "wiki", 384): "reversed",
+        ("b_isoscore_cuts", "mrl-b", "mrl-a", "wiki", 384): "inconclusive",
+        ("c_uniformity_trend", "mrl-a", "no-mrl", "wiki", 32): "holds",
+        ("c_uniformity_trend", "mrl-b", "no-mrl", "wiki", 32): "inconclusive",
+        ("e_quality_full", "mrl-a", "no-mrl", "heldout", 384): "holds",
+        ("e_quality_full", "mrl-b", "no-mrl", "heldout", 384): "reversed",
+        ("e_quality_full", "mrl-a", "no-mrl", "simlex", 384): "inconclusive",
+        ("f_quality_small", "mrl-a", "no-mrl", "heldout", 384): "inconclusive",
+        ("f_quality_small", "mrl-b", "no-mrl", "heldout", 384): "reversed",
+        ("f_quality_small", "mrl-a", "no-mrl", "simlex", 384): "inconclusive",
+    }  # f: the only size a task measured is both its smallest and its largest
+
+
+def test_roles_resolve_to_variants() -> None:
+    pairs = reference_pairs(VARIANTS)
+    assert pairs == [("mrl-a", "no-mrl"), ("mrl-b", "no-mrl")]
+    assert reference_pairs(VARIANTS, {"mrl-b": "mrl-a"}) == [("mrl-a", "no-mrl"), ("mrl-b", "mrl-a")]
+    claims = parse_claims(PUBLISHED_CLAIMS)
+    assert needed_pairs(claims, VARIANTS, pairs) == [*pairs, ("mrl-b", "mrl-a")]
+    same_cuts = {"no-mrl": [384], "mrl-a": [384, 32], "mrl-c": [384, 64]}
+    assert claim_pairs(claims[1], same_cuts, reference_pairs(same_cuts)) == []  # no most/fewest cuts to compare
+    with pytest.raises(ConfigError, match=r"^config findings.reference.mrl-b: 'nope' is not a variant"):
+        reference_pairs(VARIANTS, {"mrl-b": "nope"})
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"metric": "isoscor"}, r"^config findings.claims.a_isoscore.metric: unknown metric 'isoscor'"),
+        ({"model": "mrl-z"}, r"^config findings.claims.a_isoscore.model: 'mrl-z' is neither a role"),
+        ({"reference": "nomrl"}, r"^config findings.claims.a_isoscore.reference: 'nomrl' is neither"),
+        ({"task": "stsb"}, r"^config findings.claims.a_isoscore.task: unknown task 'stsb'; known: \['simlex'\]"),
+        ({"sizes": "smallest_two"}, r"^config findings.claims.a_isoscore.sizes: 'smallest_two'"),
+        ({"sizes": [48]}, r"^config findings.claims.a_isoscore.sizes: \[48\] not in analysis.dims"),
+        ({"direction": "up"}, r"^config findings.claims.a_isoscore.direction: 'up'"),
+        ({"colour": "red"}, r"^config findings.claims.a_isoscore.colour: unknown key"),
+    ],
+)
+def test_check_claims_names_the_key(change: dict, message: str) -> None:
+    settings = {"a_isoscore": PUBLISHED_CLAIMS["a_isoscore"] | change}
+    with pytest.raises(ConfigError, match=message):
+        check_claims(parse_claims(settings), ["isoscore", "uniformity"], VARIANTS, ["simlex"], dims=[32, 384])
+
+
+def test_published_claims_pass_the_checks() -> None:
+    metrics = ["isoscore", "uniformity", "mean_abs_correlation"]
+    check_claims(parse_claims(PUBLISHED_CLAIMS), metrics, VARIANTS, ["simlex"], corpora=["wiki"], dims=[32, 384])
+
+
+def test_render_markdown_reads_as_a_report() -> None:
+    claims = parse_claims(PUBLISHED_CLAIMS)
+    text = render_markdown(judged(), claims, sizes=[32, 384])
+    assert text.startswith("# Findings\n\n**Decision rule.**") and "95 % confidence interval" in text
+    assert "| claim | comparison | corpus / task | 32 | 384 | smallest vs largest |" in text
+    assert "| a_isoscore | mrl-a − no-mrl | wiki | · | holds | · |" in text
+    assert "| c_uniformity_trend | mrl-a − no-mrl | wiki | · | · | holds |" in text
+    assert "| mrl-b − no-mrl | heldout | 384 | -0.025 | [-0.03, -0.02] | ci95-seeds-t | 100 | 3 | **reversed** |" in text
+    assert "| 32 − 384 |" in text and "Nothing to compare in this run for: d_correlation" in text
+    assert "## e_quality_full: MRL costs nothing at full size" in text and "d > -0.01" in text

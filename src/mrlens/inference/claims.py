@@ -1,0 +1,183 @@
+"""Claims about twin differences, as config data (``findings.claims``), and the roles that name variants.
+
+A claim is about the paired difference ``model - reference`` of one metric (:mod:`mrlens.inference.differences`).
+``direction: greater`` claims ``model - reference > -margin``, ``less`` claims ``model - reference < margin``;
+``margin`` (default 0) turns "costs nothing" into a non-inferiority claim (the loss is shown to be smaller
+than the margin; Wellek 2010, *Testing Statistical Hypotheses of Equivalence and Noninferiority*). ``kind:
+trend`` claims the sign of the difference at the smallest size minus the difference at the largest
+(a difference in differences, with its interval from the same paired replicates).
+
+Variants are named by role, or by their name in ``train.variants``:
+
+- ``mrl``: every variant with two or more cut points, each compared on its own;
+- ``no-mrl``: as ``reference``, each model's reference twin (``findings.reference``, by default the
+  variant with a single cut point); as ``model``, every such reference;
+- ``most_cuts`` / ``fewest_cuts``: the MRL variants with the most / the fewest cut points (none when
+  every MRL variant has the same number).
+
+``sizes``: ``all``, ``all_but_smallest``, ``smallest``, ``largest`` (of the sizes measured) or a list.
+``metric: main`` is each task's main score (``spearman``, ``ndcg@k``, ...). ``corpus`` / ``task``
+restrict a claim to one corpus or task (default: each one on its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from mrlens.errors import ConfigError
+
+DIRECTIONS = ("greater", "less")
+KINDS = ("difference", "trend")
+SIZE_WORDS = ("all", "all_but_smallest", "smallest", "largest")
+ROLES = ("mrl", "no-mrl", "most_cuts", "fewest_cuts")
+MAIN = "main"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim: ``model - reference`` of ``metric`` is on the ``direction`` side of its bound."""
+
+    name: str
+    text: str
+    metric: str
+    direction: str
+    model: str = "mrl"
+    reference: str = "no-mrl"
+    sizes: str | tuple[int, ...] = "all"
+    kind: str = "difference"
+    margin: float = 0.0
+    strategy: str = "prefix"
+    checkpoint: str = "final"
+    corpus: str | None = None
+    task: str | None = None
+
+    @property
+    def bound(self) -> float:
+        """The value the interval must clear: ``-margin`` for ``greater``, ``+margin`` for ``less``."""
+        return -self.margin if self.direction == "greater" else self.margin
+
+
+# The published note's claims (the defaults of findings.claims).
+PUBLISHED_CLAIMS: dict[str, dict[str, Any]] = {
+    "a_isoscore": {
+        "text": "The no-MRL model has higher IsoScore than the MRL models at every size but the smallest",
+        "metric": "isoscore", "direction": "less", "sizes": "all_but_smallest",
+    },
+    "b_isoscore_cuts": {
+        "text": "MRL with more cut points has higher IsoScore than MRL with fewer",
+        "metric": "isoscore", "direction": "greater", "model": "most_cuts", "reference": "fewest_cuts",
+    },
+    "c_uniformity_trend": {
+        "text": "Uniformity: MRL moves ahead of no-MRL as the size shrinks (uniformity loss: lower is better)",
+        "metric": "uniformity", "direction": "less", "kind": "trend",
+    },
+    "d_correlation": {
+        "text": "The no-MRL model has the least correlated dimensions at every size",
+        "metric": "mean_abs_correlation", "direction": "greater",
+    },
+    "e_quality_full": {
+        "text": "MRL costs nothing at full size: a loss of the main score larger than the margin is excluded",
+        "metric": MAIN, "direction": "greater", "sizes": "largest", "margin": 0.01,
+    },
+    "f_quality_small": {
+        "text": "MRL gains at the smallest size",
+        "metric": MAIN, "direction": "greater", "sizes": "smallest",
+    },
+}
+
+
+def parse_claims(config: Mapping[str, Mapping[str, Any]]) -> list[Claim]:
+    """Claims from ``findings.claims`` (name -> settings); an unknown or missing key is a :class:`ConfigError`."""
+    known = {f.name for f in fields(Claim)} - {"name"}
+    claims = []
+    for name, settings in config.items():
+        unknown = sorted(set(settings) - known)
+        if unknown:
+            raise ConfigError(f"config findings.claims.{name}.{unknown[0]}: unknown key; known: {sorted(known)}")
+        for key in ("text", "metric", "direction"):
+            if key not in settings:
+                raise ConfigError(f"config findings.claims.{name}.{key}: missing")
+        sizes = settings.get("sizes", "all")
+        claims.append(Claim(name=name, **{**settings, "sizes": sizes if isinstance(sizes, str) else tuple(sizes)}))
+    return claims
+
+
+def _refuse(claim: Claim, key: str, problem: str) -> None:
+    raise ConfigError(f"config findings.claims.{claim.name}.{key}: {problem}")
+
+
+def check_claims(
+    claims: Iterable[Claim],
+    metrics: Iterable[str],
+    variants: Mapping[str, Sequence[int]],
+    tasks: Iterable[str],
+    corpora: Iterable[str] | None = None,
+    dims: Iterable[int] | None = None,
+) -> None:
+    """Refuse, before any job runs, a claim naming an unknown metric, variant or role, task, corpus,
+    size, direction or kind: a :class:`ConfigError` starting ``config findings.claims.<name>.<key>``."""
+    metrics, tasks = {*metrics, MAIN}, set(tasks)
+    names = {*ROLES, *variants}
+    for claim in claims:
+        if claim.metric not in metrics:
+            _refuse(claim, "metric", f"unknown metric {claim.metric!r}; known: {sorted(metrics)}")
+        for key in ("model", "reference"):
+            if getattr(claim, key) not in names:
+                _refuse(claim, key, f"{getattr(claim, key)!r} is neither a role {list(ROLES)} nor a variant ({', '.join(variants)})")
+        if claim.task is not None and claim.task not in tasks:
+            _refuse(claim, "task", f"unknown task {claim.task!r}; known: {sorted(tasks)}")
+        if claim.corpus is not None and corpora is not None and claim.corpus not in set(corpora):
+            _refuse(claim, "corpus", f"unknown corpus {claim.corpus!r}; known: {sorted(corpora)}")
+        if claim.direction not in DIRECTIONS:
+            _refuse(claim, "direction", f"{claim.direction!r}; use one of {list(DIRECTIONS)}")
+        if claim.kind not in KINDS:
+            _refuse(claim, "kind", f"{claim.kind!r}; use one of {list(KINDS)}")
+        if claim.margin < 0:
+            _refuse(claim, "margin", f"must be >= 0, got {claim.margin}")
+        if isinstance(claim.sizes, str) and claim.sizes not in SIZE_WORDS:
+            _refuse(claim, "sizes", f"{claim.sizes!r}; use one of {list(SIZE_WORDS)} or a list of sizes")
+        if not isinstance(claim.sizes, str) and dims is not None and not set(claim.sizes) <= set(dims):
+            _refuse(claim, "sizes", f"{sorted(set(claim.sizes) - set(dims))} not in analysis.dims {sorted(dims)}")
+
+
+def reference_pairs(variants: Mapping[str, Sequence[int]], references: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """(MRL variant, its reference) for every MRL variant: ``references[variant]`` (``findings.reference``)
+    or else every variant with a single cut point."""
+    references = dict(references or {})
+    for variant, reference in references.items():
+        unknown = [name for name in (variant, reference) if name not in variants]
+        if unknown:
+            raise ConfigError(f"config findings.reference.{variant}: {unknown[0]!r} is not a variant ({', '.join(variants)})")
+    single = [v for v, cuts in variants.items() if len(cuts) == 1]
+    return [(v, r) for v, cuts in variants.items() if len(cuts) > 1 for r in ([references[v]] if v in references else single)]
+
+
+def _role(role: str, variants: Mapping[str, Sequence[int]], pairs: Sequence[tuple[str, str]]) -> list[str]:
+    mrl = {v: len(cuts) for v, cuts in variants.items() if len(cuts) > 1}
+    spread = len(set(mrl.values())) > 1
+    chosen = {
+        "mrl": list(mrl),
+        "no-mrl": list(dict.fromkeys(r for _, r in pairs)),
+        "most_cuts": [v for v, c in mrl.items() if spread and c == max(mrl.values())],
+        "fewest_cuts": [v for v, c in mrl.items() if spread and c == min(mrl.values())],
+    }
+    return chosen[role] if role in chosen else [role]
+
+
+def claim_pairs(claim: Claim, variants: Mapping[str, Sequence[int]], pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (model, reference) pairs a claim compares, given the reference ``pairs`` of :func:`reference_pairs`."""
+    out = []
+    for model in _role(claim.model, variants, pairs):
+        if claim.reference == "no-mrl":
+            references = [r for v, r in pairs if v == model]
+        else:
+            references = _role(claim.reference, variants, pairs)
+        out += [(model, r) for r in references if r != model]
+    return out
+
+
+def needed_pairs(claims: Iterable[Claim], variants: Mapping[str, Sequence[int]], pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Every pair the differences table must hold: the reference pairs, then those the claims add."""
+    return list(dict.fromkeys([*pairs, *(p for claim in claims for p in claim_pairs(claim, variants, pairs))]))
