@@ -1,0 +1,254 @@
+"""Coverage of mrlens's intervals: repeated samples from populations whose metric values are known.
+
+Geometry: Gaussian populations (mean mu, covariance Sigma) in d dimensions: ``isotropic`` (Sigma = I),
+``anisotropic`` (eigenvalues 1/i in a random basis, so dimensions correlate) and ``low-rank`` (rank 8 plus
+noise of standard deviation 0.05). The truth at size k comes from Sigma[:k, :k] in closed form (IsoScore,
+IsoScore*, participation ratio, effective ranks, numerical rank, mean and max |rho|, outliers), from
+a Monte-Carlo pass over 10^6 fresh points (average cosine, uniformity), or is the intrinsic dimension
+(TwoNN, MLE: 8 for low-rank, k otherwise). Quality: a population of 100,000 scored pairs (Spearman) and of
+20,000 queries over fixed documents (nDCG, MRR, Recall, alignment), whose full-population value is
+the truth; each repetition evaluates n pairs or queries drawn from it.
+
+Each repetition computes every method's interval (percentile, basic bootstrap, half-sample subsampling;
+:mod:`mrlens.inference.intervals`) from mrlens's own replicates; the table gives the share of repetitions
+whose interval holds the truth (95 % nominal) and the method mrlens reports (``*``).
+
+    .venv/bin/python benchmarks/coverage.py [--reps 100] [--n 1500] [--d 128] [--bootstrap 100] [--dims 32,128]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from mrlens.inference.intervals import METHODS, interval, method_of
+from mrlens.metrics.correlation import correlation_from_covariance
+from mrlens.metrics.isotropy import isoscore_from_covariance, participation_ratio
+from mrlens.metrics.outliers import outlier_dimensions, outlier_share
+from mrlens.metrics.spectrum import covariance_spectrum, effective_rank, numerical_rank
+from mrlens.metrics.suite import METRICS, SuiteSettings, measure
+from mrlens.quality.evaluate import QualitySettings, measure_quality
+
+CONFIDENCE = 0.95
+RANK = 8
+
+
+def population(name: str, d: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, float]:
+    """(mean, factor F with Sigma = F F^T, intrinsic dimension) of a population."""
+    if name == "isotropic":
+        factor, intrinsic = np.eye(d), float(d)
+    elif name == "anisotropic":
+        basis = np.linalg.qr(rng.standard_normal((d, d)))[0]
+        factor, intrinsic = basis * np.sqrt(1.0 / np.arange(1, d + 1)), float(d)
+    else:
+        factor, intrinsic = np.hstack([rng.standard_normal((d, RANK)), 0.05 * np.eye(d)]), float(RANK)
+    direction = rng.standard_normal(d)
+    mean = direction / np.linalg.norm(direction) * np.sqrt(0.3 * (factor**2).sum())
+    return mean, factor, intrinsic
+
+
+def draw(mean: np.ndarray, factor: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    return mean + rng.standard_normal((n, factor.shape[1])) @ factor.T
+
+
+def _expected_abs(mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """E|X| for X ~ N(mu, sigma^2) (folded normal)."""
+    return sigma * np.sqrt(2 / np.pi) * np.exp(-(mu**2) / (2 * sigma**2)) + mu * (1 - 2 * norm.cdf(-mu / sigma))
+
+
+def geometry_truth(mean: np.ndarray, factor: np.ndarray, intrinsic: float, k: int, settings: SuiteSettings, rng: np.random.Generator) -> dict[str, float]:
+    """Every metric's population value at size k."""
+    cov = (factor @ factor.T)[:k, :k]
+    eigenvalues = covariance_spectrum(cov)
+    corr = np.abs(correlation_from_covariance(cov)[~np.eye(k, dtype=bool)])
+    variances = np.diag(cov)
+    flagged = outlier_dimensions(variances, settings.outlier_k)
+    zeta = settings.isoscore_star_zeta
+    # Monte Carlo over fresh points: E[u] and E exp(-t ||u - v||^2) for independent unit prefixes u, v
+    mean_u, kernel, chunks = np.zeros(k), 0.0, 20
+    for _ in range(chunks):
+        u = draw(mean, factor, 50_000, rng)[:, :k]
+        u /= np.linalg.norm(u, axis=1, keepdims=True)
+        mean_u += u.mean(axis=0) / chunks
+        kernel += np.exp(-settings.uniformity_t * ((u[:25_000] - u[25_000:]) ** 2).sum(axis=1)).mean() / chunks
+    points = 50_000 * chunks
+    return {
+        "isoscore": isoscore_from_covariance(cov),
+        "isoscore_star": isoscore_from_covariance((1 - zeta) * cov + zeta * np.eye(k) * np.trace(cov) / k),
+        "participation_ratio": participation_ratio(cov),
+        "average_cosine": float(mean_u @ mean_u - (1 - mean_u @ mean_u) / points),  # E||mean||^2 bias removed
+        "uniformity": float(np.log(kernel)),
+        "mean_abs_correlation": float(corr.mean()),
+        "max_abs_correlation": float(corr.max()),
+        "effective_rank_sigma": effective_rank(np.sqrt(eigenvalues)),
+        "effective_rank_sigma2": effective_rank(eigenvalues),
+        "numerical_rank": float(numerical_rank(eigenvalues, settings.rank_rtol)),
+        "outliers_variance_count": float(len(flagged)),
+        "outliers_variance_share": outlier_share(variances, flagged),
+        "outliers_magnitude_count": float(len(outlier_dimensions(_expected_abs(mean[:k], np.sqrt(variances)), settings.outlier_k))),
+        "twonn": min(intrinsic, k),
+        "mle": min(intrinsic, k),
+    }
+
+
+def covered(estimate: float, replicates: np.ndarray, truth: float, n: int) -> dict[str, float]:
+    """Per method of its scheme: 1 if the interval holds the truth, 0 if not, NaN without interval."""
+    out = {}
+    for name, method in METHODS.items():
+        values = replicates.get(method.scheme)
+        if values is None or not len(values):
+            continue
+        low, high = interval(name, estimate, values, CONFIDENCE, n)
+        out[name] = float(low <= truth <= high) if np.isfinite(low) else np.nan
+    return out
+
+
+def _per_scheme(measure_one, metrics) -> tuple[dict, dict]:
+    """Estimates and replicates of both schemes: one call with every metric on each scheme."""
+    estimates, replicates = {}, {}
+    for scheme, method in (("bootstrap", "basic-bootstrap"), ("halves", "subsampling")):
+        values, reps = measure_one({m: method for m in metrics})
+        estimates.update(values)
+        for key, group in reps.groupby(["dim", "metric"]):
+            replicates.setdefault(key, {})[scheme] = group.sort_values("replicate")["value"].to_numpy()
+    return estimates, replicates
+
+
+def geometry_coverage(args: argparse.Namespace) -> list[dict]:
+    rows = []
+    settings = SuiteSettings(bootstrap=args.bootstrap)
+    metrics = [m for m in METRICS if m != "duplicates"]
+    for name in ("isotropic", "anisotropic", "low-rank"):
+        rng = np.random.default_rng(1)
+        mean, factor, intrinsic = population(name, args.d, rng)
+        truth = {k: geometry_truth(mean, factor, intrinsic, k, settings, rng) for k in args.dims}
+        started = time.time()
+        for rep in range(args.reps):
+            x = draw(mean, factor, args.n, rng).astype(np.float32)
+            rep_settings = SuiteSettings(bootstrap=args.bootstrap, seed=rep)
+
+            def measure_one(methods: dict) -> tuple[dict, pd.DataFrame]:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    result = measure(x, args.dims, rep_settings, methods=methods)
+                values = {(r.dim, r.metric): r.value for r in result.scalars.itertuples()}
+                return values, result.replicates
+
+            estimates, replicates = _per_scheme(measure_one, metrics)
+            for k in args.dims:
+                for m in metrics:
+                    hit = covered(estimates[(k, m)], replicates.get((k, m), {}), truth[k][m], args.n)
+                    rows.append({"side": "geometry", "population": name, "dim": k, "metric": m, "truth": truth[k][m], "estimate": estimates[(k, m)], **hit})
+        print(f"# {name}: {args.reps} repetitions in {time.time() - started:.0f} s", flush=True)
+    return rows
+
+
+def similarity_population(size: int, d: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of vectors whose cosine carries a noisy human score: (a, b, score)."""
+    a = rng.standard_normal((size, d))
+    b = a * rng.uniform(0, 1, (size, 1)) + rng.standard_normal((size, d)) * 0.6
+    cos = (a * b).sum(axis=1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+    return a, b, np.round(5 * cos + rng.normal(0, 0.6, size), 1)
+
+
+def retrieval_population(size: int, documents: int, d: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Documents, queries near one relevant document each (relevance 1 or 2), and that document."""
+    docs = rng.standard_normal((documents, d))
+    target = rng.integers(0, documents, size)
+    queries = docs[target] + rng.standard_normal((size, d)) * rng.uniform(0.5, 1.5, (size, 1))
+    return docs, queries, target
+
+
+def _similarity_task(a, b, score) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, np.ndarray]:
+    """(texts, labels, ids, embeddings) of a similarity task, the arguments of ``measure_quality``."""
+    n = len(score)
+    ids = [f"a{i}" for i in range(n)] + [f"b{i}" for i in range(n)]
+    texts = pd.DataFrame({"id": ids, "text": ids, "role": "text"})
+    labels = pd.DataFrame({"id_a": ids[:n], "id_b": ids[n:], "score": score})
+    return texts, labels, texts["id"], np.vstack([a, b]).astype(np.float32)
+
+
+def _retrieval_task(docs, queries, target) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, np.ndarray]:
+    """(texts, labels, ids, embeddings) of a retrieval task, the arguments of ``measure_quality``."""
+    q = [f"q{i}" for i in range(len(queries))]
+    dids = [f"d{j}" for j in range(len(docs))]
+    texts = pd.DataFrame({"id": q + dids, "text": q + dids, "role": ["query"] * len(q) + ["document"] * len(dids)})
+    labels = pd.DataFrame({"query_id": q, "doc_id": [dids[t] for t in target], "relevance": 1 + np.arange(len(q)) % 2})
+    return texts, labels, texts["id"], np.vstack([queries, docs]).astype(np.float32)
+
+
+def quality_coverage(args: argparse.Namespace) -> list[dict]:
+    rows, d, dims = [], 16, [4, 16]
+    rng = np.random.default_rng(2)
+    a, b, score = similarity_population(100_000, d, rng)
+    docs, queries, target = retrieval_population(20_000, 2_000, d, rng)
+    tasks = {
+        "similarity": (lambda rows_: _similarity_task(a[rows_], b[rows_], score[rows_]), len(score), ["spearman"]),
+        "retrieval": (lambda rows_: _retrieval_task(docs, queries[rows_], target[rows_]), len(queries), ["ndcg", "mrr", "recall", "alignment"]),
+    }
+    for name, (build, size, metrics) in tasks.items():
+        full = measure_quality(*build(np.arange(size)), dims, {"bootstrap": 0})
+        truth = {(r.dim, r.metric): r.value for r in full.table.itertuples()}
+        started = time.time()
+        for rep in range(args.reps):
+            task = build(rng.choice(size, args.n, replace=False))
+            settings = QualitySettings(bootstrap=args.bootstrap, seed=rep)
+
+            def measure_one(methods: dict) -> tuple[dict, pd.DataFrame]:
+                result = measure_quality(*task, dims, settings, methods=methods)
+                return {(r.dim, r.metric): r.value for r in result.table.itertuples()}, result.replicates
+
+            estimates, replicates = _per_scheme(measure_one, metrics)
+            for key, value in estimates.items():
+                hit = covered(value, replicates.get(key, {}), truth[key], args.n)
+                rows.append({"side": "quality", "population": name, "dim": key[0], "metric": key[1], "truth": truth[key], "estimate": value, **hit})
+        print(f"# {name}: {args.reps} repetitions in {time.time() - started:.0f} s", flush=True)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    """Markdown: per population, metric and size, the truth, the mean estimate and each method's coverage;
+    ``*`` marks the method mrlens reports (``none``: no interval)."""
+    frame = pd.DataFrame(rows)
+    methods = list(METHODS)
+    summary = frame.groupby(["side", "population", "metric", "dim"], sort=False).agg(
+        truth=("truth", "mean"), estimate=("estimate", "mean"), **{m: (m, "mean") for m in methods if m in frame}
+    )
+    lines = ["| population | metric | dim | truth | mean estimate | " + " | ".join(methods) + " | mrlens |", "|" + " --- |" * (6 + len(methods))]
+    for (side, population, metric, dim), r in summary.iterrows():
+        chosen = method_of(metric)
+        cells = []
+        for m in methods:
+            value = r.get(m, np.nan)
+            cell = "–" if pd.isna(value) else f"{100 * value:.0f} %"
+            cells.append(f"**{cell}**" if m == chosen else cell)
+        lines.append(f"| {population} | {metric} | {dim} | {r['truth']:.4g} | {r['estimate']:.4g} | " + " | ".join(cells) + f" | {chosen} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reps", type=int, default=100)
+    parser.add_argument("--n", type=int, default=1500)
+    parser.add_argument("--d", type=int, default=128)
+    parser.add_argument("--bootstrap", type=int, default=100)
+    parser.add_argument("--dims", type=lambda s: [int(v) for v in s.split(",")], default=None, help="sizes (default: d/4,d)")
+    parser.add_argument("--skip", choices=["geometry", "quality"], default=None)
+    args = parser.parse_args()
+    args.dims = args.dims or [args.d // 4, args.d]
+    rows = []
+    if args.skip != "geometry":
+        rows += geometry_coverage(args)
+    if args.skip != "quality":
+        rows += quality_coverage(args)
+    print(f"\nCoverage at 95 % nominal: {args.reps} repetitions, n = {args.n}, d = {args.d}, B = {args.bootstrap}; bold: mrlens's method\n")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
