@@ -68,7 +68,9 @@ def counts_of(rng: np.random.Generator, n: int, replicates: int) -> np.ndarray:
     return np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(replicates)], axis=1)
 
 
-def truth_over_seeds(a: np.ndarray, b: np.ndarray, tau: float, rng: np.random.Generator, draws: int = 20_000) -> np.ndarray:
+def truth_over_seeds(
+    a: np.ndarray, b: np.ndarray, tau: float, rng: np.random.Generator, draws: int = 20_000
+) -> np.ndarray:
     shared = rng.standard_normal((draws, D, P)) * tau
     own = rng.standard_normal((2, draws, D, P)) * tau
     return (population(a + shared + own[0]) - population(b + shared + own[1])).mean(axis=1)
@@ -143,8 +145,9 @@ def main() -> None:
     rng = np.random.default_rng(0)
     b = rng.standard_normal((D, P)) * np.linspace(1.0, 0.3, P)
     a = b + 0.08 * rng.standard_normal((D, P))
+    error = 100 * np.sqrt(0.95 * 0.05 / args.repetitions)
     print(f"n = {args.n} documents, d = {D}, {args.replicates} replicates, {args.repetitions} repetitions, 95 % nominal")
-    print(f"(binomial standard error of a coverage near 95 %: {100 * np.sqrt(0.95 * 0.05 / args.repetitions):.1f} points)\n")
+    print(f"(binomial standard error of a coverage near 95 %: {error:.1f} points)\n")
     for scenario, tau in SCENARIOS.items():
         truth = truth_over_seeds(a, b, tau, rng)
         results = [repetition(a, b, tau, args.n, args.replicates, rng) for _ in range(args.repetitions)]

@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 
 from mrlens.errors import ConfigError, DataError
-from mrlens.inference.claims import PUBLISHED_CLAIMS, check_claims, claim_pairs, needed_pairs, parse_claims, reference_pairs
+from mrlens.inference.claims import (
+    PUBLISHED_CLAIMS,
+    check_claims,
+    claim_pairs,
+    needed_pairs,
+    parse_claims,
+    reference_pairs,
+)
 from mrlens.inference.differences import (
     differences,
     hierarchical_bootstrap_interval,
@@ -20,7 +27,9 @@ from mrlens.inference.findings import VERDICTS, render_markdown, verdict, verdic
 KEYS = {"checkpoint": "final", "corpus": "wiki", "strategy": "prefix", "metric": "uniformity"}
 
 
-def model_tables(scores: dict[tuple[str, int], np.ndarray], counts: np.ndarray, dim: int = 8) -> tuple[pd.DataFrame, pd.DataFrame]:
+def model_tables(
+    scores: dict[tuple[str, int], np.ndarray], counts: np.ndarray, dim: int = 8
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Estimates (mean of the per-document scores) and bootstrap replicates (weighted means under
     ``counts``, n x B) of each (variant, seed)."""
     estimates, replicates = [], []
@@ -42,7 +51,10 @@ def test_paired_difference_covers_the_truth_and_is_narrower_than_unpaired(shift:
     rng = np.random.default_rng(1)
     n = 2000
     document = rng.standard_normal(n) * 3  # what both twins see: large, shared
-    scores = {("mrl", 0): document + shift + 0.1 * rng.standard_normal(n), ("no-mrl", 0): document + 0.1 * rng.standard_normal(n)}
+    scores = {
+        ("mrl", 0): document + shift + 0.1 * rng.standard_normal(n),
+        ("no-mrl", 0): document + 0.1 * rng.standard_normal(n),
+    }
     counts = bootstrap_counts(n, 400, seed=2)
     estimates, replicates = model_tables(scores, counts)
     row = differences(estimates, replicates, [("mrl", "no-mrl")]).iloc[0]
@@ -70,7 +82,8 @@ def test_seeds_t_interval_hand_computed() -> None:
 def test_hierarchical_bootstrap_brute_force_on_two_seeds() -> None:
     # two seeds, one replicate: d* takes 1 (both seed 0), 2 (one each) or 3 (both seed 1) with chances 1/4,
     # 1/2, 1/4; its 2.5 % and 97.5 % quantiles are 1 and 3, so the basic interval is [2*2 - 3, 2*2 - 1]
-    assert hierarchical_bootstrap_interval(np.array([1.0, 3.0]), np.array([[1.0], [3.0]]), 0.95) == pytest.approx((1, 3))
+    low_high = hierarchical_bootstrap_interval(np.array([1.0, 3.0]), np.array([[1.0], [3.0]]), 0.95)
+    assert low_high == pytest.approx((1, 3))
 
 
 def three_seeds(shift: float, n: int = 500, draws: int = 200) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -125,7 +125,8 @@ def check_claims(
             _refuse(claim, "metric", f"unknown metric {claim.metric!r}; known: {sorted(metrics)}")
         for key in ("model", "reference"):
             if getattr(claim, key) not in names:
-                _refuse(claim, key, f"{getattr(claim, key)!r} is neither a role {list(ROLES)} nor a variant ({', '.join(variants)})")
+                named = getattr(claim, key)
+                _refuse(claim, key, f"{named!r} is neither a role {list(ROLES)} nor a variant ({', '.join(variants)})")
         if claim.task is not None and claim.task not in tasks:
             _refuse(claim, "task", f"unknown task {claim.task!r}; known: {sorted(tasks)}")
         if claim.corpus is not None and corpora is not None and claim.corpus not in set(corpora):
@@ -142,16 +143,20 @@ def check_claims(
             _refuse(claim, "sizes", f"{sorted(set(claim.sizes) - set(dims))} not in analysis.dims {sorted(dims)}")
 
 
-def reference_pairs(variants: Mapping[str, Sequence[int]], references: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+def reference_pairs(
+    variants: Mapping[str, Sequence[int]], references: Mapping[str, str] | None = None
+) -> list[tuple[str, str]]:
     """(MRL variant, its reference) for every MRL variant: ``references[variant]`` (``findings.reference``)
     or else every variant with a single cut point."""
     references = dict(references or {})
     for variant, reference in references.items():
         unknown = [name for name in (variant, reference) if name not in variants]
         if unknown:
-            raise ConfigError(f"config findings.reference.{variant}: {unknown[0]!r} is not a variant ({', '.join(variants)})")
+            known = ", ".join(variants)
+            raise ConfigError(f"config findings.reference.{variant}: {unknown[0]!r} is not a variant ({known})")
     single = [v for v, cuts in variants.items() if len(cuts) == 1]
-    return [(v, r) for v, cuts in variants.items() if len(cuts) > 1 for r in ([references[v]] if v in references else single)]
+    mrl = [v for v, cuts in variants.items() if len(cuts) > 1]
+    return [(v, r) for v in mrl for r in ([references[v]] if v in references else single)]
 
 
 def _role(role: str, variants: Mapping[str, Sequence[int]], pairs: Sequence[tuple[str, str]]) -> list[str]:
@@ -166,7 +171,9 @@ def _role(role: str, variants: Mapping[str, Sequence[int]], pairs: Sequence[tupl
     return chosen[role] if role in chosen else [role]
 
 
-def claim_pairs(claim: Claim, variants: Mapping[str, Sequence[int]], pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+def claim_pairs(
+    claim: Claim, variants: Mapping[str, Sequence[int]], pairs: Sequence[tuple[str, str]]
+) -> list[tuple[str, str]]:
     """The (model, reference) pairs a claim compares, given the reference ``pairs`` of :func:`reference_pairs`."""
     out = []
     for model in _role(claim.model, variants, pairs):
@@ -178,6 +185,8 @@ def claim_pairs(claim: Claim, variants: Mapping[str, Sequence[int]], pairs: Sequ
     return out
 
 
-def needed_pairs(claims: Iterable[Claim], variants: Mapping[str, Sequence[int]], pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+def needed_pairs(
+    claims: Iterable[Claim], variants: Mapping[str, Sequence[int]], pairs: Sequence[tuple[str, str]]
+) -> list[tuple[str, str]]:
     """Every pair the differences table must hold: the reference pairs, then those the claims add."""
     return list(dict.fromkeys([*pairs, *(p for claim in claims for p in claim_pairs(claim, variants, pairs))]))

@@ -141,7 +141,9 @@ def _replicate_arrays(replicates: pd.DataFrame, pairs: Sequence[tuple[str, str]]
     return {key: frame.to_numpy() for key, frame in paired.groupby(group, sort=False, dropna=False)["difference"]}
 
 
-def _per_seed(est: pd.DataFrame, arrays: dict, group: list[str], confidence: float, methods: Callable[[str], str]) -> pd.DataFrame:
+def _per_seed(
+    est: pd.DataFrame, arrays: dict, group: list[str], confidence: float, methods: Callable[[str], str]
+) -> pd.DataFrame:
     lows, highs, labels = [], [], []
     for row in est.itertuples(index=False):
         key = tuple(getattr(row, c) for c in group)
@@ -153,7 +155,9 @@ def _per_seed(est: pd.DataFrame, arrays: dict, group: list[str], confidence: flo
     return est.assign(ci_low=lows, ci_high=highs, interval=labels, n_seeds=1)
 
 
-def _pooled(per_seed: pd.DataFrame, arrays: dict, group: list[str], confidence: float, method: PooledMethod) -> pd.DataFrame:
+def _pooled(
+    per_seed: pd.DataFrame, arrays: dict, group: list[str], confidence: float, method: PooledMethod
+) -> pd.DataFrame:
     rows = []
     outer = [c for c in group if c != "seed"]
     for key, frame in per_seed.groupby(outer, sort=False, dropna=False):
@@ -227,8 +231,7 @@ def trend_differences(
     """How the paired difference changes from ``large`` to ``small`` dimensions: ``(d at small) - (d at
     large)``, a difference in differences whose paired replicates use the same documents at both sizes.
     The columns of :func:`differences`, with ``dim = small`` and ``versus_dim = large``."""
-    table = differences(
-        _size_contrast(estimates, small, large), _size_contrast(replicates, small, large), pairs, confidence, methods, pooled
-    )
+    contrasts = [_size_contrast(t, small, large) for t in (estimates, replicates)]
+    table = differences(*contrasts, pairs, confidence, methods, pooled)
     table.insert(table.columns.get_loc("dim") + 1, "versus_dim", large)
     return table

@@ -42,7 +42,8 @@ def claimed_sizes(sizes: str | Sequence[int], measured: Sequence[int]) -> list[i
     measured = sorted(measured)
     if not isinstance(sizes, str):
         return [s for s in measured if s in set(sizes)]
-    return {"all": measured, "all_but_smallest": measured[1:], "smallest": measured[:1], "largest": measured[-1:]}[sizes]
+    words = {"all": measured, "all_but_smallest": measured[1:], "smallest": measured[:1], "largest": measured[-1:]}
+    return words[sizes]
 
 
 def _where(differences: pd.DataFrame) -> pd.Series:
@@ -52,7 +53,9 @@ def _where(differences: pd.DataFrame) -> pd.Series:
     return corpus.where(corpus.notna(), task)
 
 
-def _claim_rows(claim: Claim, table: pd.DataFrame, pairs: list[tuple[str, str]], main: Mapping[str, str]) -> pd.DataFrame:
+def _claim_rows(
+    claim: Claim, table: pd.DataFrame, pairs: list[tuple[str, str]], main: Mapping[str, str]
+) -> pd.DataFrame:
     pair_of = list(zip(table["variant"], table["reference"]))
     keep = pd.Series([p in set(pairs) for p in pair_of], index=table.index)
     keep &= (table["checkpoint"] == claim.checkpoint) & (table["strategy"] == claim.strategy)
@@ -151,7 +154,8 @@ def render_markdown(
             cells = {_size(r): r["verdict"] for _, r in rows.iterrows()}
             by_size = [cells.get(str(s), "·") for s in sizes]
             trend_cell = [next((v for k, v in cells.items() if "−" in k), "·")] if trend else []
-            lines.append(f"| {claim.name} | {variant} − {reference} | {where} | " + " | ".join([*by_size, *trend_cell]) + " |")
+            cells_text = " | ".join([*by_size, *trend_cell])
+            lines.append(f"| {claim.name} | {variant} − {reference} | {where} | {cells_text} |")
     missing = [c.name for c in claims if not (verdicts["claim"] == c.name).any()]
     if missing:
         lines += ["", f"Nothing to compare in this run for: {', '.join(missing)} (no such variants, tasks or sizes)."]
