@@ -5,12 +5,14 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import skdim
 import torch
 from IsoScore import IsoScore
 from sklearn.neighbors import NearestNeighbors
 
+from mrlens.inference.intervals import resampling_counts
 from mrlens.metrics.intrinsic import mle_dimension, twonn_dimension
 from mrlens.metrics.isotropy import average_cosine, isoscore_star_from_covariance
 from mrlens.metrics.outliers import outlier_dimensions, outlier_share
@@ -123,18 +125,55 @@ def test_duplicates_are_counted_and_intrinsic_dimension_uses_distinct_points() -
     assert table["isoscore"] == pytest.approx(isoscore(doubled), rel=1e-8)
 
 
-def test_bootstrap_is_seeded_and_brackets_the_estimate() -> None:
+def test_intervals_are_seeded_named_and_hold_their_estimate() -> None:
     x = manifold(800, 16, 16, seed=5)
-    settings = SuiteSettings(bootstrap=40, seed=1, mle_neighbours=10)
+    settings = SuiteSettings(bootstrap=40, seed=1, mle_neighbours=10, strategies=("prefix", "pca", "random"), random_orderings=3)
     first = measure(x, [8, 16], settings).scalars
     second = measure(x, [8, 16], settings).scalars
     assert first.equals(second)
     finite = first.dropna(subset=["ci_low"])
-    assert (finite["ci_low"] <= finite["ci_high"]).all()
+    assert (finite["ci_low"] <= finite["value"]).all() and (finite["value"] <= finite["ci_high"]).all()
+    assert first.loc[first["interval"] == "none", ["ci_low", "ci_high"]].isna().all().all()
+    random = first[(first["strategy"] == "random") & (first["metric"] != "duplicates")]
+    assert set(random["interval"]) == {"range-orderings"}
+    assert set(first.loc[first["strategy"] == "pca", "interval"]) == {"none"}  # the basis is not refitted
+    prefix = first[first["strategy"] == "prefix"].set_index(["dim", "metric"])
+    assert prefix.loc[(16, "isoscore"), "interval"] == "ci95-basic-bootstrap"
+    assert prefix.loc[(16, "twonn"), "interval"] == "ci95-subsampling"
+    assert prefix.loc[(16, "duplicates"), "interval"] == "none"
     for metric in ("isoscore", "uniformity", "mean_abs_correlation", "twonn"):
-        row = first[(first["metric"] == metric) & (first["dim"] == 16)].iloc[0]
-        assert row["ci_low"] < row["value"] < row["ci_high"], metric
-        assert row["ci_high"] - row["ci_low"] < 0.2 * abs(row["value"]) + 0.05
+        row = prefix.loc[(16, metric)]
+        assert row["ci_low"] < row["ci_high"] < row["ci_low"] + 0.2 * abs(row["value"]) + 0.05, metric
+
+
+def test_random_baseline_does_not_depend_on_the_bootstrap() -> None:
+    x = manifold(300, 16, 10, seed=2)
+    tables = [
+        measure(x, [4, 16], SuiteSettings(bootstrap=b, strategies=("prefix", "random"), random_orderings=3, mle_neighbours=5)).scalars
+        for b in (0, 50)
+    ]
+    random = [t[t["strategy"] == "random"].reset_index(drop=True) for t in tables]
+    pd.testing.assert_frame_equal(random[0], random[1])
+    # prefix estimates too, up to the float32 weighted sums of the pairwise pass (one column vs 51)
+    np.testing.assert_allclose(tables[0]["value"], tables[1]["value"], rtol=1e-7)
+
+
+def test_replicates_are_paired_draws_of_the_same_documents() -> None:
+    """Two embeddings of the same documents: replicate r of each is the metric of that embedding on
+    the documents of draw r (IsoScore package on the resampled rows; scikit-dimension's TwoNN on the
+    half-sample), so a difference of replicate values is a paired resample."""
+    x = manifold(200, 12, 12, seed=4)
+    y = manifold(200, 12, 6, seed=9)
+    settings = SuiteSettings(bootstrap=4, seed=3, mle_neighbours=5)
+    boot = resampling_counts(200, 4, "bootstrap", seed=3)
+    halves = resampling_counts(200, 4, "halves", seed=3)
+    for z in (x, y):
+        replicates = measure(z, [12], settings).replicates.set_index(["metric", "replicate"])["value"]
+        for r in range(4):
+            resampled = np.repeat(z, boot[:, r], axis=0).astype(np.float64)
+            assert replicates[("isoscore", r)] == pytest.approx(float(IsoScore.IsoScore(resampled)), rel=1e-6)
+            half = z[halves[:, r] > 0].astype(np.float64)
+            assert replicates[("twonn", r)] == pytest.approx(skdim.id.TwoNN().fit(half).dimension_, rel=1e-6)
 
 
 def test_n_below_d_warns_about_the_isoscore_cap() -> None:
