@@ -12,6 +12,7 @@ from scipy.stats import spearmanr
 
 from mrlens.data import prepare_pairs
 from mrlens.errors import DataError
+from mrlens.inference.intervals import resampling_counts
 from mrlens.metrics.truncation import views
 from mrlens.quality import QualitySettings, cost_table, evaluate, prepare_task
 from mrlens.quality.retrieval import (
@@ -23,6 +24,7 @@ from mrlens.quality.retrieval import (
     recall_at_k,
     top_k,
 )
+from mrlens.quality.evaluate import measure_quality
 from mrlens.quality.similarity import pair_cosines, spearman
 
 pytrec_eval = pytest.importorskip("pytrec_eval")
@@ -197,6 +199,33 @@ def test_bootstrap_intervals_are_seeded_and_cover_the_value() -> None:
     rtexts, rlabels, rx = _random_retrieval()
     table = evaluate(rtexts, rlabels, rtexts["id"], rx, [8], {"bootstrap": 100})
     assert (table["ci_low"] <= table["value"] + 1e-12).all() and (table["value"] <= table["ci_high"] + 1e-12).all()
+
+
+def test_intervals_are_named_and_random_baseline_ignores_the_bootstrap() -> None:
+    settings = {"strategies": ("prefix", "pca", "random"), "random_orderings": 3, "seed": 2}
+    for texts, labels, x in (_similarity_case()[:3], _random_retrieval()):
+        off, on = (evaluate(texts, labels, texts["id"], x, [4, 12], {**settings, "bootstrap": b}) for b in (0, 50))
+        pd.testing.assert_frame_equal(off[off["strategy"] == "random"], on[on["strategy"] == "random"])
+        np.testing.assert_array_equal(off["value"], on["value"])
+        assert set(off["interval"]) == {"none", "range-orderings"}
+        labels_on = on.groupby("strategy")["interval"].agg(set)
+        assert labels_on["prefix"] == {"ci95-basic-bootstrap"} and labels_on["pca"] == {"none"}
+        finite = on.dropna(subset=["ci_low"])
+        assert (finite["ci_low"] <= finite["value"]).all() and (finite["value"] <= finite["ci_high"]).all()
+
+
+def test_replicates_are_paired_draws_of_the_same_pairs() -> None:
+    """Two models on one task: replicate r of each is scipy's Spearman over the pairs of draw r."""
+    texts, labels, x, a, b = _similarity_case(pairs=120)
+    counts = resampling_counts(len(labels), 5, "bootstrap", seed=8)
+    for z in (x, x[:, ::-1] ** 3):
+        replicates = measure_quality(texts, labels, texts["id"], z, [6], {"bootstrap": 5, "seed": 8}).replicates
+        u = z[:, :6].astype(np.float64)
+        cos = (u[a] * u[b]).sum(1) / np.linalg.norm(u[a], axis=1) / np.linalg.norm(u[b], axis=1)
+        for r in range(5):
+            rows = np.repeat(np.arange(len(labels)), counts[:, r])
+            expected = spearmanr(cos[rows], labels["score"].to_numpy()[rows]).statistic
+            assert replicates[replicates["replicate"] == r]["value"].item() == pytest.approx(expected, abs=1e-9)
 
 
 def test_strategies_agree_at_full_size() -> None:
@@ -402,7 +431,8 @@ def _quality_table() -> pd.DataFrame:
                         value = dim / 40 + rng.uniform(0, 0.05)
                         rows.append((model, variant, seed, "final", task, strategy, dim, metric, value, value - 0.05, value + 0.05, 100))
     columns = ["model", "variant", "seed", "checkpoint", "task", "strategy", "dim", "metric", "value", "ci_low", "ci_high", "n"]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.assign(interval=np.where(frame["strategy"] == "random", "range-orderings", "ci95-basic-bootstrap"))
 
 
 def test_relative_to_full_size_is_one_at_full_size() -> None:
