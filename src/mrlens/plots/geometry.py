@@ -8,7 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from mrlens.plots.style import BASE, BASE_STYLE, legend_below_and_save, variant_colours
+from mrlens.plots.style import BASE, BASE_STYLE, band_text, legend_below_and_save, variant_colours
 
 PANELS = (
     ("isoscore", "IsoScore (higher: more isotropic)"),
@@ -18,8 +18,9 @@ PANELS = (
 
 
 def series(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per size: the mean over seeds and a band — min..max over seeds, or the bootstrap interval
-    when there is one seed."""
+    """Per size: the mean over seeds and a band — min..max over seeds, or the table's ci_low..ci_high
+    (a confidence interval or the range over random orderings, as its ``interval`` column says) when
+    there is one seed."""
     grouped = frame.groupby("dim")
     out = grouped["value"].agg(mean="mean", low="min", high="max").reset_index()
     if frame["seed"].nunique() <= 1 and "ci_low" in frame and frame["ci_low"].notna().any():
@@ -34,8 +35,8 @@ STRATEGY_STYLE = {"prefix": "-", "pca": ":", "random": "--"}
 def draw_strategies(ax: plt.Axes, data: pd.DataFrame, variants: Sequence[str], colours: dict, reference_variants: Sequence[str]) -> None:
     """One line per variant against size: its prefix curve (solid, with markers) and, for the
     ``reference_variants`` (the no-MRL twins), its ``pca`` (dotted) and ``random`` (dashed) curves;
-    the base model dashed grey. Bands come from :func:`series`, except for PCA, whose directions are
-    fitted once, so its bootstrap intervals would be offset by what PCA optimises."""
+    the base model dashed grey. Bands come from :func:`series` (PCA rows carry none: their basis is
+    fitted once); each legend entry says what its band is (:func:`band_text`)."""
     for variant in variants:
         strategies = ["prefix"] + (["pca", "random"] if variant in reference_variants else [])
         for strategy in strategies:
@@ -46,16 +47,20 @@ def draw_strategies(ax: plt.Axes, data: pd.DataFrame, variants: Sequence[str], c
             style = BASE_STYLE["linestyle"] if variant == BASE else STRATEGY_STYLE[strategy]
             seeds = data.loc[data["variant"] == variant, "seed"].nunique()
             label = "base (untrained)" if variant == BASE else f"{variant} ({strategy})" + (f", {seeds} seeds" if seeds > 1 else "")
+            banded = strategy != "pca" and (line["high"] > line["low"]).any()
+            rows = data[(data["variant"] == variant) & (data["strategy"] == strategy)]
+            label += f"\n{band_text(rows)}" if banded and band_text(rows) else ""
             marker = "o" if strategy == "prefix" else None
             ax.plot(line["dim"], line["mean"], linestyle=style, color=colour, linewidth=1.4, marker=marker, markersize=3, label=label)
-            if strategy != "pca" and (line["high"] > line["low"]).any():
+            if banded:
                 ax.fill_between(line["dim"], line["low"], line["high"], color=colour, alpha=0.15, linewidth=0)
 
 
 def geometry_figure(table: pd.DataFrame, paths: Sequence[str | Path], checkpoint: str = "final", dpi: int = 150) -> None:
     """One row of three panels per corpus; one line per variant (mean over seeds; band = min..max
-    over seeds, or the bootstrap interval with one seed), the base model dashed; prefix truncation. ``table`` is the tidy metric table (model, variant, seed, checkpoint,
-    corpus, dim, metric, value, n)."""
+    over seeds, or the table's interval with one seed, named in the legend), the base model dashed;
+    prefix truncation. ``table`` is the tidy metric table (model, variant, seed, checkpoint, corpus,
+    dim, metric, value, ci_low, ci_high, interval, n)."""
     table = table[table["checkpoint"] == checkpoint]
     if "strategy" in table:
         table = table[table["strategy"] == "prefix"]
@@ -76,9 +81,12 @@ def geometry_figure(table: pd.DataFrame, paths: Sequence[str | Path], checkpoint
                     continue
                 seeds = data.loc[data["variant"] == variant, "seed"].nunique()
                 name = "base (untrained)" if variant == BASE else f"{variant}" + (f" ({seeds} seeds)" if seeds > 1 else "")
+                banded = (line["high"] > line["low"]).any()
+                band = band_text(data[data["variant"] == variant]) if banded else ""
+                name += f"\n{band}" if band else ""
                 style = BASE_STYLE if variant == BASE else {"color": colours[variant], "linestyle": "-", "marker": "o"}
                 ax.plot(line["dim"], line["mean"], label=name, markersize=4, linewidth=1.6, **style)
-                if (line["high"] > line["low"]).any():
+                if banded:
                     ax.fill_between(line["dim"], line["low"], line["high"], color=style["color"], alpha=0.2, linewidth=0)
             ax.set_xscale("log", base=2)
             ax.set_xticks(dims, [str(d) for d in dims])

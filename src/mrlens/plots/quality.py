@@ -48,7 +48,7 @@ def relative_to_full_size(table: pd.DataFrame) -> pd.DataFrame:
     full = prefix.loc[prefix.groupby(keys)["dim"].idxmax(), [*keys, "value"]].rename(columns={"value": "full"})
     out = table.merge(full, on=keys, how="inner")
     out["value"] = out["value"] / out["full"]
-    return out.drop(columns=["full", "ci_low", "ci_high"], errors="ignore")
+    return out.drop(columns=["full", "ci_low", "ci_high", "interval"], errors="ignore")
 
 
 def quality_figure(
@@ -60,13 +60,14 @@ def quality_figure(
     dpi: int = 150,
 ) -> None:
     """One row per (task, metric): left, the metric against the number of leading dimensions kept,
-    one colour per variant (mean over seeds; band: bootstrap interval with one seed, min..max over
-    seeds otherwise), the base model dashed grey; for the ``reference_variants`` (the no-MRL twins)
-    also their ``pca`` (dotted) and ``random`` (dashed, band: min..max over orderings) curves.
-    Right, the same relative to each model's own full-size prefix value.
+    one colour per variant (mean over seeds; band: the table's interval with one seed, min..max over
+    seeds otherwise; each legend entry names its band), the base model dashed grey; for the
+    ``reference_variants`` (the no-MRL twins) also their ``pca`` (dotted, no band) and ``random``
+    (dashed, band: min..max over orderings) curves. Right, the same relative to each model's own
+    full-size prefix value (bands only over seeds).
 
     ``table``: the quality table (model, variant, seed, checkpoint, task or corpus, strategy, dim,
-    metric, value, ci_low, ci_high, n); ``metrics`` keeps only those names (e.g. ``["spearman",
+    metric, value, ci_low, ci_high, interval, n); ``metrics`` keeps only those names (e.g. ``["spearman",
     "ndcg@10"]``), all by default."""
     if "task" not in table:
         table = table.rename(columns={"corpus": "task"})

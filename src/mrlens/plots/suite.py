@@ -42,7 +42,8 @@ def suite_figure(
     """One panel per metric; one colour per variant with its prefix curve (solid), and for the
     ``reference_variants`` (the no-MRL twins) their ``pca`` (dotted) and ``random`` (dashed) curves
     too: does an MRL prefix beat a random choice or PCA at the same size? The base model is dashed
-    grey. Bands: bootstrap interval (prefix) or the spread over random orderings."""
+    grey. Bands: the interval each metric declares (prefix; e.g. a 95 % basic-bootstrap CI), the
+    spread over random orderings (random), or over seeds; the legend names them."""
     table = table[(table["corpus"] == corpus) & (table["checkpoint"] == checkpoint)]
     metrics = [m for m in dict.fromkeys(table["metric"]) if m != "duplicates"]  # in the table's row order
     variants = list(dict.fromkeys([BASE, *table["variant"]]))
