@@ -62,7 +62,7 @@ def test_outputs_of_a_complete_run(finished_run: tuple[Path, dict]) -> None:
     assert set(profiles["kind"]) == {"covariance_eigenvalue", "variance", "mean_abs"}
     table = pd.read_csv(results / "metrics" / "geometry.csv")
     assert list(table.columns) == [
-        "model", "variant", "seed", "checkpoint", "corpus", "strategy", "dim", "metric", "value", "ci_low", "ci_high", "n"
+        "model", "variant", "seed", "checkpoint", "corpus", "strategy", "dim", "metric", "value", "ci_low", "ci_high", "interval", "n"
     ]
     units = {(m, "final") for m in MODELS} | {(m, "step-3") for m in MODELS[1:]}
     assert set(map(tuple, table[["model", "checkpoint"]].drop_duplicates().values)) == units
