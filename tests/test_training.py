@@ -16,6 +16,7 @@ from mrlens.data import prepare_pairs
 from mrlens.models import load_model, resolve_base
 from mrlens.train.callbacks import batch_fingerprint
 from mrlens.train.dynamics import group_norms, layer_group
+from mrlens.train.heldout import HeldoutEvaluation, heldout_sample
 from mrlens.train.loss import MatryoshkaRankingLoss
 from mrlens.train.trainer import (
     TrainSettings,
@@ -29,19 +30,25 @@ from mrlens.train.trainer import (
 from conftest import ROOT, build_tiny_model
 
 SETTINGS = TrainSettings(max_steps=3, batch_size=8, learning_rate=1e-3, logging_steps=1, state_every=1, seed=7)
+TIMED = ["logging_seconds", "step_seconds", "peak_memory_mb", "heldout_seconds"]  # differ from run to run
+
+
+def wordnet_pairs(tiny_wordnet: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return prepare_pairs({"kind": "wordnet", "path": str(tiny_wordnet), "heldout_fraction": 0.1, "seed": 0}, "wn")
 
 
 @pytest.fixture(scope="module")
 def base_and_pairs(tiny_model: Path, tiny_wordnet: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
     base = tmp_path_factory.mktemp("base") / "final"
     resolve_base(str(tiny_model), None, "mean", base)
-    train, _ = prepare_pairs({"kind": "wordnet", "path": str(tiny_wordnet), "heldout_fraction": 0.1, "seed": 0}, "wn")
-    return base, train
+    return base, wordnet_pairs(tiny_wordnet)[0]
 
 
-def train(base_and_pairs, folder: Path, dims, settings=SETTINGS) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def train(base_and_pairs, folder: Path, dims, settings=SETTINGS, heldout=None) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     base, pairs = base_and_pairs
-    return train_variant(base, pairs, dims, [1.0] * len(dims), settings, folder / "final", folder / "states", folder / "log.parquet")
+    return train_variant(
+        base, pairs, dims, [1.0] * len(dims), settings, folder / "final", folder / "states", folder / "log.parquet", heldout
+    )
 
 
 def state_model(folder: Path, step: int) -> Path:
@@ -50,6 +57,12 @@ def state_model(folder: Path, step: int) -> Path:
 
 def weights(folder: Path) -> dict[str, torch.Tensor]:
     return load_file(next(folder.rglob("model.safetensors")))
+
+
+def deterministic(log: pd.DataFrame, leave_out: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The log without its timings (and the metrics in ``leave_out``), in a fixed order."""
+    kept = log[~log["metric"].isin([*TIMED, *leave_out])]
+    return kept.sort_values(["step", "metric", "dim", "group"]).reset_index(drop=True)
 
 
 def test_twins_see_the_same_batches_and_log_every_size(base_and_pairs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -112,21 +125,25 @@ def slow_trainer(*args, **kwargs):
 trainer._trainer = slow_trainer
 base, pairs, folder = sys.argv[1], pd.read_parquet(sys.argv[2]), sys.argv[3]
 settings = TrainSettings(max_steps=8, batch_size=8, learning_rate=1e-3, logging_steps=1, state_every=2, seed=5)
-train_variant(base, pairs, [32, 8], [1.0, 1.0], settings, folder + "/final", folder + "/states", folder + "/log.parquet")
+train_variant(base, pairs, [32, 8], [1.0, 1.0], settings, folder + "/final", folder + "/states", folder + "/log.parquet",
+              pd.read_parquet(sys.argv[4]))
 """
 
 
-def test_a_killed_run_resumes_and_ends_with_the_uninterrupted_weights(base_and_pairs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_killed_run_resumes_and_ends_with_the_uninterrupted_weights(base_and_pairs, tiny_wordnet: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import signal
     import subprocess
     import sys
     import time
 
     base, pairs = base_and_pairs
+    heldout = wordnet_pairs(tiny_wordnet)[1]
     pairs.to_parquet(tmp_path / "pairs.parquet")
+    heldout.to_parquet(tmp_path / "heldout.parquet")
     killed = tmp_path / "killed"
     env = {**__import__("os").environ, "PYTHONPATH": str(ROOT / "tests")}
-    child = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(base), str(tmp_path / "pairs.parquet"), str(killed)], env=env)
+    files = [str(base), str(tmp_path / "pairs.parquet"), str(killed), str(tmp_path / "heldout.parquet")]
+    child = subprocess.Popen([sys.executable, "-c", KILLED_RUN, *files], env=env)
     deadline = time.monotonic() + 300
     while not complete_states(killed / "states") and time.monotonic() < deadline and child.poll() is None:
         time.sleep(0.02)
@@ -136,14 +153,13 @@ def test_a_killed_run_resumes_and_ends_with_the_uninterrupted_weights(base_and_p
     assert done and max(done) < 8 and not (killed / "final").exists()
 
     settings = TrainSettings(max_steps=8, batch_size=8, learning_rate=1e-3, logging_steps=1, state_every=2, seed=5)
-    resumed = train_variant(base, pairs, [32, 8], [1.0, 1.0], settings, killed / "final", killed / "states", killed / "log.parquet")
-    whole = train(base_and_pairs, tmp_path / "whole", [32, 8], settings)
+    resumed = train_variant(
+        base, pairs, [32, 8], [1.0, 1.0], settings, killed / "final", killed / "states", killed / "log.parquet", heldout
+    )
+    whole = train(base_and_pairs, tmp_path / "whole", [32, 8], settings, heldout)
     for name, value in weights(killed / "final").items():
         torch.testing.assert_close(value, weights(tmp_path / "whole" / "final")[name], rtol=0, atol=1e-6)
-    def deterministic(log: pd.DataFrame) -> pd.DataFrame:
-        timed = log["metric"].isin(["logging_seconds", "step_seconds", "peak_memory_mb"])
-        return log[~timed].sort_values(["step", "metric", "dim", "group"]).reset_index(drop=True)
-
+    assert (whole["metric"] == "heldout_loss").any()
     pd.testing.assert_frame_equal(deterministic(resumed), deterministic(whole), rtol=1e-6)
 
 
@@ -151,7 +167,7 @@ def test_logged_losses_equal_a_recomputation_from_the_saved_state(tiny_wordnet: 
     """The loss logged at step k was computed on batch k by the model after k - 1 steps (no dropout)."""
     base = tmp_path / "base"
     resolve_base(str(build_tiny_model(tmp_path / "raw", dropout=0.0)), None, "mean", base)
-    pairs, _ = prepare_pairs({"kind": "wordnet", "path": str(tiny_wordnet), "heldout_fraction": 0.1, "seed": 0}, "wn")
+    pairs, _ = wordnet_pairs(tiny_wordnet)
     settings = TrainSettings(max_steps=3, batch_size=8, learning_rate=1e-3, logging_steps=1, state_every=1, seed=11)
     log = train_variant(base, pairs, [32, 8], [1.0, 1.0], settings, tmp_path / "final", tmp_path / "states", tmp_path / "log.parquet")
 
@@ -173,6 +189,66 @@ def test_logged_losses_equal_a_recomputation_from_the_saved_state(tiny_wordnet: 
             assert losses[dim] == pytest.approx(float(loss.last_losses[dim]), rel=1e-5)
         tokens = logged.loc[logged["metric"] == "tokens", "value"].item()
         assert tokens == sum(int(c["attention_mask"].sum()) for c in columns)
+
+
+def direct_heldout(model: SentenceTransformer, pairs: pd.DataFrame, chunk: int, dim: int) -> tuple[float, float]:
+    """The oracle: in-batch ranking loss and top-1 accuracy of the ``dim``-prefix, per chunk in float64."""
+    losses, hits = [], []
+    for start in range(0, len(pairs), chunk):
+        part = pairs.iloc[start : start + chunk]
+        a, p = (model.encode(part[c].tolist(), convert_to_numpy=True).astype(np.float64)[:, :dim] for c in ("anchor", "positive"))
+        scores = 20.0 * (a / np.linalg.norm(a, axis=1, keepdims=True)) @ (p / np.linalg.norm(p, axis=1, keepdims=True)).T
+        top = scores.max(axis=1, keepdims=True)
+        log_softmax = scores - top - np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
+        losses.append(-np.diag(log_softmax).mean())
+        hits.append((scores.argmax(axis=1) == np.arange(len(part))).mean())
+    return float(np.mean(losses)), float(np.mean(hits))
+
+
+def test_heldout_loss_equals_a_direct_computation_and_leaves_training_untouched(base_and_pairs, tiny_wordnet: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    heldout = wordnet_pairs(tiny_wordnet)[1]
+    plain = TrainSettings(max_steps=4, batch_size=8, learning_rate=1e-3, logging_steps=1, state_every=2, seed=7,
+                          heldout_pairs=0)
+    followed = TrainSettings(**{**plain.__dict__, "heldout_pairs": 64, "heldout_every": 2})
+    without = train(base_and_pairs, tmp_path / "without", [32, 8], plain, heldout)
+    with_heldout = train(base_and_pairs, tmp_path / "with", [32, 8], followed, heldout)
+    # the tiny model has dropout: a disturbed RNG or mode would change the weights
+    before, after = weights(tmp_path / "without" / "final"), weights(tmp_path / "with" / "final")
+    for name in before:
+        torch.testing.assert_close(after[name], before[name], rtol=0, atol=0)
+    added = ("heldout_loss", "heldout_accuracy")
+    pd.testing.assert_frame_equal(deterministic(with_heldout, added), deterministic(without), rtol=0, atol=0)
+    assert not without["metric"].isin(added).any()
+
+    losses = with_heldout[with_heldout["metric"] == "heldout_loss"]
+    assert sorted(losses["step"].unique()) == [0, 2, 4]  # before training, every 2nd logging step, the last
+    assert losses.set_index("dim")["trained"].groupby(level=0).first().to_dict() == {8: True, 16: False, 32: True}
+    chosen = heldout_sample(heldout, 64, 8)
+    assert len(chosen) == len(heldout) // 8 * 8 < 64  # the tiny held-out split has fewer: whole chunks of them
+    accuracy = with_heldout[with_heldout["metric"] == "heldout_accuracy"]
+    for step, folder in ((0, base_and_pairs[0]), (4, tmp_path / "with" / "final")):
+        model = SentenceTransformer(str(folder), device="cpu")
+        for dim in (8, 16, 32):
+            expected_loss, expected_accuracy = direct_heldout(model, chosen, 8, dim)
+            row = (losses["step"] == step) & (losses["dim"] == dim)
+            assert losses.loc[row, "value"].item() == pytest.approx(expected_loss, rel=1e-4)
+            assert accuracy.loc[(accuracy["step"] == step) & (accuracy["dim"] == dim), "value"].item() == pytest.approx(expected_accuracy)
+
+
+def test_heldout_evaluation_keeps_the_mode_and_the_random_state(tiny_model: Path, tiny_wordnet: Path) -> None:
+    model = load_model(tiny_model, device="cpu")
+    model.train()
+    pairs = pd.DataFrame({"anchor": ["a", "b", "a", "c", "d", "e"], "positive": ["x", "y", "z", "y", "w", "v"]})
+    chosen = heldout_sample(pairs, 5, 2)  # rows 2 and 3 repeat a text: 4 left, two whole chunks of 2
+    assert chosen["anchor"].tolist() == ["a", "b", "d", "e"] and chosen["positive"].tolist() == ["x", "y", "w", "v"]
+    assert len(heldout_sample(pairs, 3, 2)) == 2
+    pd.testing.assert_frame_equal(heldout_sample(pairs.iloc[:5], 2, 1), heldout_sample(pairs.iloc[:5], 2, 1))  # seeded
+    evaluation = HeldoutEvaluation(MatryoshkaRankingLoss(model, [32, 8]), wordnet_pairs(tiny_wordnet)[1], 8)
+    state = torch.get_rng_state()
+    first, second = evaluation(), evaluation()
+    assert first == second  # eval mode: no dropout although the model trains with it
+    assert model.training and torch.equal(torch.get_rng_state(), state)
+    assert evaluation.pairs == 24 and sorted(first[0]) == [8, 32]
 
 
 def test_default_monitor_sizes() -> None:

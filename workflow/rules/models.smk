@@ -26,6 +26,8 @@ rule train:
     input:
         base="results/models/base/final",
         pairs=f"results/data/pairs/{TRAIN['pairs']}/train.parquet",
+        # the log follows every size's loss on train.heldout_pairs of these (settings.heldout_*)
+        heldout=f"results/data/pairs/{TRAIN['pairs']}/heldout.parquet",
     output:
         model=directory("results/models/{variant}_s{seed}/final"),
         log_table=ensure(

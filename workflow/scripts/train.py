@@ -17,6 +17,7 @@ launch(
         "out_dir": snakemake.output.model,
         "states_dir": snakemake.params.states,
         "log_table": snakemake.output.log_table,
+        "heldout": snakemake.input.heldout,
     },
     processes=usable_gpus(snakemake.resources.gpu),
 )

@@ -13,29 +13,38 @@ from mrlens.plots.style import legend_below_and_save, save_figure
 
 
 def loss_figure(logs: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150) -> None:
-    """One column per variant (first seed), rows: loss and in-batch accuracy at every size against
-    step. Solid lines are sizes the variant trains on, dashed ones are only monitored: the no-MRL
+    """One column per variant (first seed), rows: loss and in-batch top-1 accuracy at every size against
+    step. The main lines are measured on the fixed held-out pairs (``heldout_loss``, ``heldout_accuracy``),
+    the faint ones on each step's own training batch; without held-out rows the batch values are the main
+    lines. Solid lines are sizes the variant trains on, dashed ones are only monitored: the no-MRL
     model's small-size loss shows what MRL buys."""
     logs = logs[logs["seed"] == logs["seed"].min()]
     variants = list(dict.fromkeys(logs["variant"]))
     sizes = sorted(logs.loc[logs["metric"] == "loss", "dim"].dropna().unique())
+    heldout = bool((logs["metric"] == "heldout_loss").any())
     palette = plt.get_cmap("viridis")
     colours = {size: palette(i / max(1, len(sizes) - 1)) for i, size in enumerate(sizes)}
     figure, axes = plt.subplots(2, len(variants), figsize=(4.2 * len(variants), 6.4), squeeze=False, sharey="row")
     for col, variant in enumerate(variants):
         for row, metric in enumerate(("loss", "accuracy")):
             ax = axes[row][col]
-            data = logs[(logs["variant"] == variant) & (logs["metric"] == metric)]
+            data = logs[logs["variant"] == variant]
             for size in sizes:
-                line = data[data["dim"] == size].sort_values("step")
-                if line.empty:
+                batch = data[(data["metric"] == metric) & (data["dim"] == size)].sort_values("step")
+                held = data[(data["metric"] == f"heldout_{metric}") & (data["dim"] == size)].sort_values("step")
+                if batch.empty:
                     continue
-                trained = bool(line["trained"].iloc[0])
-                ax.plot(line["step"], line["value"], color=colours[size], linestyle="-" if trained else "--",
-                        linewidth=1.5 if trained else 1.0, label=f"{int(size)}" + ("" if trained else " (monitored)"))
+                trained = bool(batch["trained"].iloc[0])
+                style = {"color": colours[size], "linestyle": "-" if trained else "--"}
+                label = f"{int(size)}" + ("" if trained else " (monitored)")
+                if heldout:
+                    ax.plot(batch["step"], batch["value"], alpha=0.25, linewidth=0.6, **style)
+                main = held if heldout else batch
+                ax.plot(main["step"], main["value"], linewidth=1.5 if trained else 1.0, label=label, **style)
             ax.set_title(variant if row == 0 else "", fontsize=10)
             ax.set_xlabel("step" if row == 1 else "")
-            ax.set_ylabel("ranking loss on the batch" if metric == "loss" else "in-batch top-1 accuracy")
+            where = "held-out pairs (faint: batch)" if heldout else "the batch"
+            ax.set_ylabel(f"ranking loss on {where}" if metric == "loss" else f"top-1 accuracy on {where}", fontsize=8)
             ax.grid(alpha=0.3)
         axes[0][col].legend(fontsize=7, title="size", title_fontsize=7)
     figure.tight_layout()

@@ -96,10 +96,10 @@ class TrainingLog(TrainerCallback):
             self._log_heldout(0)
 
     def on_step_end(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
-        step = state.global_step
-        due = step % (args.logging_steps * self.heldout_every) == 0 or step == state.max_steps
-        if self.heldout and due and state.is_world_process_zero:
-            self._log_heldout(step)
+        if not self.heldout or not state.is_world_process_zero:
+            return
+        if state.global_step % (args.logging_steps * self.heldout_every) == 0 or state.global_step == state.max_steps:
+            self._log_heldout(state.global_step)
 
     def on_pre_optimizer_step(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
         if not is_logging_step(state.global_step + 1, args):

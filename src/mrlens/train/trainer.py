@@ -53,8 +53,8 @@ class TrainSettings:
     state_every: int | None = None
     monitor_dims: Sequence[int] | None = None
     precision: str = "auto"
-    heldout_pairs: int = 64
-    heldout_every: int = 3
+    heldout_pairs: int = 128
+    heldout_every: int = 6
     seed: int = 0
 
     @property
