@@ -74,6 +74,12 @@ def edit(path: str, value: object) -> dict:
         ("embed.checkpoints", "some", r"config embed.checkpoints: 'some' is not one of \['final', 'all'\]"),
         ("data.corpora.wiki", {"kind": "web"}, r"config data.corpora.wiki.kind: 'web' is not one of"),
         ("base_model.source", "/no/such/folder", r"config base_model.source: folder /no/such/folder does not exist"),
+        ("findings", {"claims": {"mine": {"text": "t", "metric": "isoscor", "direction": "less"}}}, r"config findings.claims.mine.metric: unknown metric 'isoscor'"),
+        ("findings", {"claims": {"mine": {"text": "t", "metric": "main", "direction": "greater", "task": "stsb"}}}, r"config findings.claims.mine.task: unknown task 'stsb'"),
+        ("findings", {"claims": {"mine": {"text": "t", "metric": "isoscore", "direction": "less", "model": "mrl-9"}}}, r"config findings.claims.mine.model: 'mrl-9' is neither a role"),
+        ("findings", {"claims": {"mine": {"text": "t", "metric": "isoscore", "direction": "less", "sizes": [48]}}}, r"config findings.claims.mine.sizes: \[48\] not in analysis.dims"),
+        ("findings", {"claims": {"mine": {"text": "t", "metric": "isoscore", "direction": "up"}}}, r"config findings.claims.mine.direction: 'up' is not one of"),
+        ("findings", {"reference": {"mrl-384-32": "nomrl"}}, r"config findings.reference.mrl-384-32: 'nomrl' is not a variant"),
     ],
 )
 def test_bad_config_gives_one_clear_error(path: str, value: object, message: str) -> None:

@@ -19,6 +19,8 @@ from jsonschema import validators
 from mrlens.canonical import coerce_to_schema, normalise_path
 from mrlens.checkpoints import EMBEDDED, base_model_dim, local_source
 from mrlens.errors import ConfigError
+from mrlens.inference.claims import check_claims, configured_claims, reference_pairs
+from mrlens.inference.intervals import INTERVAL_METHODS
 
 BASE_MODEL_ID = "base"
 
@@ -164,6 +166,7 @@ def validate_config(
         )
     train["checkpoint_steps"] = sorted(train["checkpoint_steps"])
     _check_tasks(config)
+    _check_findings(config)
     config["analysis"]["dims"] = sorted(config["analysis"]["dims"])
     if train["monitor_dims"]:
         train["monitor_dims"] = sorted(train["monitor_dims"])
@@ -178,6 +181,23 @@ def validate_config(
     _check_sizes("analysis.dims", config["analysis"]["dims"], dim)
     _check_sizes("train.monitor_dims", train["monitor_dims"] or [], dim)
     return config
+
+
+def quality_metric_names(quality: Mapping[str, Any]) -> list[str]:
+    """The metric names of the quality tables (``ndcg@k`` with the configured k, ...)."""
+    return ["spearman", f"ndcg@{quality['ndcg_at']}", f"mrr@{quality['mrr_at']}", f"recall@{quality['recall_at']}", "alignment"]
+
+
+def _check_findings(config: Mapping[str, Any]) -> None:
+    """Claims name known metrics, variants or roles, tasks, corpora and sizes; references name variants."""
+    variants = {name: v["dims"] for name, v in config["train"]["variants"].items()}
+    findings = config["findings"]
+    reference_pairs(variants, findings["reference"])
+    at_k = {"ndcg", "mrr", "recall"}
+    metrics = [m for m in INTERVAL_METHODS if m not in at_k] + quality_metric_names(config["quality"])
+    check_claims(
+        configured_claims(findings), metrics, variants, config["quality"]["tasks"], config["data"]["corpora"], config["analysis"]["dims"]
+    )
 
 
 def _normalise_paths(config: dict[str, Any]) -> None:

@@ -104,6 +104,13 @@ def parse_claims(config: Mapping[str, Mapping[str, Any]]) -> list[Claim]:
     return claims
 
 
+def configured_claims(findings: Mapping[str, Any]) -> list[Claim]:
+    """The claims of the ``findings`` config section: the published ones (unless ``published_claims`` is
+    false), each replaced by a claim of ``claims`` with its name, then the other ``claims``."""
+    published = PUBLISHED_CLAIMS if findings.get("published_claims", True) else {}
+    return parse_claims({**published, **findings.get("claims", {})})
+
+
 def _refuse(claim: Claim, key: str, problem: str) -> None:
     raise ConfigError(f"config findings.claims.{claim.name}.{key}: {problem}")
 
