@@ -50,14 +50,18 @@ def test_monitored_losses_and_accuracy_equal_a_direct_computation(tiny_model: Pa
     model.eval()
     loss = MatryoshkaRankingLoss(model, [32], scale=20.0, monitor_dims=[4, 8, 16])
     loss(features(model, ANCHORS, POSITIVES), None)
+    # measure() on another batch (the columns swapped) leaves the training batch's records alone
+    measured, measured_accuracy = loss.measure(features(model, POSITIVES, ANCHORS))
     with torch.no_grad():
         a = model.encode(ANCHORS, convert_to_tensor=True)
         p = model.encode(POSITIVES, convert_to_tensor=True)
     for dim in (4, 8, 16, 32):
         scores = 20.0 * F.normalize(a[:, :dim], dim=-1) @ F.normalize(p[:, :dim], dim=-1).T
-        direct = F.cross_entropy(scores, torch.arange(len(ANCHORS)))
-        assert float(loss.last_losses[dim]) == pytest.approx(float(direct), rel=1e-4)
-        top1 = (scores.argmax(dim=1) == torch.arange(len(ANCHORS))).float().mean()
-        assert float(loss.last_accuracy[dim]) == pytest.approx(float(top1))
+        for records, accuracy, direction in ((loss.last_losses, loss.last_accuracy, scores), (measured, measured_accuracy, scores.T)):
+            direct = F.cross_entropy(direction, torch.arange(len(ANCHORS)))
+            assert float(records[dim]) == pytest.approx(float(direct), rel=1e-4)
+            top1 = (direction.argmax(dim=1) == torch.arange(len(ANCHORS))).float().mean()
+            assert float(accuracy[dim]) == pytest.approx(float(top1))
+    assert float(loss.last_losses[4]) != pytest.approx(float(measured[4]), rel=1e-3)
     assert sorted(loss.last_losses) == [4, 8, 16, 32]
     assert loss.monitor_dims == (4, 8, 16)  # trained sizes are not monitored twice
