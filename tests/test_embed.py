@@ -13,13 +13,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import torch
+from sentence_transformers import SentenceTransformer
 
 from conftest import WORDS
 from mrlens.checkpoints import embedded_model_path
 from mrlens.embed import TokenEncoder, embed_tokens, transformer_dtype
 from mrlens.errors import DataError
 from mrlens.io import read_embeddings
-from mrlens.models import load_model
+from mrlens.models import load_encoder, load_model
 from mrlens.tokens import (
     check_token_file,
     iter_token_chunks,
@@ -187,3 +188,21 @@ def test_half_precision_on_gpu_stays_close(tiny_model: Path, tmp_path: Path) -> 
     assert meta["precision"] in ("bfloat16", "float16")
     cosine = (cpu * gpu).sum(1) / np.linalg.norm(cpu, axis=1) / np.linalg.norm(gpu, axis=1)
     assert cosine.min() > 0.99
+
+
+@pytest.mark.parametrize("pooling", ["mean", "cls"])
+def test_encoder_without_sentence_transformers_is_bit_identical(tiny_model: Path, tmp_path: Path, pooling: str) -> None:
+    """load_encoder builds the usual layout from transformers alone: the same bits as the SentenceTransformer's
+    own modules, padded batches and unpadded ones; another layout falls back to SentenceTransformer."""
+    load_model(tiny_model, pooling=pooling, device="cpu").save(str(tmp_path / "model"))
+    corpus = varied_corpus()
+    corpus.to_parquet(tmp_path / "texts.parquet", index=False)
+    tokenize_corpus(tmp_path / "model", tmp_path / "texts.parquet", tmp_path / "tokens.parquet", 64)
+    _, offsets, flat = next(iter_token_chunks(tmp_path / "tokens.parquet", 100))
+    ours, peer = load_encoder(tmp_path / "model", device="cpu"), load_model(tmp_path / "model", device="cpu")
+    assert not isinstance(ours, SentenceTransformer) and len(ours) == len(peer)
+    expected = TokenEncoder(peer, batch_size=5).encode(offsets, flat)
+    np.testing.assert_array_equal(TokenEncoder(ours, batch_size=5).encode(offsets, flat), expected)
+    pooling_config = tmp_path / "model" / "1_Pooling" / "config.json"
+    pooling_config.write_text(json.dumps(json.loads(pooling_config.read_text()) | {"pooling_mode": "max"}))
+    assert isinstance(load_encoder(tmp_path / "model", device="cpu"), SentenceTransformer)

@@ -7,8 +7,9 @@ The model path, and why it is fast (compare ``benchmarks/embed_throughput.py``):
 - length-bucketed batches: each chunk of documents is sorted by token count and cut into batches of
   ``batch_size``, each padded only to its own longest document; a batch without padding runs without
   an attention mask, so PyTorch's attention takes its mask-free (flash) kernels;
-- the SentenceTransformer's own modules (transformer, pooling, normalisation) under
-  ``torch.inference_mode``;
+- the SentenceTransformer's modules (transformer, pooling, normalisation) under ``torch.inference_mode``,
+  built by :func:`mrlens.models.load_encoder` without importing sentence-transformers (seconds of
+  start-up per job);
 - on CUDA, the transformer in half precision (bf16 where supported, else fp16; pooling and later
   modules stay float32), pinned host memory and non-blocking copies, and one copy back per chunk,
   so the host prepares the next batch while the GPU runs; on CPU, float32 on the job's threads;
@@ -28,12 +29,12 @@ from typing import Any
 
 import numpy as np
 import torch
-from sentence_transformers import SentenceTransformer
 from tqdm.auto import tqdm
 
+from mrlens.checkpoints import checkpoint_dim
 from mrlens.errors import ConfigError
 from mrlens.io import EmbeddingWriter
-from mrlens.models import load_model, pick_device
+from mrlens.models import load_encoder, pick_device
 from mrlens.tokens import check_token_file, iter_token_chunks
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,8 @@ def transformer_dtype(device: str | torch.device, precision: str = "auto") -> to
 
 
 class TokenEncoder:
-    """Encode pre-tokenised documents with a SentenceTransformer's own modules, batch by length.
+    """Encode pre-tokenised documents with a SentenceTransformer's modules (a SentenceTransformer, or
+    :func:`mrlens.models.load_encoder`'s sequence), batch by length.
 
     >>> encoder = TokenEncoder(model, batch_size=64)          # doctest: +SKIP
     >>> vectors = encoder.encode(offsets, flat_ids)            # doctest: +SKIP
@@ -65,7 +67,7 @@ class TokenEncoder:
 
     def __init__(
         self,
-        model: SentenceTransformer,
+        model: torch.nn.Sequential,
         batch_size: int,
         precision: str = "auto",
         pad_token_id: int = 0,
@@ -75,7 +77,7 @@ class TokenEncoder:
         if batch_size < 1:
             raise ConfigError(f"embed.batch_size must be at least 1, got {batch_size}")
         self.model = model.eval()
-        self.device = model.device
+        self.device = next(model.parameters()).device
         self.batch_size = batch_size
         self.dtype = transformer_dtype(self.device, precision)
         model[0].to(self.dtype)  # the transformer; pooling and normalisation stay float32
@@ -158,9 +160,8 @@ def embed_tokens(
     """
     tokens = check_token_file(tokens_path, model_dir, max_seq_length)
     device = device or pick_device()
-    model = load_model(model_dir, device=device)
-    model.max_seq_length = max_seq_length
-    dim = model.get_embedding_dimension()
+    model = load_encoder(model_dir, device=device)
+    dim = checkpoint_dim(Path(model_dir))
     encoder = TokenEncoder(model, batch_size, precision, tokens["pad_token_id"], tokens["model_input_names"], compile)
     meta = {**metadata, "n": tokens["n"], "dim": dim, "max_seq_length": max_seq_length, "compile": compile}
     meta |= {"tokenizer_fingerprint": tokens["tokenizer_fingerprint"], "precision": str(encoder.dtype).removeprefix("torch.")}

@@ -1,19 +1,25 @@
-"""Load checkpoints as SentenceTransformer models and resolve the base checkpoint once."""
+"""Load checkpoints as SentenceTransformer models and resolve the base checkpoint once.
+
+sentence-transformers is imported only where a function needs it: importing it costs seconds per job
+(scikit-learn and SciPy through its utilities; ``benchmarks/startup.py``), and the embed rule's encoder
+(:func:`load_encoder`) builds the usual layout from ``transformers`` alone.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
-from sentence_transformers import SentenceTransformer
-from sentence_transformers.base.modules import Transformer
-from sentence_transformers.sentence_transformer.modules import Pooling
 
 from mrlens.checkpoints import checkpoint_dim, resolve_source, weight_files, weights_sha256
 from mrlens.errors import ConfigError
 from mrlens.io import atomic_path
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +36,10 @@ def pick_device() -> str:
 
 def load_model(path: str | Path, pooling: str = "mean", device: str | None = None) -> SentenceTransformer:
     """A SentenceTransformer from a folder in its format, or a plain Hugging Face encoder plus pooling."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.base.modules import Transformer
+    from sentence_transformers.sentence_transformer.modules import Pooling
+
     path = Path(path)
     weight_files(path)  # a clear error for a folder without weights
     device = device or pick_device()
@@ -40,6 +50,113 @@ def load_model(path: str | Path, pooling: str = "mean", device: str | None = Non
     encoder = Transformer(str(path), model_kwargs=offline, processor_kwargs=offline)
     head = Pooling(encoder.get_embedding_dimension(), pooling_mode=pooling)
     return SentenceTransformer(modules=[encoder, head], device=device)
+
+
+class TokenEmbeddings(torch.nn.Module):
+    """A Hugging Face encoder as a SentenceTransformer's first module: adds ``token_embeddings`` to the
+    features (``input_ids``, ``attention_mask``, ``token_type_ids``)."""
+
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        features["token_embeddings"] = self.model(**features, return_dict=True).last_hidden_state
+        return features
+
+
+class TokenPooling(torch.nn.Module):
+    """Mean (over the attention mask) or CLS pooling into ``sentence_embedding``, in the arithmetic of
+    sentence-transformers' Pooling module (sums accumulated in float32 for half-precision tokens), so
+    the vectors are bit-identical to its own."""
+
+    def __init__(self, mode: str):
+        super().__init__()
+        self.mode = mode
+
+    def forward(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        tokens = features["token_embeddings"]
+        mask = features.get("attention_mask")
+        if mask is None:
+            mask = torch.ones(tokens.shape[:-1], device=tokens.device, dtype=torch.int64)
+        if self.mode == "cls":
+            first = mask.to(torch.int).argmax(dim=1)
+            features["sentence_embedding"] = tokens[torch.arange(len(tokens), device=tokens.device), first]
+            return features
+        weights = mask.unsqueeze(-1).to(tokens.dtype)
+        accumulate = torch.float32 if tokens.dtype in (torch.float16, torch.bfloat16) else tokens.dtype
+        total = (tokens * weights).sum(dim=1, dtype=accumulate)
+        count = torch.clamp(weights.sum(dim=1, dtype=accumulate), min=1e-9)
+        features["sentence_embedding"] = (total / count).to(tokens.dtype)
+        return features
+
+
+class UnitLength(torch.nn.Module):
+    """Scale ``sentence_embedding`` to unit length (sentence-transformers' Normalize module)."""
+
+    def forward(self, features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        features["sentence_embedding"] = torch.nn.functional.normalize(features["sentence_embedding"], p=2, dim=-1)
+        return features
+
+
+def _read(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _pooling_mode(config: dict[str, Any]) -> str | None:
+    """``mean`` or ``cls`` from a Pooling config (current or pre-v5 format); None for anything else."""
+    if "pooling_mode" in config:
+        return config["pooling_mode"] if config["pooling_mode"] in ("mean", "cls") else None
+    modes = [key for key, on in config.items() if key.startswith("pooling_mode_") and on]
+    legacy = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls"}
+    return legacy.get(modes[0]) if len(modes) == 1 else None
+
+
+def _plain_transformer(config: dict[str, Any]) -> bool:
+    """Whether a Transformer module's config asks for nothing but the encoder's last hidden state."""
+    text = config.get("modality_config", {}).get("text", {"method": "forward", "method_output_name": "last_hidden_state"})
+    return (
+        not any(config.get(key) for key in ("model_args", "config_args", "processor_kwargs", "model_kwargs"))
+        and config.get("transformer_task", "feature-extraction") == "feature-extraction"
+        and text == {"method": "forward", "method_output_name": "last_hidden_state"}
+        and config.get("module_output_name", "token_embeddings") == "token_embeddings"
+    )
+
+
+def _encoder_modules(path: Path) -> list[tuple[str, Any]] | None:
+    """The modules of a SentenceTransformer folder laid out as Transformer, mean or CLS Pooling and an
+    optional Normalize, as (kind, folder or pooling mode); None for any other layout."""
+    if not (path / "modules.json").exists():
+        return None
+    kinds: list[tuple[str, Any]] = []
+    for module in _read(path / "modules.json"):
+        kind, folder = module.get("type", "").rpartition(".")[2], path / module.get("path", "")
+        if kind == "Transformer" and not kinds and _plain_transformer(_read(folder / "sentence_bert_config.json")):
+            kinds.append((kind, folder))
+        elif kind == "Pooling" and len(kinds) == 1 and (mode := _pooling_mode(_read(folder / "config.json"))):
+            kinds.append((kind, mode))
+        elif kind == "Normalize" and len(kinds) == 2:
+            kinds.append((kind, None))
+        else:
+            return None
+    return kinds if len(kinds) >= 2 else None
+
+
+def load_encoder(path: str | Path, device: str | None = None) -> torch.nn.Sequential | SentenceTransformer:
+    """The modules the embed rule runs on token ids: for the usual SentenceTransformer layout
+    (Transformer, mean or CLS pooling, optional Normalize) built from ``transformers`` directly, seconds
+    cheaper to start than ``SentenceTransformer`` and bit-identical to it (``tests/test_embed.py``); any
+    other layout, or a folder without ``modules.json``, through :func:`load_model`."""
+    path = Path(path)
+    weight_files(path)  # a clear error for a folder without weights
+    modules = _encoder_modules(path)
+    if modules is None:
+        return load_model(path, device=device)
+    from transformers import AutoModel
+
+    encoder = AutoModel.from_pretrained(str(modules[0][1]), local_files_only=True)
+    layers = [TokenEmbeddings(encoder), TokenPooling(modules[1][1]), *([UnitLength()] if len(modules) == 3 else [])]
+    return torch.nn.Sequential(*layers).to(device or pick_device())
 
 
 def resolve_base(source: str, revision: str | None, pooling: str, out_dir: str | Path) -> dict[str, Any]:
