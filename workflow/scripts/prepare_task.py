@@ -3,7 +3,7 @@
 import pandas as pd
 
 from mrlens.io import write_table
-from mrlens.quality import prepare_task
+from mrlens.quality.tasks import prepare_task
 from mrlens.workflow_support import log_to_rule_log
 
 log = log_to_rule_log(snakemake)
