@@ -14,14 +14,16 @@ import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mrlens.errors import DataError
+
+if TYPE_CHECKING:  # pandas only types write_table: the embed and tokenize jobs start without it
+    import pandas as pd
 
 METADATA_KEY = b"mrlens"
 
