@@ -21,6 +21,7 @@ include: "workflow/rules/metrics.smk"
 include: "workflow/rules/quality.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/diffing.smk"
+include: "workflow/rules/inference.smk"
 
 
 rule all:

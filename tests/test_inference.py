@@ -242,3 +242,33 @@ def test_render_markdown_reads_as_a_report() -> None:
     assert "| mrl-b − no-mrl | heldout | 384 | -0.025 | [-0.03, -0.02] | ci95-seeds-t | 100 | 3 | **reversed** |" in text
     assert "| 32 − 384 |" in text and "Nothing to compare in this run for: d_correlation" in text
     assert "## e_quality_full: MRL costs nothing at full size" in text and "d > -0.01" in text
+
+
+def test_a_run_of_the_suite_on_twins_gives_paired_differences_and_verdicts() -> None:
+    """Two models embedding the same documents: the second spreads its variance unevenly over the
+    dimensions (lower IsoScore, known from its covariance) — measured by the suite, differenced, judged."""
+    from mrlens.inference.claims import configured_claims
+    from mrlens.inference.differences import twin_differences
+    from mrlens.inference.findings import main_metrics
+    from mrlens.metrics.suite import SuiteSettings, measure
+
+    rng = np.random.default_rng(0)
+    latent = rng.standard_normal((400, 16))
+    embeddings = {"no-mrl": latent, "mrl-16-4": latent * np.linspace(3.0, 0.5, 16)}
+    settings = SuiteSettings(bootstrap=60, strategies=("prefix",))
+    estimates, replicates = [], []
+    for variant, x in embeddings.items():
+        geometry = measure(x.astype(np.float32), [4, 16], settings)
+        labels = {"variant": variant, "seed": 0, "checkpoint": "final", "corpus": "wiki"}
+        estimates.append(geometry.scalars.assign(**labels))
+        replicates.append(geometry.replicates.assign(**labels))
+    table = twin_differences([(pd.concat(estimates), pd.concat(replicates), 0.95)], [("mrl-16-4", "no-mrl")], 4, 16)
+    iso = table[(table["metric"] == "isoscore") & (table["dim"] == 16) & table["versus_dim"].isna()].iloc[0]
+    truth = (np.linspace(3.0, 0.5, 16) ** 2).sum() ** 2 / (np.linspace(3.0, 0.5, 16) ** 4).sum()
+    assert iso["difference"] < 0 and iso["ci_low"] < iso["difference"] < iso["ci_high"] < 0
+    assert iso["interval"] == "ci95-paired-basic-bootstrap" and iso["n"] == 400
+    assert abs(iso["difference"] - ((truth - 1) / 15 - 1.0)) < 0.1  # population IsoScores: 1 and (PR - 1)/(d - 1)
+    claims = [c for c in configured_claims({}) if c.name == "a_isoscore"]
+    judged = verdicts(claims, table, {"no-mrl": [16], "mrl-16-4": [16, 4]}, [("mrl-16-4", "no-mrl")], main_metrics(table))
+    assert judged.set_index("dim")["verdict"].to_dict() == {16: "holds"}  # all but the smallest size
+    assert "| a_isoscore | mrl-16-4 − no-mrl | wiki |" in render_markdown(judged, claims, 0.95, [4, 16])

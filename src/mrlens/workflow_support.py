@@ -49,3 +49,13 @@ def check_writable(folder: str | Path) -> None:
             pass
     except OSError as exc:
         raise ConfigError(f"results folder {folder.resolve()} is not writable ({exc.strerror or exc})") from exc
+
+
+def label_table(table: Any, labels: dict[str, Any]) -> Any:
+    """``table`` (a pandas DataFrame) with the ``labels`` columns (model, variant, seed, checkpoint, corpus
+    or task) first, the seed as a nullable integer (the base model has none)."""
+    labelled = table.assign(**labels)
+    if "seed" in labels:
+        labelled = labelled.astype({"seed": "Int64"})
+    return labelled[[*labels, *table.columns]]
+

@@ -9,6 +9,12 @@ from snakemake.io import report as report_item
 
 from mrlens.canonical import canonical
 from mrlens.config import BASE_MODEL_ID, model_ids, trained_model_id, validate_config
+from mrlens.inference.claims import (
+    claim_settings,
+    needed_pairs,
+    parse_claims,
+    reference_pairs,
+)
 from mrlens.workflow_support import check_writable
 
 _validated = validate_config(
@@ -30,6 +36,13 @@ EMBEDDED_TASKS = [name for name in TASKS if name not in MTEB_TASKS]
 SUITE_SETTINGS = canonical({k: v for k, v in config["analysis"].items() if k != "dims"})
 NO_MRL_VARIANTS = [name for name, v in VARIANTS.items() if len(v["dims"]) == 1]
 CONDA_ENV = "../../envs/mrlens.yaml"
+VARIANT_DIMS = canonical({name: v["dims"] for name, v in VARIANTS.items()})
+CLAIMS = canonical(claim_settings(config["findings"]))
+_references = reference_pairs(VARIANT_DIMS, config["findings"]["reference"])
+REFERENCE_PAIRS = [list(p) for p in _references]  # (MRL twin, its reference)
+TWIN_PAIRS = [
+    list(p) for p in needed_pairs(parse_claims(CLAIMS), VARIANT_DIMS, _references)
+]
 
 
 def _one_of(names):
@@ -84,15 +97,37 @@ def metric_tables(suffix):
     return [f"results/metrics/{m}/{c}/{k}.{suffix}" for m, c, k in embedded_units()]
 
 
-def quality_tables():
-    """Per-job quality tables: every model and checkpoint on every task."""
+def quality_units():
+    """Every (model, checkpoint, task) that is evaluated."""
     every = config["quality"]["checkpoints"] == "all"
     return [
-        f"results/quality/{m}/{c}/{t}.parquet"
+        (m, c, t)
         for m in MODELS
         for t in TASKS
         for c in (checkpoints_of(m) if every and t not in MTEB_TASKS else ["final"])
     ]
+
+
+def quality_tables():
+    """Per-job quality tables: every model and checkpoint on every task."""
+    return [f"results/quality/{m}/{c}/{t}.parquet" for m, c, t in quality_units()]
+
+
+def replicate_tables():
+    """The replicate values behind the intervals of every trained twin (the base is no twin; MTEB
+    tasks have none): geometry per corpus, quality per task."""
+    return {
+        "geometry_replicates": [
+            f"results/metrics/{m}/{c}/{k}.replicates.parquet"
+            for m, c, k in embedded_units()
+            if m != BASE_MODEL_ID
+        ],
+        "quality_replicates": [
+            f"results/quality/{m}/{c}/{t}.replicates.parquet"
+            for m, c, t in quality_units()
+            if m != BASE_MODEL_ID and t not in MTEB_TASKS
+        ],
+    }
 
 
 def final_targets():
@@ -105,6 +140,8 @@ def final_targets():
     if TASKS:
         figures.append("quality")
         tables.append("quality")
+    if TWIN_PAIRS:
+        tables.append("differences")
     return [
         *expand(
             "results/figures/{name}.{ext}",
@@ -112,6 +149,7 @@ def final_targets():
             ext=config["figures"]["formats"],
         ),
         *expand("results/metrics/{table}.csv", table=tables),
+        *(["results/findings.md"] if "differences" in tables else []),
         "results/provenance.json",
         *diffing_targets(),
     ]

@@ -12,6 +12,7 @@ rule geometry:
             "results/metrics/{model}/{checkpoint}/{corpus}.profiles.parquet",
             non_empty=True,
         ),
+        replicates="results/metrics/{model}/{checkpoint}/{corpus}.replicates.parquet",
     log:
         "results/logs/geometry/{model}/{checkpoint}/{corpus}.log",
     benchmark:

@@ -31,7 +31,10 @@ rule quality:
         labels="results/data/tasks/{task}/labels.parquet",
         embeddings="results/embeddings/{model}/{checkpoint}/{task}.parquet",
     output:
-        ensure("results/quality/{model}/{checkpoint}/{task}.parquet", non_empty=True),
+        table=ensure(
+            "results/quality/{model}/{checkpoint}/{task}.parquet", non_empty=True
+        ),
+        replicates="results/quality/{model}/{checkpoint}/{task}.replicates.parquet",
     log:
         "results/logs/quality/{model}/{checkpoint}/{task}.log",
     benchmark:

@@ -3,11 +3,10 @@
 from mrlens.io import write_table
 from mrlens.models import use_threads
 from mrlens.quality.mteb import mteb_scores
-from mrlens.workflow_support import log_to_rule_log
+from mrlens.workflow_support import label_table, log_to_rule_log
 
 log = log_to_rule_log(snakemake)
 use_threads(snakemake.threads)
 table = mteb_scores(snakemake.input.model, snakemake.params.name, snakemake.params.dims)
 log.info("%s:\n%s", snakemake.params.name, table.to_string(index=False))
-labelled = table.assign(**snakemake.params.labels).astype({"seed": "Int64"})
-write_table(labelled[[*snakemake.params.labels, *table.columns]], snakemake.output[0])
+write_table(label_table(table, snakemake.params.labels), snakemake.output[0])

@@ -104,11 +104,17 @@ def parse_claims(config: Mapping[str, Mapping[str, Any]]) -> list[Claim]:
     return claims
 
 
-def configured_claims(findings: Mapping[str, Any]) -> list[Claim]:
-    """The claims of the ``findings`` config section: the published ones (unless ``published_claims`` is
-    false), each replaced by a claim of ``claims`` with its name, then the other ``claims``."""
+def claim_settings(findings: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The claims of the ``findings`` config section by name: the published ones (unless
+    ``published_claims`` is false), each replaced by a claim of ``claims`` with its name, then the other
+    ``claims``."""
     published = PUBLISHED_CLAIMS if findings.get("published_claims", True) else {}
-    return parse_claims({**published, **findings.get("claims", {})})
+    return {**published, **findings.get("claims", {})}
+
+
+def configured_claims(findings: Mapping[str, Any]) -> list[Claim]:
+    """:func:`claim_settings` parsed."""
+    return parse_claims(claim_settings(findings))
 
 
 def _refuse(claim: Claim, key: str, problem: str) -> None:

@@ -235,3 +235,30 @@ def trend_differences(
     table = differences(*contrasts, pairs, confidence, methods, pooled)
     table.insert(table.columns.get_loc("dim") + 1, "versus_dim", large)
     return table
+
+
+def twin_differences(
+    families: Sequence[tuple[pd.DataFrame, pd.DataFrame, float]],
+    pairs: Sequence[tuple[str, str]],
+    small: int,
+    large: int,
+    pooled: str = "seeds-t",
+) -> pd.DataFrame:
+    """The differences table of a run: for each family of measurements ``(estimates, replicates,
+    confidence)`` (geometry over corpora, quality over tasks), :func:`differences` at every size and
+    :func:`trend_differences` from ``large`` to ``small``, in one table (``corpus`` or ``task`` missing
+    where a family has the other, ``versus_dim`` missing outside trends)."""
+    method = POOLED_METHODS[pooled]
+    parts = []
+    for estimates, replicates, confidence in families:
+        if estimates.empty:
+            continue
+        parts.append(differences(estimates, replicates, pairs, confidence, pooled=method))
+        if small != large:
+            parts.append(trend_differences(estimates, replicates, pairs, small, large, confidence, pooled=method))
+    if not parts:
+        raise DataError("no geometry or quality rows to compare")
+    table = pd.concat(parts, ignore_index=True)
+    order = ["variant", "reference", "seed", "checkpoint", *(p for p in PLACES if p in table), "strategy", "dim"]
+    order += ["versus_dim"] if "versus_dim" in table else []
+    return table[[*order, *(c for c in table.columns if c not in order)]]

@@ -73,6 +73,21 @@ def _claim_rows(
     return rows[is_pooled | ~index.isin(index[is_pooled])]  # the pooled row where there is one
 
 
+def main_metrics(differences: pd.DataFrame) -> dict[str, str]:
+    """Each task's main score among the metrics of its rows: ``spearman`` (similarity), else ``ndcg@k``
+    (retrieval), else an MTEB task's ``mteb:`` score."""
+    if "task" not in differences:
+        return {}
+    rows = differences[differences["task"].notna()]
+    main = {}
+    for task, metrics in rows.groupby("task")["metric"]:
+        names = sorted(set(metrics))
+        ranked = [m for prefix in ("spearman", "ndcg@", "mteb:") for m in names if m.startswith(prefix)]
+        if ranked:
+            main[str(task)] = ranked[0]
+    return main
+
+
 def verdicts(
     claims: Sequence[Claim],
     differences: pd.DataFrame,

@@ -5,7 +5,7 @@ embeddings of them at every size and strategy, ``cost_table`` tabulates the trai
 """
 
 from mrlens.quality.cost import cost_table
-from mrlens.quality.evaluate import QualitySettings, evaluate
+from mrlens.quality.evaluate import QualitySettings, evaluate, measure_quality
 from mrlens.quality.tasks import prepare_task
 
-__all__ = ["QualitySettings", "cost_table", "evaluate", "prepare_task"]
+__all__ = ["QualitySettings", "cost_table", "evaluate", "measure_quality", "prepare_task"]

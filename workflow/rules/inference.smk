@@ -1,0 +1,63 @@
+# Paired twin differences (each MRL twin minus its reference: same documents, same seed, the same
+# resampling draws) and the findings report that judges the configured claims on them.
+
+
+rule differences:
+    input:
+        geometry="results/metrics/geometry.parquet",
+        quality=["results/metrics/quality.parquet"] if TASKS else [],
+        geometry_replicates=replicate_tables()["geometry_replicates"],
+        quality_replicates=replicate_tables()["quality_replicates"],
+    output:
+        parquet=ensure("results/metrics/differences.parquet", non_empty=True),
+        csv=report_item(
+            "results/metrics/differences.csv",
+            caption="../report/differences.rst",
+            category="Findings",
+            labels={"table": "paired twin differences"},
+        ),
+    log:
+        "results/logs/differences.log",
+    benchmark:
+        "results/benchmarks/differences.tsv"
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=by_attempt(8000),
+        runtime=by_attempt(30),
+    params:
+        pairs=TWIN_PAIRS,
+        geometry_confidence=config["analysis"]["confidence"],
+        quality_confidence=config["quality"]["confidence"],
+        small=config["analysis"]["dims"][0],
+        large=config["analysis"]["dims"][-1],
+        pooled=config["findings"]["pooled_interval"],
+    script:
+        "../scripts/differences.py"
+
+
+rule findings:
+    input:
+        "results/metrics/differences.parquet",
+    output:
+        markdown=report_item(
+            "results/findings.md",
+            caption="../report/findings.rst",
+            category="Findings",
+            labels={"report": "findings"},
+        ),
+        csv="results/findings.csv",
+    log:
+        "results/logs/findings.log",
+    benchmark:
+        "results/benchmarks/findings.tsv"
+    conda:
+        CONDA_ENV
+    params:
+        claims=CLAIMS,
+        variants=VARIANT_DIMS,
+        pairs=REFERENCE_PAIRS,
+        confidence=config["analysis"]["confidence"],
+        sizes=config["analysis"]["dims"],
+    script:
+        "../scripts/findings.py"

@@ -1,0 +1,24 @@
+"""Paired differences of twins for every metric, size, strategy, corpus or task and checkpoint, per seed
+and pooled over seeds, with the size trend from the largest to the smallest size."""
+
+import pandas as pd
+
+from mrlens.inference.differences import twin_differences
+from mrlens.io import write_table
+from mrlens.workflow_support import log_to_rule_log
+
+log = log_to_rule_log(snakemake)
+params = snakemake.params
+
+
+def read(paths):
+    return pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True) if paths else pd.DataFrame()
+
+
+families = [
+    (read([snakemake.input.geometry]), read(snakemake.input.geometry_replicates), params.geometry_confidence),
+    (read(snakemake.input.quality), read(snakemake.input.quality_replicates), params.quality_confidence),
+]
+log.info("pairs %s; %d geometry and %d quality rows", params.pairs, len(families[0][0]), len(families[1][0]))
+table = twin_differences(families, [tuple(p) for p in params.pairs], params.small, params.large, params.pooled)
+write_table(table, snakemake.output.parquet, snakemake.output.csv)

@@ -1,0 +1,19 @@
+"""The findings report: every configured claim judged, size by size, on the paired twin differences."""
+
+import pandas as pd
+
+from mrlens.inference.claims import parse_claims
+from mrlens.inference.findings import main_metrics, render_markdown, verdicts
+from mrlens.io import atomic_path
+from mrlens.workflow_support import log_to_rule_log
+
+log = log_to_rule_log(snakemake)
+params = snakemake.params
+differences = pd.read_parquet(snakemake.input[0])
+claims = parse_claims(params.claims)
+judged = verdicts(claims, differences, params.variants, [tuple(p) for p in params.pairs], main_metrics(differences))
+log.info("%d verdicts: %s", len(judged), judged["verdict"].value_counts().to_dict())
+with atomic_path(snakemake.output.csv) as tmp:
+    judged.to_csv(tmp, index=False)
+with atomic_path(snakemake.output.markdown) as tmp:
+    tmp.write_text(render_markdown(judged, claims, params.confidence, params.sizes), encoding="utf-8")
