@@ -57,7 +57,8 @@ def test_monitored_losses_and_accuracy_equal_a_direct_computation(tiny_model: Pa
         p = model.encode(POSITIVES, convert_to_tensor=True)
     for dim in (4, 8, 16, 32):
         scores = 20.0 * F.normalize(a[:, :dim], dim=-1) @ F.normalize(p[:, :dim], dim=-1).T
-        for records, accuracy, direction in ((loss.last_losses, loss.last_accuracy, scores), (measured, measured_accuracy, scores.T)):
+        batches = ((loss.last_losses, loss.last_accuracy, scores), (measured, measured_accuracy, scores.T))
+        for records, accuracy, direction in batches:
             direct = F.cross_entropy(direction, torch.arange(len(ANCHORS)))
             assert float(records[dim]) == pytest.approx(float(direct), rel=1e-4)
             top1 = (direction.argmax(dim=1) == torch.arange(len(ANCHORS))).float().mean()

@@ -230,9 +230,9 @@ def test_heldout_loss_equals_a_direct_computation_and_leaves_training_untouched(
         model = SentenceTransformer(str(folder), device="cpu")
         for dim in (8, 16, 32):
             expected_loss, expected_accuracy = direct_heldout(model, chosen, 8, dim)
-            row = (losses["step"] == step) & (losses["dim"] == dim)
-            assert losses.loc[row, "value"].item() == pytest.approx(expected_loss, rel=1e-4)
-            assert accuracy.loc[(accuracy["step"] == step) & (accuracy["dim"] == dim), "value"].item() == pytest.approx(expected_accuracy)
+            at = lambda table: table.loc[(table["step"] == step) & (table["dim"] == dim), "value"].item()  # noqa: E731
+            assert at(losses) == pytest.approx(expected_loss, rel=1e-4)
+            assert at(accuracy) == pytest.approx(expected_accuracy)
 
 
 def test_heldout_evaluation_keeps_the_mode_and_the_random_state(tiny_model: Path, tiny_wordnet: Path) -> None:
