@@ -9,7 +9,8 @@ Every measurement is a fresh Python process, as Snakemake starts one per job:
   embed): imports, model or tokenizer load and one document; the fixed cost of those rules.
 - ``sample``: the whole script on a sample input: SimLex-999 (999 word pairs, 1,028 words) embedded by
   the base model, as the default run does for each of its models, and the tables that follow from it
-  (quality, geometry, collect_tables), the base model resolved from the embedded MiniLM, a training
+  (quality, collect_tables; geometry, which runs on the corpus, is measured by
+  ``geometry_suite.py``), the base model resolved from the embedded MiniLM, a training
   log of three models for ``cost_table``. ``work`` = sample - fixed (``1 text`` where measured, else
   ``imports``).
 
@@ -64,9 +65,9 @@ def script_imports(script: Path) -> str:
     return "\n".join(ast.unparse(node) for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom))
 
 
-def run(args: list[str], tree: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
+def run(args: list[str], tree: Path) -> tuple[float, str]:
     """Wall seconds of a fresh Python process on ``tree``'s package, and its stderr."""
-    environ = {**os.environ, "PYTHONPATH": str(tree / "src"), "TOKENIZERS_PARALLELISM": "false", **(env or {})}
+    environ = {**os.environ, "PYTHONPATH": str(tree / "src"), "TOKENIZERS_PARALLELISM": "false"}
     start = time.perf_counter()
     done = subprocess.run([PYTHON, *args], cwd=tree, env=environ, capture_output=True, text=True, timeout=600)
     seconds = time.perf_counter() - start
@@ -134,11 +135,6 @@ class Jobs:
                           "embeddings": self.path("embeddings.parquet")},
                 "output": {"table": str(out / "quality.parquet")}, "threads": 2,
                 "params": {"dims": DIMS, "settings": quality, "labels": {**LABELS, "task": "simlex999"}},
-            },
-            "geometry": {
-                "input": {"embeddings": self.path("embeddings.parquet")}, "threads": 2,
-                "output": {"scalars": str(out / "geometry.parquet"), "profiles": str(out / "profiles.parquet")},
-                "params": {"dims": DIMS, "settings": analysis, "labels": {**LABELS, "corpus": "simlex999"}},
             },
             "collect_tables": {
                 "input": {"table": self.path("quality.parquet")},
