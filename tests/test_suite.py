@@ -12,11 +12,13 @@ import torch
 from IsoScore import IsoScore
 from sklearn.neighbors import NearestNeighbors
 
-from mrlens.inference.intervals import resampling_counts
+from mrlens.inference.intervals import resampling_counts, seed_sequence
+from mrlens.metrics import suite
 from mrlens.metrics.intrinsic import mle_dimension, twonn_dimension
-from mrlens.metrics.isotropy import average_cosine, isoscore_star_from_covariance
+from mrlens.metrics.isotropy import average_cosine, isoscore_star_from_covariance, minibatches
 from mrlens.metrics.outliers import outlier_dimensions, outlier_share
 from mrlens.metrics.pairwise import prefix_pairwise
+from mrlens.metrics.rogue import contributions_from_sums, cosine_contributions
 from mrlens.metrics.spectrum import covariance_spectrum, effective_rank, numerical_rank
 from mrlens.metrics.suite import SuiteSettings, measure
 from mrlens.metrics import isoscore, mean_abs_correlation, uniformity_loss
@@ -194,3 +196,91 @@ def test_profiles_flag_an_outlier_dimension() -> None:
         scalars = measure(x, [20], SuiteSettings(mle_neighbours=5)).scalars.set_index("metric")["value"]
     assert scalars["outliers_variance_count"] == 1
     assert scalars["outliers_variance_share"] == pytest.approx(100 / 119, rel=0.05)
+
+
+def test_isoscore_star_is_the_package_over_the_suites_seeded_minibatches() -> None:
+    """Estimate and a bootstrap replicate: the IsoScore package's IsoScore_star averaged over the mini-batches
+    of the suite's own stream, shrunk towards the covariance of the (resampled) documents; not the old
+    fixed function of IsoScore (C0 = (tr C / d) I)."""
+    x = manifold(300, 12, 12, seed=6) + np.linspace(0.0, 3.0, 12, dtype=np.float32)
+    settings = SuiteSettings(mle_neighbours=5, isoscore_star_sample_size=20, isoscore_star_samples=4, seed=2, bootstrap=3)
+    result = measure(x, [6, 12], settings)
+    table = result.scalars.set_index(["dim", "metric"])["value"]
+    replicates = result.replicates.set_index(["dim", "metric", "replicate"])["value"]
+    boot = resampling_counts(300, 3, "bootstrap", seed=2)
+    for column, counts in ((0, np.ones(300, dtype=np.int64)), (2, boot[:, 1])):  # column 2 is replicate 1
+        population = np.repeat(np.arange(300), counts)
+        c0 = np.cov(x[population].astype(np.float64).T)
+        batches = minibatches(population, 20, 4, seed_sequence(2, "isoscore_star_batches", column))
+        for k in (6, 12):
+            c0_k = torch.tensor(c0[:k, :k])
+            expected = np.mean([float(IsoScore.IsoScore_star(x[rows, :k].astype(np.float64), c0_k, 0.2)) for rows in batches])
+            got = table[(k, "isoscore_star")] if column == 0 else replicates[(k, "isoscore_star", column - 1)]
+            assert got == pytest.approx(expected, rel=1e-6)
+    pr, d = table[(12, "participation_ratio")], 12
+    tautological = (d / (0.8**2 * d / pr + 0.2 * 1.8) - 1) / (d - 1)
+    assert abs(table[(12, "isoscore_star")] - tautological) > 0.01
+
+
+def test_exact_near_and_prefix_only_duplicates_are_measured_once_estimate_and_halves() -> None:
+    """500 points, then 40 near-copies (1e-5 noise), 20 rows equal to others in their first 8 dimensions
+    only, and 10 exact copies: at size 16 the 50 copies are one point with their original (scikit-dimension
+    on the points without copies), at size 8 the prefix-only twins too; the count says so; each half-sample
+    replicate keeps one point per cluster of the sample."""
+    rng = np.random.default_rng(7)
+    x = manifold(500, 16, 5, seed=7).astype(np.float64)
+    twins = np.hstack([x[40:60, :8], rng.standard_normal((20, 8))])
+    data = np.vstack([x, x[:40] + 1e-5 * rng.standard_normal((40, 16)), twins, x[60:70]])
+    settings = SuiteSettings(mle_neighbours=10, bootstrap=3, seed=4)
+    with pytest.warns(UserWarning, match="each cluster counts once"):
+        result = measure(data, [8, 16], settings, methods={"twonn": "subsampling", "mle": "subsampling"})
+    table = result.scalars.set_index(["dim", "metric"])["value"]
+    distinct = {16: np.vstack([x, twins]), 8: x[:, :8]}
+    assert table[(16, "duplicates")] == 50 and table[(8, "duplicates")] == 70
+    for k, points in distinct.items():
+        assert table[(k, "twonn")] == pytest.approx(skdim.id.TwoNN().fit(points).dimension_, rel=1e-6)
+        assert table[(k, "mle")] == pytest.approx(skdim.id.MLE().fit(points, n_neighbors=10).dimension_, rel=1e-6)
+    original = np.concatenate([np.arange(500), np.arange(40), np.arange(500, 520), np.arange(60, 70)])  # point of each document
+    replicates = result.replicates.set_index(["dim", "metric", "replicate"])["value"]
+    halves = resampling_counts(len(data), 3, "halves", seed=4)
+    for r in range(3):
+        kept = np.vstack([x, twins])[np.unique(original[halves[:, r] > 0])]
+        expected = skdim.id.TwoNN().fit(kept).dimension_  # up to which copy of a cluster the half holds
+        assert replicates[(16, "twonn", r)] == pytest.approx(expected, rel=1e-4)
+
+
+def test_rogue_contributions_sum_to_the_suites_average_cosine_in_every_column() -> None:
+    """Per weight column (the sample with duplicate documents, bootstrap replicates), the per-dimension
+    contributions the suite accumulates sum to its average cosine."""
+    x = manifold(150, 10, 10, seed=8) + np.arange(10, dtype=np.float32) / 4
+    x = np.vstack([x, x[:7]])
+    unique, inverse = suite.distinct_rows(x)
+    settings = SuiteSettings(bootstrap=5, mle_neighbours=5)
+    draws = suite._sampling_draws(len(x), inverse, len(unique), {"isoscore": "basic-bootstrap"}, settings)
+    metrics = suite._all_metrics(unique, draws, [4, 10], settings, None)
+    _, sums, squares = suite._weighted_sums(unique, draws, [4, 10])
+    for k in (4, 10):
+        contributions = contributions_from_sums(sums[k], squares[k], draws.pairs)
+        np.testing.assert_allclose(contributions.sum(axis=1), metrics[(k, "average_cosine")], rtol=1e-12)
+
+
+def test_rogue_dimensions_match_all_pairs_for_the_sample_and_a_replicate() -> None:
+    """Top-3 share and count of the expected cosine of the re-normalised prefix, against a direct mean over
+    every ordered pair of distinct documents (a replicate's repeated draws of one document left out)."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((120, 8)) + np.array([4.0, 0.0, 1.0, 0.0, 0.0, 0.5, 0.0, 2.0])
+    settings = SuiteSettings(bootstrap=2, seed=5, mle_neighbours=5, rogue_top=3, rogue_factor=2.0)
+    result = measure(x, [4, 8], settings, methods={"rogue_top_share": "basic-bootstrap"})
+    table = result.scalars.set_index(["dim", "metric"])["value"]
+    replicates = result.replicates.set_index(["dim", "metric", "replicate"])["value"]
+    boot = resampling_counts(120, 2, "bootstrap", seed=5)
+    for k in (4, 8):
+        for counts, got in ((np.ones(120, dtype=int), table[(k, "rogue_top_share")]), (boot[:, 1], replicates[(k, "rogue_top_share", 1)])):
+            documents = np.repeat(np.arange(120), counts)
+            u = x[documents, :k] / np.linalg.norm(x[documents, :k], axis=1, keepdims=True)
+            distinct = documents[:, None] != documents[None, :]
+            contributions = (u[:, None, :] * u[None, :, :])[distinct].mean(axis=0)
+            shares = contributions / contributions.sum()
+            assert got == pytest.approx(np.sort(shares)[-3:].sum(), rel=1e-9)
+        shares_all = cosine_contributions(x[:, :k]) / average_cosine(x[:, :k])
+        assert table[(k, "rogue_count")] == (shares_all > 2.0 / k).sum() >= 1

@@ -51,11 +51,21 @@ class Streams:
     resampling: dict[str, np.random.Generator]
 
 
+# the uses of randomness besides the orderings, each a child of SeedSequence(seed), in this order (append only)
+STREAM_USES = (*SCHEMES, "pca_split", "isoscore_star_batches")
+
+
+def seed_sequence(seed: int, use: str, *key: int) -> np.random.SeedSequence:
+    """The seed sequence of ``use`` (:data:`STREAM_USES`), child ``(use, *key)`` of ``SeedSequence(seed)``:
+    the i-th use is the i-th child of ``SeedSequence(seed).spawn``, and ``key`` (e.g. a replicate) names
+    a grandchild, so a new use or a new replicate never changes another's numbers."""
+    return np.random.SeedSequence(seed, spawn_key=(STREAM_USES.index(use), *key))
+
+
 def streams(seed: int) -> Streams:
     """Independent generators for the random orderings and for each scheme of :data:`SCHEMES`
-    (``SeedSequence(seed).spawn``)."""
-    children = np.random.SeedSequence(seed).spawn(len(SCHEMES))
-    return Streams(np.random.default_rng(seed), {s: np.random.default_rng(c) for s, c in zip(SCHEMES, children)})
+    (children of ``SeedSequence(seed)``, :func:`seed_sequence`)."""
+    return Streams(np.random.default_rng(seed), {s: np.random.default_rng(seed_sequence(seed, s)) for s in SCHEMES})
 
 
 def resampling_counts(n: int, replicates: int, scheme: str, seed: int) -> np.ndarray:
@@ -134,6 +144,8 @@ INTERVAL_METHODS = {
     "outliers_variance_count": "none",
     "outliers_variance_share": "none",
     "outliers_magnitude_count": "none",
+    "rogue_top_share": "basic-bootstrap",
+    "rogue_count": "none",
     "twonn": "none",  # biased below the intrinsic dimension: 0-83 % coverage
     "mle": "none",  # biased below the intrinsic dimension: 0 % coverage
     "duplicates": "none",

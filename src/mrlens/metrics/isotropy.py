@@ -46,28 +46,27 @@ def isoscore(x: np.ndarray) -> float:
     return isoscore_from_covariance(covariance(x))
 
 
-def isoscore_star_from_covariance(cov: np.ndarray, zeta: float, c0: np.ndarray | None = None) -> float:
+def isoscore_star_from_covariance(cov: np.ndarray, zeta: float, c0: np.ndarray) -> float:
     """IsoScore of the shrunk covariance ``(1 - zeta) C + zeta C0`` (Rudman & Eickhoff 2024, "Stable
     Anisotropic Regularization", ICLR; the ``IsoScore`` package's ``IsoScore_star`` with the same C0 and
     zeta). ``C`` is the covariance of a small sample, ``C0`` that of a larger sample of the same space;
     ``zeta = 0`` gives IsoScore of ``C``, ``zeta = 1`` that of ``C0``. See :func:`isoscore_star`.
-    Transitional, until the suite passes C0: without it ``C0 = (tr C / d) I``, which makes the result a
-    fixed function of IsoScore (``PR* = d / ((1 - zeta)^2 d / PR + zeta (2 - zeta))``).
     """
     if not 0.0 <= zeta <= 1.0:
         raise ValueError(f"zeta must lie in [0, 1], got {zeta}")
-    if c0 is None:
-        c0 = np.eye(cov.shape[0]) * (np.trace(cov) / cov.shape[0])
     if c0.shape != cov.shape:
         raise ValueError(f"C0 must have the covariance's shape {cov.shape}, got {c0.shape}")
     return isoscore_from_covariance((1.0 - zeta) * cov + zeta * c0)
 
 
-def minibatches(population: np.ndarray, sample_size: int, samples: int, seed: int | Sequence[int]) -> np.ndarray:
+def minibatches(
+    population: np.ndarray, sample_size: int, samples: int, seed: int | Sequence[int] | np.random.SeedSequence
+) -> np.ndarray:
     """``samples`` mini-batches (a samples x sample_size array of rows), each drawn without replacement
     from ``population``, a 1-D array of row indices in which a row appears once per document it stands
-    for (so a batch never holds one document twice). Seeded (an int, or a sequence such as (seed,
-    replicate) for independent streams): the same seed gives the same batches."""
+    for (so a batch never holds one document twice). Seeded (an int, a sequence such as (seed,
+    replicate), or a ``SeedSequence`` such as the suite's
+    :func:`mrlens.inference.intervals.seed_sequence`): the same seed gives the same batches."""
     population = np.asarray(population)
     if not 2 <= sample_size <= len(population):
         raise ValueError(f"sample_size must lie in [2, {len(population)}] (the documents), got {sample_size}")

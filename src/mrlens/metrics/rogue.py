@@ -33,9 +33,14 @@ def cosine_contributions(
     pairs = w.sum(axis=0) ** 2 - m.sum(axis=0)
     if np.any(pairs <= 0):
         raise ValueError("need at least two distinct documents for a pair")
-    s = w.T @ u
-    q = m.T @ (u * u)
-    return (s * s - q) / np.asarray(pairs)[..., None]
+    return contributions_from_sums(w.T @ u, m.T @ (u * u), pairs)
+
+
+def contributions_from_sums(s: np.ndarray, q: np.ndarray, pairs: np.ndarray | float) -> np.ndarray:
+    """``(S_i^2 - Q_i) / P`` from the weighted sums of :func:`cosine_contributions` (``S``, ``Q``: (d,) or
+    (B x d); ``P = N^2 - M``, the ordered pairs of draws of distinct documents, a number or (B,)), for a
+    caller that accumulates S and Q itself over blocks of rows (the geometry suite)."""
+    return (s * s - q) / np.asarray(pairs, dtype=np.float64)[..., None]
 
 
 def cosine_shares(contributions: np.ndarray) -> np.ndarray:

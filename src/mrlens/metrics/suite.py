@@ -26,14 +26,25 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mrlens.inference.intervals import METHODS, SCHEMES, interval, interval_label, method_of, resampling_counts, streams
+from mrlens.inference.intervals import (
+    METHODS,
+    SCHEMES,
+    interval,
+    interval_label,
+    method_of,
+    resampling_counts,
+    seed_sequence,
+    streams,
+)
 from mrlens.metrics._checks import as_points, as_sizes
 from mrlens.metrics.correlation import correlation_from_covariance
 from mrlens.metrics.covariance import row_blocks, weighted_covariance
+from mrlens.metrics.duplicates import NEAR_DUPLICATE_FRACTION, near_duplicates
 from mrlens.metrics.intrinsic import mle_dimension, twonn_dimension
-from mrlens.metrics.isotropy import isoscore_from_covariance, isoscore_star_from_covariance, participation_ratio
+from mrlens.metrics.isotropy import isoscore_from_covariance, isoscore_star_by_prefix, minibatches, participation_ratio
 from mrlens.metrics.outliers import outlier_dimensions, outlier_share
 from mrlens.metrics.pairwise import prefix_pairwise
+from mrlens.metrics.rogue import contributions_from_sums, cosine_shares, rogue_count, top_share
 from mrlens.metrics.spectrum import covariance_spectrum, effective_rank, numerical_rank
 from mrlens.metrics.truncation import check_strategies, random_orderings, spread_over_orderings, views
 
@@ -51,6 +62,8 @@ METRICS = (
     "outliers_variance_count",
     "outliers_variance_share",
     "outliers_magnitude_count",
+    "rogue_top_share",
+    "rogue_count",
     "twonn",
     "mle",
     "duplicates",
@@ -63,10 +76,15 @@ class SuiteSettings:
 
     uniformity_t: float = 2.0
     isoscore_star_zeta: float = 0.2
+    isoscore_star_sample_size: int = 32
+    isoscore_star_samples: int = 50
     outlier_k: float = 5.0
     rank_rtol: float = 1e-3
     twonn_discard_fraction: float = 0.1
     mle_neighbours: int = 20
+    near_duplicate_fraction: float = NEAR_DUPLICATE_FRACTION
+    rogue_top: int = 3
+    rogue_factor: float = 5.0
     bootstrap: int = 0
     confidence: float = 0.95
     strategies: Sequence[str] = ("prefix",)
@@ -87,18 +105,25 @@ class Geometry:
     replicates: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def _weighted_sums(z: np.ndarray, weights: np.ndarray, sizes: list[int]) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+def _weighted_sums(
+    z: np.ndarray, draws: _Draws, sizes: list[int]
+) -> tuple[np.ndarray, dict[int, np.ndarray], dict[int, np.ndarray]]:
     """Per weight column: the sum of |value| of every dimension (C x d), and for every size k the sum
-    of the re-normalised k-prefixes (C x k), in one blocked pass."""
+    ``S`` of the re-normalised k-prefixes u and the sum ``Q`` of their squares weighted by the excluded
+    pairs (C x k each; :func:`mrlens.metrics.rogue.cosine_contributions`), in one blocked pass."""
+    weights = draws.weights
     absolute = np.zeros((weights.shape[1], z.shape[1]))
     prefixes = {k: np.zeros((weights.shape[1], k)) for k in sizes}
+    squares = {k: np.zeros((weights.shape[1], k)) for k in sizes}
     for rows in row_blocks(len(z)):
         block = z[rows].astype(np.float64)
         w = weights[rows]
         absolute += w.T @ np.abs(block)
         for k in sizes:
-            prefixes[k] += (w / np.linalg.norm(block[:, :k], axis=1)[:, None]).T @ block[:, :k]
-    return absolute, prefixes
+            norms = np.linalg.norm(block[:, :k], axis=1)[:, None]
+            prefixes[k] += (w / norms).T @ block[:, :k]
+            squares[k] += (draws.excluded[rows] / norms**2).T @ block[:, :k] ** 2
+    return absolute, prefixes, squares
 
 
 def _off_diagonal_abs(corr: np.ndarray) -> np.ndarray:
@@ -116,7 +141,6 @@ def _covariance_metrics(cov: np.ndarray, mean_abs: np.ndarray, settings: SuiteSe
         off = _off_diagonal_abs(correlation_from_covariance(cov))
     return {
         "isoscore": isoscore_from_covariance(cov),
-        "isoscore_star": isoscore_star_from_covariance(cov, settings.isoscore_star_zeta, np.eye(len(cov)) * (np.trace(cov) / len(cov))),
         "participation_ratio": participation_ratio(cov),
         "mean_abs_correlation": float(off.mean()) if off.size else float("nan"),
         "max_abs_correlation": float(off.max()) if off.size else float("nan"),
@@ -129,39 +153,80 @@ def _covariance_metrics(cov: np.ndarray, mean_abs: np.ndarray, settings: SuiteSe
     }
 
 
-def _intrinsic(neighbours: np.ndarray, settings: SuiteSettings, size: int, warn: bool) -> dict[str, float]:
-    """TwoNN and MLE of the distinct points (rows with a first-neighbour distance above 0)."""
-    distinct = neighbours[:, 0] > 0
-    if warn and not distinct.all():
-        warnings.warn(f"{int((~distinct).sum())} point(s) share their {size}-prefix with another: left out of TwoNN and MLE", stacklevel=4)
-    d = neighbours[distinct]
-    return {"twonn": twonn_dimension(d[:, 0], d[:, 1], settings.twonn_discard_fraction), "mle": mle_dimension(d[:, : settings.mle_neighbours])}
+def _intrinsic(neighbours: np.ndarray | None, settings: SuiteSettings) -> dict[str, float]:
+    """TwoNN and MLE from the sorted neighbour distances of distinct points (NaN without neighbours)."""
+    if neighbours is None:
+        return {"twonn": float("nan"), "mle": float("nan")}
+    return {
+        "twonn": twonn_dimension(neighbours[:, 0], neighbours[:, 1], settings.twonn_discard_fraction),
+        "mle": mle_dimension(neighbours[:, : settings.mle_neighbours]),
+    }
 
 
 def _neighbour_count(rows: int, settings: SuiteSettings) -> int:
     return max(2, settings.mle_neighbours) if rows > settings.mle_neighbours else 0
 
 
+def _neighbours_among(z: np.ndarray, rows: np.ndarray, k: int, settings: SuiteSettings, device: str | None) -> np.ndarray | None:
+    """Sorted neighbour distances of the rows ``rows`` of ``z`` among themselves in the k-prefix; None
+    when they are too few for the MLE's neighbourhood."""
+    count = _neighbour_count(len(rows), settings)
+    if not count:
+        return None
+    return prefix_pairwise(z[rows, :k], [k], settings.uniformity_t, neighbours=count, device=device).neighbours[k]
+
+
 def _intrinsic_columns(
     z: np.ndarray, draws: _Draws, sizes: list[int], settings: SuiteSettings, device: str | None, sample: dict[int, np.ndarray]
 ) -> dict[tuple[int, str], np.ndarray]:
-    """TwoNN and MLE per column of ``draws``: column 0 from the sample's neighbours ``sample``; each
-    half-sample column on its own documents, neighbourhoods recomputed; NaN for bootstrap columns
-    (a resample's repeated documents would be at distance 0)."""
-    out = {(k, m): np.full(draws.weights.shape[1], np.nan) for k in sizes for m in ("twonn", "mle")}
+    """TwoNN, MLE and ``duplicates`` per column of ``draws``, every near-duplicate cluster measured once.
+
+    At each size k the clusters are found once, on the sample (column 0) and its neighbours ``sample``
+    (:func:`mrlens.metrics.duplicates.near_duplicates`: exact, near and prefix-only duplicates alike);
+    ``duplicates`` is the number of documents minus the number of clusters. Column 0 keeps one row per
+    cluster (neighbourhoods recomputed among them where a cluster merges rows); each half-sample column
+    keeps its own documents, one row per cluster of the sample, neighbourhoods recomputed; bootstrap
+    columns get NaN (a resample's repeated documents would be at distance 0)."""
+    columns = draws.weights.shape[1]
+    out = {(k, m): np.full(columns, np.nan) for k in sizes for m in ("twonn", "mle", "duplicates")}
+    labels = {}
     for k in sizes:
-        for m, v in _intrinsic(sample[k], settings, k, warn=True).items():
+        found = near_duplicates(z[:, :k], sample[k][:, 0], settings.near_duplicate_fraction)
+        labels[k] = found.labels
+        neighbours = sample[k]
+        if found.dropped:
+            warnings.warn(f"{found.dropped} point(s) within {found.threshold:.3g} of another in their {k}-prefix: each cluster counts once in TwoNN and MLE", stacklevel=4)
+            neighbours = _neighbours_among(z, found.representatives, k, settings, device)
+        out[(k, "duplicates")][0] = draws.weights[:, 0].sum() - len(found.representatives)
+        for m, v in _intrinsic(neighbours, settings).items():
             out[(k, m)][0] = v
     for c in draws.columns.get("halves", range(0)):
         rows = np.flatnonzero(draws.weights[:, c])
-        neighbours = _neighbour_count(len(rows), settings)
-        if not neighbours:
+        count = _neighbour_count(len(rows), settings)
+        if not count:
             continue
-        subset = prefix_pairwise(z[rows], sizes, settings.uniformity_t, neighbours=neighbours, device=device)
+        subset = prefix_pairwise(z[rows], sizes, settings.uniformity_t, neighbours=count, device=device)
         for k in sizes:
-            for m, v in _intrinsic(subset.neighbours[k], settings, k, warn=False).items():
+            _, first = np.unique(labels[k][rows], return_index=True)
+            merged = len(first) < len(rows)
+            neighbours = _neighbours_among(z, rows[np.sort(first)], k, settings, device) if merged else subset.neighbours[k]
+            for m, v in _intrinsic(neighbours, settings).items():
                 out[(k, m)][c] = v
     return out
+
+
+def _isoscore_star(z: np.ndarray, w: np.ndarray, cov: np.ndarray, sizes: list[int], settings: SuiteSettings, column: int) -> dict[int, float]:
+    """IsoScore* at every size (:func:`mrlens.metrics.isotropy.isoscore_star_by_prefix`) of the documents of
+    weight column ``column`` (row i of ``z`` drawn ``w_i`` times), C0 their covariance ``cov``, over seeded
+    mini-batches of its own stream (the same batches for every model measured on the same documents);
+    NaN when there are fewer documents than a mini-batch holds."""
+    population = np.repeat(np.arange(len(z)), w.astype(np.int64))
+    if len(population) < settings.isoscore_star_sample_size:
+        return dict.fromkeys(sizes, float("nan"))
+    seed = seed_sequence(settings.seed, "isoscore_star_batches", column)
+    batches = minibatches(population, settings.isoscore_star_sample_size, settings.isoscore_star_samples, seed)
+    rows, inverse = np.unique(batches, return_inverse=True)  # only the rows drawn
+    return isoscore_star_by_prefix(z[rows], sizes, cov, settings.isoscore_star_zeta, inverse.reshape(batches.shape))
 
 
 @dataclass(frozen=True)
@@ -169,24 +234,29 @@ class _Draws:
     """Documents drawn, as weights on the distinct rows: column 0 the sample, then bootstrap replicates.
 
     ``self_pairs``: ordered pairs of draws of *different* documents that fall on one distinct row
-    (duplicate documents, distance 0); ``pairs``: all ordered pairs of draws of different documents.
-    Pairs of draws of the same document are left out, so resampling does not invent zero distances.
+    (duplicate documents, distance 0); ``pairs``: all ordered pairs of draws of different documents;
+    ``excluded``: per row and column, the ordered pairs of draws of one document on that row (the sum of
+    the squared draw counts of its documents). Pairs of draws of the same document are left out, so
+    resampling does not invent zero distances.
     """
 
     weights: np.ndarray
     self_pairs: np.ndarray
     pairs: np.ndarray
+    excluded: np.ndarray
     columns: dict[str, range] = field(default_factory=dict)  # scheme -> its replicate columns
 
     @classmethod
     def from_counts(cls, per_document: np.ndarray, inverse: np.ndarray, rows: int, columns: dict[str, range]) -> _Draws:
         weights = np.column_stack([np.bincount(inverse, c, minlength=rows) for c in per_document.T])
-        same_document = (per_document.astype(np.float64) ** 2).sum(axis=0)
+        squares = per_document.astype(np.float64) ** 2
+        excluded = np.column_stack([np.bincount(inverse, c, minlength=rows) for c in squares.T])
+        same_document = squares.sum(axis=0)
         totals = weights.sum(axis=0)
-        return cls(weights, (weights**2).sum(axis=0) - same_document, totals**2 - same_document, columns)
+        return cls(weights, (weights**2).sum(axis=0) - same_document, totals**2 - same_document, excluded, columns)
 
     def first(self) -> _Draws:
-        return _Draws(self.weights[:, :1], self.self_pairs[:1], self.pairs[:1])
+        return _Draws(self.weights[:, :1], self.self_pairs[:1], self.pairs[:1], self.excluded[:, :1])
 
 
 def _all_metrics(
@@ -196,30 +266,34 @@ def _all_metrics(
     (column 0: the sample itself; others: bootstrap replicates). Returns (size, metric) -> values."""
     weights = draws.weights
     totals = weights.sum(axis=0).astype(np.float64)
-    absolute, prefix_sums = _weighted_sums(z, weights, sizes)
+    absolute, prefix_sums, squares = _weighted_sums(z, draws, sizes)
     mean_abs = absolute / totals[:, None]
     neighbours = _neighbour_count(len(z), settings)
     pairs = prefix_pairwise(z, sizes, settings.uniformity_t, weights=weights, neighbours=neighbours, device=device)
     per_column: list[dict[tuple[int, str], float]] = []
     for c in range(weights.shape[1]):  # one covariance in memory at a time
         cov = weighted_covariance(z, weights[:, c])
+        star = _isoscore_star(z, weights[:, c], cov, sizes, settings, c)
         per_column.append(
             {(k, m): v for k in sizes for m, v in _covariance_metrics(cov[:k, :k], mean_abs[c, :k], settings).items()}
+            | {(k, "isoscore_star"): v for k, v in star.items()}
         )
     out: dict[tuple[int, str], np.ndarray] = {key: np.array([column[key] for column in per_column]) for key in per_column[0]}
     for k in sizes:
         same_document = totals**2 - draws.pairs  # ordered pairs of draws of one document, cosine 1
         out[(k, "average_cosine")] = ((prefix_sums[k] ** 2).sum(axis=1) - same_document) / draws.pairs
+        shares = cosine_shares(contributions_from_sums(prefix_sums[k], squares[k], draws.pairs))
+        out[(k, "rogue_top_share")] = top_share(shares, min(settings.rogue_top, k))
+        out[(k, "rogue_count")] = rogue_count(shares, settings.rogue_factor)
         with np.errstate(divide="ignore"):
             log_sums = np.logaddexp(pairs.log_sums[k], np.log(draws.self_pairs))
         out[(k, "uniformity")] = log_sums - np.log(draws.pairs)
         if not neighbours:
             out[(k, "twonn")] = out[(k, "mle")] = np.full(weights.shape[1], np.nan)
+            out[(k, "duplicates")] = totals - len(z)
     if neighbours:
         out.update(_intrinsic_columns(z, draws, sizes, settings, device, pairs.neighbours))
     return out
-
-
 def _rows(strategy: str, values: dict, low: dict, high: dict, kinds: dict, n: int) -> list[dict]:
     return [
         {"strategy": strategy, "dim": k, "metric": m, "value": float(v), "ci_low": low.get((k, m), float("nan")),
@@ -294,7 +368,6 @@ def measure(
             result = _all_metrics(unique, draws, sizes, settings, device)
             values = {key: v[0] for key, v in result.items()}
             low, high, kinds, replicates = _intervals(result, draws, methods, settings, n)
-        values.update({(k, "duplicates"): float(n - len(unique)) for k in sizes})
         rows.extend(_rows(strategy, values, low, high, kinds, n))
     scalars = pd.DataFrame(rows)
     scalars["metric"] = pd.Categorical(scalars["metric"], categories=METRICS, ordered=True)
