@@ -94,6 +94,9 @@ def test_a_rewritten_config_validates_to_the_same_canonical_form(tmp_path: Path,
     second = validate_config(rewritten, SCHEMA)
     assert repr(canonical(first)) == repr(canonical(second))
     assert list(second["train"]["variants"]) == ["no-mrl", "mrl-384-32", "mrl-384-256-128-64-32"]
+    explicit = validate_config({**rewritten, "findings": {"claims": {"c": {"text": "t", "metric": "isoscore", "direction": "less", "margin": 0}}}}, SCHEMA)
+    default = validate_config({**rewritten, "findings": {"claims": {"c": {"text": "t", "metric": "isoscore", "direction": "less"}}}}, SCHEMA)
+    assert repr(canonical(explicit)) == repr(canonical(default))  # a default filled in is spelled as if written
     assert second["data"]["corpora"]["mine"]["path"] == "docs.jsonl"
     changed = validate_config({**rewritten, "train": {**rewritten["train"], "learning_rate": "6e-5"}}, SCHEMA)
     assert repr(canonical(changed)) != repr(canonical(first))  # a real change still reads as one

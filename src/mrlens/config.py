@@ -148,6 +148,7 @@ def validate_config(
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
         raise ConfigError(_describe(jsonschema.exceptions.best_match(errors)))
+    config = coerce_to_schema(config, schema)  # the defaults just filled in too
 
     train = config["train"]
     variants = {name: _normalise_variant(name, spec) for name, spec in train["variants"].items()}
