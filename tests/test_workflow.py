@@ -91,6 +91,22 @@ def test_outputs_of_a_complete_run(finished_run: tuple[Path, dict]) -> None:
     training = pd.read_csv(results / "metrics" / "training.csv")
     assert set(training["variant"]) == {"no-mrl", "mrl-32-8", "mrl-32-16-8"}
     assert {"grad_norm", "update_norm", "drift", "accuracy", "loss"} <= set(training["metric"])
+    differences = pd.read_csv(results / "metrics" / "differences.csv")
+    assert {tuple(p) for p in differences[["variant", "reference"]].drop_duplicates().values} >= {
+        ("mrl-32-8", "no-mrl"), ("mrl-32-16-8", "no-mrl"), ("mrl-32-16-8", "mrl-32-8")
+    }
+    iso = differences.query("metric == 'isoscore' and strategy == 'prefix' and checkpoint == 'final' and versus_dim != versus_dim")
+    assert len(iso) == 3 * 3 and iso["interval"].eq("ci95-paired-basic-bootstrap").all()  # 3 pairs x 3 sizes, one seed
+    assert ((iso["ci_low"] <= iso["difference"]) & (iso["difference"] <= iso["ci_high"])).all()
+    geometry = table.set_index(["model", "checkpoint", "strategy", "dim", "metric"])["value"]
+    row = iso[(iso["variant"] == "mrl-32-8") & (iso["dim"] == 8)].iloc[0]
+    expected = geometry[("mrl-32-8_s0", "final", "prefix", 8, "isoscore")] - geometry[("no-mrl_s0", "final", "prefix", 8, "isoscore")]
+    assert row["difference"] == pytest.approx(expected, abs=1e-12)
+    assert differences["task"].dropna().isin(["lee50", "simlex999", "wordnet-heldout"]).all()
+    findings = (results / "findings.md").read_text()
+    assert findings.startswith("# Findings") and "a_isoscore" in findings and "wordnet-heldout" in findings
+    verdicts = pd.read_csv(results / "findings.csv")
+    assert set(verdicts["verdict"]) <= {"holds", "reversed", "inconclusive"} and len(verdicts) > 0
     provenance = json.loads((results / "provenance.json").read_text())
     assert provenance["packages"]["torch"].startswith("2.13") and len(provenance["config_hash"]) == 16
     assert provenance["base_model"]["dim"] == 32
