@@ -13,7 +13,7 @@ from scipy.stats import spearmanr
 from mrlens.data import prepare_pairs
 from mrlens.errors import DataError
 from mrlens.inference.intervals import resampling_counts
-from mrlens.metrics.truncation import views
+from mrlens.metrics.truncation import Inputs, pca_basis, views
 from mrlens.quality import QualitySettings, cost_table, evaluate, prepare_task
 from mrlens.quality.retrieval import (
     alignment_terms,
@@ -204,7 +204,8 @@ def test_bootstrap_intervals_are_seeded_and_cover_the_value() -> None:
 def test_intervals_are_named_and_random_baseline_ignores_the_bootstrap() -> None:
     settings = {"strategies": ("prefix", "pca", "random"), "random_orderings": 3, "seed": 2}
     for texts, labels, x in (_similarity_case()[:3], _random_retrieval()):
-        off, on = (evaluate(texts, labels, texts["id"], x, [4, 12], {**settings, "bootstrap": b}) for b in (0, 50))
+        fit = np.random.default_rng(1).standard_normal((100, x.shape[1]))
+        off, on = (evaluate(texts, labels, texts["id"], x, [4, 12], {**settings, "bootstrap": b}, fit=fit) for b in (0, 50))
         pd.testing.assert_frame_equal(off[off["strategy"] == "random"], on[on["strategy"] == "random"])
         np.testing.assert_array_equal(off["value"], on["value"])
         assert set(off["interval"]) == {"none", "range-orderings"}
@@ -233,7 +234,8 @@ def test_strategies_agree_at_full_size() -> None:
     """At full size a rotation (pca) or a reordering (random) of the dimensions changes no cosine."""
     settings = QualitySettings(bootstrap=0, strategies=("prefix", "pca", "random"), random_orderings=3)
     for texts, labels, x in (_similarity_case()[:3], _random_retrieval()):
-        table = evaluate(texts, labels, texts["id"], x, [4, x.shape[1]], settings)
+        fit = np.random.default_rng(1).standard_normal((100, x.shape[1])) * np.arange(1, x.shape[1] + 1)
+        table = evaluate(texts, labels, texts["id"], x, [4, x.shape[1]], settings, fit=fit)
         full = table[table["dim"] == x.shape[1]].pivot(index="metric", columns="strategy", values="value")
         np.testing.assert_allclose(full["pca"], full["prefix"], atol=1e-5)
         np.testing.assert_allclose(full["random"], full["prefix"], atol=1e-5)
@@ -246,15 +248,34 @@ def test_views_follow_the_strategies() -> None:
     x = rng.normal(size=(50, 5)) * np.array([1.0, 5.0, 0.1, 2.0, 0.5])
     (prefix,) = views(x, "prefix")
     assert prefix is x
-    cov = np.cov(x, rowvar=False)
-    (pca,) = views(x, "pca", covariance=cov)
+    (pca,) = views(x, "pca", Inputs(basis=pca_basis(np.cov(x, rowvar=False))))
     variances = pca.var(axis=0)
     assert np.all(np.diff(variances) <= 1e-6) and variances[0] == pytest.approx(x[:, 1].var(), rel=0.1)
     orderings = [np.array([4, 3, 2, 1, 0]), np.array([1, 0, 2, 3, 4])]
-    shuffled = list(views(x, "random", orderings=orderings))
+    shuffled = list(views(x, "random", Inputs(orderings=orderings)))
     np.testing.assert_array_equal(shuffled[0], x[:, ::-1])
     with pytest.raises(ValueError, match="unknown truncation strategy"):
         list(views(x, "svd"))
+
+
+def test_pca_is_fitted_on_other_documents_unless_asked_in_sample() -> None:
+    """The default basis comes from ``fit`` (other documents by the same model): the pca rows equal the
+    prefix rows of the task's embeddings rotated by the eigenvectors of ``fit``'s covariance (by hand);
+    the in-sample basis is computed only when asked, named pca-insample, and differs; without ``fit`` the
+    error names the setting."""
+    for texts, labels, x in (_similarity_case()[:3], _random_retrieval()):
+        d = x.shape[1]
+        fit = np.random.default_rng(4).standard_normal((300, d)) * np.linspace(3.0, 0.2, d)
+        settings = QualitySettings(bootstrap=0, strategies=("prefix", "pca"))
+        table = evaluate(texts, labels, texts["id"], x, [4], settings, fit=fit).set_index(["strategy", "metric"])["value"]
+        basis = np.linalg.eigh(np.cov(fit.T))[1][:, ::-1]
+        by_hand = evaluate(texts, labels, texts["id"], x @ basis, [4], {"bootstrap": 0}).set_index("metric")["value"]
+        np.testing.assert_allclose(table["pca"].sort_index(), by_hand.sort_index(), rtol=1e-5, atol=1e-6)
+        insample = evaluate(texts, labels, texts["id"], x, [4], {**vars(settings), "pca_fit": "insample"}).set_index(["strategy", "metric"])
+        assert set(insample.index.get_level_values(0)) == {"prefix", "pca-insample"}
+        assert np.abs(insample.loc["pca-insample", "value"].sort_index() - table["pca"].sort_index()).max() > 1e-3
+        with pytest.raises(DataError, match="analysis.pca_fit heldout"):
+            evaluate(texts, labels, texts["id"], x, [4], settings)
 
 
 # ---- tasks --------------------------------------------------------------------------------------

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import skdim
 import torch
+import yaml
 from IsoScore import IsoScore
 from sklearn.neighbors import NearestNeighbors
 
-from mrlens.inference.intervals import resampling_counts, seed_sequence
+from mrlens.inference.intervals import record_of, resampling_counts, seed_sequence
 from mrlens.metrics import suite
 from mrlens.metrics.intrinsic import mle_dimension, twonn_dimension
 from mrlens.metrics.isotropy import average_cosine, isoscore_star_from_covariance, minibatches
@@ -21,6 +24,7 @@ from mrlens.metrics.pairwise import prefix_pairwise
 from mrlens.metrics.rogue import contributions_from_sums, cosine_contributions
 from mrlens.metrics.spectrum import covariance_spectrum, effective_rank, numerical_rank
 from mrlens.metrics.suite import SuiteSettings, measure
+from mrlens.metrics.truncation import PCA_FITS, STRATEGIES
 from mrlens.metrics import isoscore, mean_abs_correlation, uniformity_loss
 
 
@@ -105,16 +109,36 @@ def test_suite_prefix_values_equal_the_metrics_of_sliced_arrays() -> None:
 
 def test_strategies_agree_at_full_size_and_pca_concentrates_variance() -> None:
     x = manifold(500, 24, 24, seed=3)
-    table = measure(x, [4, 24], SuiteSettings(strategies=("prefix", "random", "pca"), random_orderings=3, mle_neighbours=10)).scalars
+    settings = SuiteSettings(strategies=("prefix", "random", "pca"), random_orderings=3, mle_neighbours=10, pca_fit="insample")
+    table = measure(x, [4, 24], settings).scalars.replace({"strategy": {"pca-insample": "pca"}})
     full = table[table["dim"] == 24].pivot(index="metric", columns="strategy", values="value")
     np.testing.assert_allclose(full["random"], full["prefix"], rtol=1e-5, atol=1e-7)  # a permutation changes nothing
-    invariant = [m for m in full.index if "correlation" not in m and "outliers" not in m]  # under a rotation
+    invariant = [m for m in full.index if record_of(m).rotation_invariant]
     np.testing.assert_allclose(full.loc[invariant, "pca"], full.loc[invariant, "prefix"], rtol=1e-5, atol=1e-7)
     small = table[(table["dim"] == 4) & (table["metric"] == "participation_ratio")].set_index("strategy")["value"]
     pca4 = measure(x, [24]).profiles.query("kind == 'covariance_eigenvalue'")["value"].to_numpy()[:4]
     assert small["pca"] == pytest.approx(pca4.sum() ** 2 / (pca4**2).sum(), rel=1e-5)  # PR of the top-4 PCA variances
-    mean_corr = table[(table["dim"] == 4) & (table["metric"] == "mean_abs_correlation")].set_index("strategy")["value"]
-    assert mean_corr["pca"] == pytest.approx(0.0, abs=1e-6)  # principal components are uncorrelated
+
+
+def test_rotating_strategies_report_only_the_metrics_a_rotation_leaves_unchanged() -> None:
+    """The registry's rotation invariance is checked on data (a metric declared invariant takes the same
+    value on x R, R a random rotation; one declared not changes), and PCA rows exist exactly for the
+    invariant metrics: no PCA correlation (0 by construction) or outlier counts (of the rotation)."""
+    rng = np.random.default_rng(11)
+    x = manifold(400, 16, 16, seed=12)
+    x[:, 3] *= 6  # an outlier dimension by variance
+    x[:, 5] += 60  # by mean |value|, and a rogue dimension of the cosine
+    rotation = np.linalg.qr(rng.standard_normal((16, 16)))[0]
+    settings = SuiteSettings(mle_neighbours=10, strategies=("prefix", "pca"))
+    tables = [measure(z, [16], settings).scalars.query("strategy == 'prefix'").set_index("metric")["value"] for z in (x, x @ rotation)]
+    for metric in suite.METRICS:
+        same = tables[0][metric] == pytest.approx(tables[1][metric], rel=1e-4, abs=1e-6)
+        assert same == record_of(metric).rotation_invariant, metric
+    table = measure(x, [4, 16], settings).scalars
+    for k in (4, 16):
+        pca = set(table.query("strategy == 'pca' and dim == @k")["metric"])
+        assert pca == {m for m in suite.METRICS if record_of(m).rotation_invariant}
+        assert not pca & {"mean_abs_correlation", "outliers_variance_count", "rogue_top_share"}
 
 
 def test_duplicates_are_counted_and_intrinsic_dimension_uses_distinct_points() -> None:
@@ -284,3 +308,41 @@ def test_rogue_dimensions_match_all_pairs_for_the_sample_and_a_replicate() -> No
             assert got == pytest.approx(np.sort(shares)[-3:].sum(), rel=1e-9)
         shares_all = cosine_contributions(x[:, :k]) / average_cosine(x[:, :k])
         assert table[(k, "rogue_count")] == (shares_all > 2.0 / k).sum() >= 1
+
+
+def test_heldout_pca_is_fitted_on_one_half_and_measured_on_the_other() -> None:
+    """The default basis comes from a seeded half of the documents (its own stream) and the other half is
+    measured (n = that half): its rows equal the prefix metrics of the measured half rotated by the
+    eigenvectors of the fit half's covariance, computed here by hand; the in-sample basis, asked for, is
+    named pca-insample and differs; a basis from other documents (``fit``) measures every document."""
+    x = manifold(400, 16, 16, seed=13) * np.linspace(3.0, 0.5, 16, dtype=np.float32)
+    settings = SuiteSettings(strategies=("prefix", "pca"), mle_neighbours=10, seed=3)
+    table = measure(x, [4, 16], settings).scalars.set_index(["strategy", "dim", "metric"])
+    order = np.random.default_rng(seed_sequence(3, "pca_split")).permutation(400)
+    fit_half, measured = np.sort(order[:200]), np.sort(order[200:])
+    basis = np.linalg.eigh(np.cov(x[fit_half].astype(np.float64).T))[1][:, ::-1]
+    by_hand = measure(x[measured] @ basis, [4, 16], SuiteSettings(mle_neighbours=10, seed=3)).scalars.set_index(["dim", "metric"])
+    for metric in ("isoscore", "participation_ratio", "effective_rank_sigma", "uniformity", "twonn", "average_cosine"):
+        for k in (4, 16):
+            assert table.loc[("pca", k, metric), "value"] == pytest.approx(by_hand.loc[(k, metric), "value"], rel=1e-4, abs=1e-7)
+    assert set(table.loc["pca", "n"]) == {200} and set(table.loc["prefix", "n"]) == {400}
+    insample = measure(x, [4], replace(settings, pca_fit="insample")).scalars.set_index(["strategy", "metric"])["value"]
+    assert "pca" not in insample.index.get_level_values(0)
+    own_basis = np.linalg.eigh(np.cov(x.astype(np.float64).T))[1][:, ::-1]
+    expected = measure(x @ own_basis, [4], SuiteSettings(mle_neighbours=10)).scalars.set_index("metric")["value"]
+    assert insample[("pca-insample", "participation_ratio")] == pytest.approx(expected["participation_ratio"], rel=1e-5)
+    assert abs(insample[("pca-insample", "participation_ratio")] - table.loc[("pca", 4, "participation_ratio"), "value"]) > 1e-3
+    other = manifold(300, 16, 16, seed=14)
+    fitted = measure(x, [4], settings, fit=other).scalars.query("strategy == 'pca'").set_index("metric")
+    other_basis = np.linalg.eigh(np.cov(other.astype(np.float64).T))[1][:, ::-1]
+    expected = measure(x @ other_basis, [4], SuiteSettings(mle_neighbours=10)).scalars.set_index("metric")["value"]
+    assert fitted.loc["isoscore", "value"] == pytest.approx(expected["isoscore"], rel=1e-5) and set(fitted["n"]) == {400}
+    with pytest.raises(ValueError, match="analysis.pca_fit"):
+        measure(x, [4], replace(settings, pca_fit="elsewhere"))
+
+
+def test_the_schemas_strategies_and_pca_fits_are_the_registrys() -> None:
+    schema = yaml.safe_load((Path(__file__).parents[1] / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    analysis = schema["properties"]["analysis"]["properties"]
+    assert analysis["strategies"]["items"]["enum"] == list(STRATEGIES)
+    assert analysis["pca_fit"]["enum"] == list(PCA_FITS) and analysis["pca_fit"]["default"] == SuiteSettings().pca_fit

@@ -1,5 +1,7 @@
 """Confidence intervals from an estimate and its resampling replicates, the draws behind them, and which
-method each metric of mrlens gets (the one place where that is declared: :data:`INTERVAL_METHODS`).
+method each metric of mrlens gets, in the registry of metrics (the one place where a metric's interval method
+and its invariance to rotations are declared: :data:`METRIC_RECORDS`). Light: numpy only, read by
+:mod:`mrlens.config` while Snakemake parses the workflow.
 
 Methods (``alpha = (1 - confidence) / 2``, ``q_p`` the p-quantile of the replicates ``theta*``):
 
@@ -127,42 +129,61 @@ METHODS = {
     "subsampling": Method("halves", subsampling_interval),
 }
 
-# metric -> method or "none"; quality metrics by their name before "@" (ndcg@10 -> ndcg). Chosen by the
-# coverage of benchmarks/coverage.py (table in benchmarks/README.md): a metric whose best method does not
-# cover 90-99 % of the time in every population there gets "none".
-INTERVAL_METHODS = {
-    "isoscore": "basic-bootstrap",
-    "isoscore_star": "basic-bootstrap",
-    "participation_ratio": "basic-bootstrap",
-    "average_cosine": "basic-bootstrap",
-    "uniformity": "basic-bootstrap",
-    "mean_abs_correlation": "none",  # floor sqrt(2 / (pi n)) when rho = 0: 0-10 % coverage of 0
-    "max_abs_correlation": "none",
-    "effective_rank_sigma": "basic-bootstrap",
-    "effective_rank_sigma2": "basic-bootstrap",
-    "numerical_rank": "none",
-    "outliers_variance_count": "none",
-    "outliers_variance_share": "none",
-    "outliers_magnitude_count": "none",
-    "rogue_top_share": "basic-bootstrap",
-    "rogue_count": "none",
-    "twonn": "none",  # biased below the intrinsic dimension: 0-83 % coverage
-    "mle": "none",  # biased below the intrinsic dimension: 0 % coverage
-    "duplicates": "none",
-    "spearman": "subsampling",  # 92-93 % (basic bootstrap 86-92 %)
-    "ndcg": "basic-bootstrap",
-    "mrr": "basic-bootstrap",
-    "recall": "basic-bootstrap",
-    "alignment": "basic-bootstrap",
+@dataclass(frozen=True)
+class MetricRecord:
+    """What mrlens declares about one metric. ``interval``: its method (a key of :data:`METHODS`) or
+    ``none``; ``rotation_invariant``: whether its value is unchanged when the kept dimensions are rotated
+    (``x -> x R``, R orthogonal), so that a rotating truncation strategy (``pca``) may report it: true for
+    spectra, cosines and distances, false for whatever reads single coordinates (correlation between
+    dimensions, outlier and rogue dimensions), which a rotation merely redistributes."""
+
+    interval: str
+    rotation_invariant: bool
+
+
+# The one registry of metrics: geometry metrics, then quality metrics by their name before "@" (ndcg@10 ->
+# ndcg). Interval methods chosen by the coverage of benchmarks/coverage.py (table in benchmarks/README.md):
+# a metric whose best method does not cover 90-99 % of the time in every population there gets "none".
+METRIC_RECORDS = {
+    "isoscore": MetricRecord("basic-bootstrap", True),
+    "isoscore_star": MetricRecord("basic-bootstrap", True),
+    "participation_ratio": MetricRecord("basic-bootstrap", True),
+    "average_cosine": MetricRecord("basic-bootstrap", True),
+    "uniformity": MetricRecord("basic-bootstrap", True),
+    "mean_abs_correlation": MetricRecord("none", False),  # floor sqrt(2 / (pi n)) when rho = 0: 0-10 % coverage of 0
+    "max_abs_correlation": MetricRecord("none", False),
+    "effective_rank_sigma": MetricRecord("basic-bootstrap", True),
+    "effective_rank_sigma2": MetricRecord("basic-bootstrap", True),
+    "numerical_rank": MetricRecord("none", True),
+    "outliers_variance_count": MetricRecord("none", False),
+    "outliers_variance_share": MetricRecord("none", False),
+    "outliers_magnitude_count": MetricRecord("none", False),
+    "rogue_top_share": MetricRecord("basic-bootstrap", False),
+    "rogue_count": MetricRecord("none", False),
+    "twonn": MetricRecord("none", True),  # biased below the intrinsic dimension: 0-83 % coverage
+    "mle": MetricRecord("none", True),  # biased below the intrinsic dimension: 0 % coverage
+    "duplicates": MetricRecord("none", True),
+    "spearman": MetricRecord("subsampling", True),  # 92-93 % (basic bootstrap 86-92 %)
+    "ndcg": MetricRecord("basic-bootstrap", True),
+    "mrr": MetricRecord("basic-bootstrap", True),
+    "recall": MetricRecord("basic-bootstrap", True),
+    "alignment": MetricRecord("basic-bootstrap", True),
 }
+INTERVAL_METHODS = {name: record.interval for name, record in METRIC_RECORDS.items()}  # metric -> method, a view
+
+
+def record_of(metric: str) -> MetricRecord:
+    """The record of ``metric`` (:data:`METRIC_RECORDS`, by its name before "@"); a ``KeyError`` names an
+    unknown one."""
+    name = metric.split("@")[0]
+    if name not in METRIC_RECORDS:
+        raise KeyError(f"metric {metric!r} is not declared in mrlens.inference.intervals.METRIC_RECORDS")
+    return METRIC_RECORDS[name]
 
 
 def method_of(metric: str) -> str:
-    """The interval method of ``metric`` (:data:`INTERVAL_METHODS`); a ``KeyError`` names an unknown one."""
-    name = metric.split("@")[0]
-    if name not in INTERVAL_METHODS:
-        raise KeyError(f"metric {metric!r} declares no interval method in mrlens.inference.intervals.INTERVAL_METHODS")
-    return INTERVAL_METHODS[name]
+    """The interval method of ``metric`` (:data:`METRIC_RECORDS`); a ``KeyError`` names an unknown one."""
+    return record_of(metric).interval
 
 
 def interval_label(method: str, confidence: float) -> str:

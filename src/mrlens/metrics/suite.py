@@ -1,10 +1,22 @@
 """Every geometry metric at every truncation size and truncation strategy, with confidence intervals.
 
 Truncation strategies (``prefix``, ``pca``, ``random``; what "keep k dimensions" means) are
-defined in :mod:`mrlens.metrics.truncation`; ``pca`` is fitted on the same documents.
+defined in :mod:`mrlens.metrics.truncation` and run through its :func:`over_strategies`. ``pca`` is
+fitted out of sample by default (``pca_fit: heldout``): a seeded half of the distinct documents fits
+the basis and the other half is measured, so PCA rows have ``n`` = that half (compare them with the
+prefix at the same size knowing that n-dependent estimates, IsoScore's cap at (n - 2)/(d - 1), TwoNN,
+MLE, shift with n); ``fit`` (another corpus) measures every document. PCA rows exist only for the
+metrics invariant to rotations (:class:`mrlens.inference.intervals.MetricRecord`).
+
+Near-duplicates: at each size, documents within ``near_duplicate_fraction`` of the median
+nearest-neighbour distance of each other are one point (:mod:`mrlens.metrics.duplicates`) for TwoNN
+and MLE, in the estimate and its half-sample replicates alike; ``duplicates`` counts the documents
+merged. IsoScore* averages over seeded mini-batches shrunk towards the documents' covariance
+(:func:`mrlens.metrics.isotropy.isoscore_star_by_prefix`); rogue dimensions share out the expected
+cosine (:mod:`mrlens.metrics.rogue`).
 
 Intervals (prefix rows only): each metric's method is declared in
-:data:`mrlens.inference.intervals.INTERVAL_METHODS` and named in the ``interval`` column. Replicates
+:data:`mrlens.inference.intervals.METRIC_RECORDS` and named in the ``interval`` column. Replicates
 resample documents (B of them, seeded) through integer weights on the distinct rows, so no replicate
 repeats the pairwise pass: bootstrap resamples for ``basic-bootstrap``, half-samples of distinct
 documents for ``subsampling``, where TwoNN and MLE recompute every neighbourhood on the half-sample.
@@ -21,7 +33,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -38,7 +50,7 @@ from mrlens.inference.intervals import (
 )
 from mrlens.metrics._checks import as_points, as_sizes
 from mrlens.metrics.correlation import correlation_from_covariance
-from mrlens.metrics.covariance import row_blocks, weighted_covariance
+from mrlens.metrics.covariance import covariance, row_blocks, weighted_covariance
 from mrlens.metrics.duplicates import NEAR_DUPLICATE_FRACTION, near_duplicates
 from mrlens.metrics.intrinsic import mle_dimension, twonn_dimension
 from mrlens.metrics.isotropy import isoscore_from_covariance, isoscore_star_by_prefix, minibatches, participation_ratio
@@ -46,7 +58,18 @@ from mrlens.metrics.outliers import outlier_dimensions, outlier_share
 from mrlens.metrics.pairwise import prefix_pairwise
 from mrlens.metrics.rogue import contributions_from_sums, cosine_shares, rogue_count, top_share
 from mrlens.metrics.spectrum import covariance_spectrum, effective_rank, numerical_rank
-from mrlens.metrics.truncation import check_strategies, random_orderings, spread_over_orderings, views
+from mrlens.metrics.truncation import (
+    STRATEGIES,
+    Estimates,
+    Inputs,
+    Key,
+    check_pca_fit,
+    check_strategies,
+    heldout_halves,
+    over_strategies,
+    pca_basis,
+    random_orderings,
+)
 
 METRICS = (
     "isoscore",
@@ -89,6 +112,7 @@ class SuiteSettings:
     confidence: float = 0.95
     strategies: Sequence[str] = ("prefix",)
     random_orderings: int = 5
+    pca_fit: str = "heldout"
     seed: int = 0
 
 
@@ -247,16 +271,20 @@ class _Draws:
     columns: dict[str, range] = field(default_factory=dict)  # scheme -> its replicate columns
 
     @classmethod
+    def of(cls, weights: np.ndarray, excluded: np.ndarray, columns: dict[str, range] | None = None) -> _Draws:
+        """The draws with these weights and excluded pairs per row and column."""
+        same_document = excluded.sum(axis=0)
+        pairs = weights.sum(axis=0) ** 2 - same_document
+        return cls(weights, (weights**2).sum(axis=0) - same_document, pairs, excluded, columns or {})
+
+    @classmethod
     def from_counts(cls, per_document: np.ndarray, inverse: np.ndarray, rows: int, columns: dict[str, range]) -> _Draws:
         weights = np.column_stack([np.bincount(inverse, c, minlength=rows) for c in per_document.T])
         squares = per_document.astype(np.float64) ** 2
-        excluded = np.column_stack([np.bincount(inverse, c, minlength=rows) for c in squares.T])
-        same_document = squares.sum(axis=0)
-        totals = weights.sum(axis=0)
-        return cls(weights, (weights**2).sum(axis=0) - same_document, totals**2 - same_document, excluded, columns)
+        return cls.of(weights, np.column_stack([np.bincount(inverse, c, minlength=rows) for c in squares.T]), columns)
 
     def first(self) -> _Draws:
-        return _Draws(self.weights[:, :1], self.self_pairs[:1], self.pairs[:1], self.excluded[:, :1])
+        return _Draws.of(self.weights[:, :1], self.excluded[:, :1])
 
 
 def _all_metrics(
@@ -294,14 +322,6 @@ def _all_metrics(
     if neighbours:
         out.update(_intrinsic_columns(z, draws, sizes, settings, device, pairs.neighbours))
     return out
-def _rows(strategy: str, values: dict, low: dict, high: dict, kinds: dict, n: int) -> list[dict]:
-    return [
-        {"strategy": strategy, "dim": k, "metric": m, "value": float(v), "ci_low": low.get((k, m), float("nan")),
-         "ci_high": high.get((k, m), float("nan")), "interval": kinds.get((k, m), "none"), "n": n}
-        for (k, m), v in values.items()
-    ]  # fmt: skip
-
-
 def _sampling_draws(n: int, inverse: np.ndarray, rows: int, methods: Mapping[str, str], settings: SuiteSettings) -> _Draws:
     """Column 0: the sample; then ``settings.bootstrap`` replicates of each scheme some method needs."""
     needed = {METHODS[m].scheme for m in methods.values() if m != "none"} if settings.bootstrap else set()
@@ -312,20 +332,30 @@ def _sampling_draws(n: int, inverse: np.ndarray, rows: int, methods: Mapping[str
     return _Draws.from_counts(per_document, inverse, rows, columns)
 
 
-def _intervals(
-    result: dict[tuple[int, str], np.ndarray], draws: _Draws, methods: Mapping[str, str], settings: SuiteSettings, n: int
-) -> tuple[dict, dict, dict, list[dict]]:
-    """Bounds, interval labels and replicate rows of every (size, metric) from its method's columns."""
-    low, high, kinds, replicates = {}, {}, {}, []
+def _intervals(result: dict[Key, np.ndarray], draws: _Draws, methods: Mapping[str, str], settings: SuiteSettings, n: int) -> Estimates:
+    """Estimates, bounds, interval labels and replicate values of every (size, metric) from its method's columns."""
+    found = Estimates({key: v[0] for key, v in result.items()}, dict.fromkeys(METRICS, n))
     for (k, m), v in result.items():
         method = methods[m]
         if method == "none" or not settings.bootstrap:
             continue
         values = v[list(draws.columns[METHODS[method].scheme])]
-        low[(k, m)], high[(k, m)] = interval(method, v[0], values, settings.confidence, n)
-        kinds[(k, m)] = interval_label(method, settings.confidence)
-        replicates.extend({"strategy": "prefix", "dim": k, "metric": m, "replicate": r, "value": float(x)} for r, x in enumerate(values))
-    return low, high, kinds, replicates
+        found.low[(k, m)], found.high[(k, m)] = interval(method, v[0], values, settings.confidence, n)
+        found.kinds[(k, m)] = interval_label(method, settings.confidence)
+        found.replicates[(k, m)] = values
+    return found
+
+
+def _fitted_inputs(unique: np.ndarray, weights: np.ndarray, fit: np.ndarray | None, settings: SuiteSettings) -> Inputs:
+    """The basis of the fitted strategies (pca): from ``fit`` (other documents) when given; else, with
+    ``pca_fit: heldout``, from a seeded half of the distinct documents (its own stream), the other half
+    measured; with ``insample``, from every document, all measured."""
+    if fit is not None:
+        return Inputs(basis=pca_basis(covariance(fit)))
+    if settings.pca_fit == "insample":
+        return Inputs(basis=pca_basis(weighted_covariance(unique, weights)), insample=True)
+    fitted, measured = heldout_halves(len(unique), np.random.default_rng(seed_sequence(settings.seed, "pca_split")))
+    return Inputs(basis=pca_basis(weighted_covariance(unique[fitted], weights[fitted])), rows=measured)
 
 
 def measure(
@@ -334,47 +364,43 @@ def measure(
     settings: SuiteSettings | None = None,
     device: str | None = None,
     methods: Mapping[str, str] | None = None,
+    fit: np.ndarray | None = None,
 ) -> Geometry:
     """Run the whole suite on the (n x d) embeddings ``x`` at every size in ``dims``. ``methods``
     overrides some metrics' interval methods (metric -> a key of
-    :data:`mrlens.inference.intervals.METHODS` or ``none``), e.g. for ``benchmarks/coverage.py``."""
+    :data:`mrlens.inference.intervals.METHODS` or ``none``), e.g. for ``benchmarks/coverage.py``.
+    ``fit``: embeddings of other documents by the same model to fit the PCA basis on (all of ``x`` is
+    then measured); without it ``settings.pca_fit`` says where the basis comes from (module docstring)."""
     settings = settings or SuiteSettings()
     check_strategies(settings.strategies)
+    check_pca_fit(settings.pca_fit)
     methods = {m: (methods or {}).get(m) or method_of(m) for m in METRICS}
     x = as_points(x)
     n, d = x.shape
     sizes = as_sizes(dims, d)
+    if fit is not None and as_points(fit).shape[1] != d:
+        raise ValueError(f"the PCA fitting embeddings have {fit.shape[1]} dimensions, the measured ones {d}")
     if n <= sizes[-1]:
         warnings.warn(f"n = {n} <= d = {sizes[-1]}: IsoScore is capped at (n - 2)/(d - 1)", stacklevel=2)
     unique, inverse = distinct_rows(x)
     draws = _sampling_draws(n, inverse, len(unique), methods, settings)
-    base_cov = weighted_covariance(unique, draws.weights[:, 0])
 
-    rows: list[dict] = []
-    replicates: list[dict] = []
-    for strategy in settings.strategies:
-        low: dict = {}
-        high: dict = {}
-        kinds: dict = {}
-        if strategy == "random":
-            orderings = random_orderings(d, settings.random_orderings, streams(settings.seed).orderings)
-            runs = [_all_metrics(z, draws.first(), sizes, settings, device) for z in views(unique, strategy, orderings=orderings)]
-            values, low, high = spread_over_orderings([{key: v[0] for key, v in run.items()} for run in runs])
-            kinds = dict.fromkeys(values, "range-orderings")
-        elif strategy == "pca":  # the basis is fitted once, not per replicate: no interval
-            z = next(views(unique, strategy, covariance=base_cov))
-            values = {key: v[0] for key, v in _all_metrics(z, draws.first(), sizes, settings, device).items()}
-        else:
-            result = _all_metrics(unique, draws, sizes, settings, device)
-            values = {key: v[0] for key, v in result.items()}
-            low, high, kinds, replicates = _intervals(result, draws, methods, settings, n)
-        rows.extend(_rows(strategy, values, low, high, kinds, n))
-    scalars = pd.DataFrame(rows)
+    def one(z: np.ndarray, rows: np.ndarray | None, resample: bool) -> Estimates:
+        if resample:
+            return _intervals(_all_metrics(z, draws, sizes, settings, device), draws, methods, settings, n)
+        sample = draws.first() if rows is None else _Draws.of(draws.weights[rows, :1], draws.excluded[rows, :1])
+        values = {key: v[0] for key, v in _all_metrics(z, sample, sizes, settings, device).items()}
+        return Estimates(values, dict.fromkeys(METRICS, int(sample.weights.sum())))
+
+    fitted = any(STRATEGIES[s].fitted for s in settings.strategies)
+    orderings = random_orderings(d, settings.random_orderings, streams(settings.seed).orderings)
+    inputs = _fitted_inputs(unique, draws.weights[:, 0], fit, settings) if fitted else Inputs()
+    scalars, replicates = over_strategies(unique, settings.strategies, one, replace(inputs, orderings=orderings))
     scalars["metric"] = pd.Categorical(scalars["metric"], categories=METRICS, ordered=True)
     scalars = scalars.sort_values(["strategy", "dim", "metric"], kind="stable").reset_index(drop=True)
     scalars["metric"] = scalars["metric"].astype(str)
-    replicate_table = pd.DataFrame(replicates, columns=["strategy", "dim", "metric", "replicate", "value"])
-    return Geometry(scalars=scalars, profiles=_profiles(x, base_cov, sizes, settings), replicates=replicate_table)
+    base_cov = weighted_covariance(unique, draws.weights[:, 0])
+    return Geometry(scalars=scalars, profiles=_profiles(x, base_cov, sizes, settings), replicates=replicates)
 
 
 def distinct_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,8 +1,12 @@
 """Quality of one model's embeddings of one task at every truncation size and strategy.
 
 Every truncation (``prefix``, ``pca``, ``random``; :mod:`mrlens.metrics.truncation`) is re-normalised
-to unit length before use, so cosine similarity is a dot product. ``pca`` is fitted on all the texts of
-the task (queries and documents, or both sides of the pairs).
+to unit length before use, so cosine similarity is a dot product. ``pca`` is never fitted on the task's
+own texts by default (``analysis.pca_fit: heldout``): its basis comes from embeddings of other documents
+by the same model (``fit``, e.g. the model's corpus embeddings), as a user would fit it on their own
+collection before deploying; a basis fitted on the task's texts (queries and documents, or both sides of
+the pairs) sees the test set and is optimistic, so it is computed only when asked (``insample``) and
+named ``pca-insample``.
 
 - Similarity tasks: ``spearman``, Spearman's rho between the cosine of each pair and its human score;
   n = pairs. The bootstrap resamples pairs.
@@ -12,7 +16,7 @@ the task (queries and documents, or both sides of the pairs).
   resamples queries (a query brings all its pairs), the same draws for every metric, size and strategy.
 
 Intervals (prefix rows): each metric's method is declared in
-:data:`mrlens.inference.intervals.INTERVAL_METHODS` and named in the ``interval`` column; its replicates
+:data:`mrlens.inference.intervals.METRIC_RECORDS` and named in the ``interval`` column; its replicates
 resample pairs or queries with the seeded draws of :func:`mrlens.inference.intervals.resampling_counts`,
 which depend only on (number of pairs or queries, B, seed): two models evaluated on the same task get
 the same draws, so a difference of their replicate values (:func:`measure_quality`) is a paired resample.
@@ -24,7 +28,8 @@ their own random stream, as in the geometry suite.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -34,7 +39,17 @@ from mrlens.errors import DataError
 from mrlens.inference.intervals import METHODS, interval, interval_label, method_of, resampling_counts, streams
 from mrlens.metrics._checks import as_points, as_sizes
 from mrlens.metrics.covariance import covariance
-from mrlens.metrics.truncation import check_strategies, random_orderings, spread_over_orderings, views
+from mrlens.metrics.truncation import (
+    REPLICATE_COLUMNS,
+    STRATEGIES,
+    Estimates,
+    Inputs,
+    check_pca_fit,
+    check_strategies,
+    over_strategies,
+    pca_basis,
+    random_orderings,
+)
 from mrlens.quality.retrieval import (
     alignment_terms,
     ideal_relevance,
@@ -47,8 +62,6 @@ from mrlens.quality.retrieval import (
 from mrlens.quality.similarity import pair_cosines, spearman, spearman_replicates, unit_rows
 from mrlens.quality.tasks import task_type
 
-COLUMNS = ["strategy", "dim", "metric", "value", "ci_low", "ci_high", "interval", "n"]
-REPLICATE_COLUMNS = ["strategy", "dim", "metric", "replicate", "value"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,7 @@ class QualitySettings:
     recall_at: int = 100
     strategies: Sequence[str] = ("prefix",)
     random_orderings: int = 5
+    pca_fit: str = "heldout"
     alignment_alpha: float = 2.0
 
     @classmethod
@@ -176,6 +190,7 @@ def evaluate(
     dims: Sequence[int],
     settings: QualitySettings | Mapping | None = None,
     device: str | None = None,
+    fit: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Quality of ``embeddings`` (rows named by ``ids``, e.g. from :func:`mrlens.io.read_embeddings`)
     on the task (``texts``, ``labels``; :mod:`mrlens.quality.tasks`) at every size in ``dims``.
@@ -183,7 +198,7 @@ def evaluate(
     Returns a tidy table: strategy, dim, metric, value, ci_low, ci_high, interval, n. Raises
     :class:`DataError` when a text of the task has no embedding.
     """
-    return measure_quality(texts, labels, ids, embeddings, dims, settings, device).table
+    return measure_quality(texts, labels, ids, embeddings, dims, settings, device, fit=fit).table
 
 
 def measure_quality(
@@ -195,12 +210,16 @@ def measure_quality(
     settings: QualitySettings | Mapping | None = None,
     device: str | None = None,
     methods: Mapping[str, str] | None = None,
+    fit: np.ndarray | None = None,
 ) -> Quality:
     """:func:`evaluate` with each interval's replicate values; ``methods`` overrides some metrics'
     interval methods (metric name before "@" -> a key of :data:`mrlens.inference.intervals.METHODS` or
-    ``none``), e.g. for ``benchmarks/coverage.py``."""
+    ``none``), e.g. for ``benchmarks/coverage.py``. ``fit``: embeddings of other documents by the same
+    model (e.g. its corpus embeddings), which the ``pca`` basis is fitted on (``pca_fit: heldout``, the
+    default: required when ``pca`` is among the strategies)."""
     settings = QualitySettings.from_mapping(settings)
     strategies = check_strategies(settings.strategies)
+    check_pca_fit(settings.pca_fit)
     x = as_points(embeddings)
     sizes = as_sizes(dims, x.shape[1])
     position = pd.Series(np.arange(len(ids)), index=pd.Index(np.asarray(ids, dtype=object)))
@@ -213,8 +232,6 @@ def measure_quality(
     row_of = {t: i for i, t in enumerate(texts["id"])}
     kind = task_type(labels)
     task = _Similarity(labels, row_of) if kind == "similarity" else _Retrieval(texts, labels, row_of, settings)
-    orderings = random_orderings(x.shape[1], settings.random_orderings, streams(settings.seed).orderings) if "random" in strategies else []
-    cov = covariance(x) if "pca" in strategies else None
     chosen = {m: (methods or {}).get(m.split("@")[0]) or method_of(m) for m in task.n} if settings.bootstrap else {}
     chosen = {m: v for m, v in chosen.items() if v != "none"}
     schemes = {METHODS[v].scheme for v in chosen.values()}
@@ -223,29 +240,33 @@ def measure_quality(
     if schemes:
         task.resample(resampling_counts(task.units, settings.bootstrap, schemes.pop(), settings.seed).T)
 
-    def measure(z: np.ndarray, k: int, bootstrap: bool) -> dict[str, tuple[float, np.ndarray]]:
-        return task.measure(z, k, bootstrap, device) if kind == "retrieval" else task.measure(z, k, bootstrap)
+    task_measure = partial(task.measure, device=device) if kind == "retrieval" else task.measure
 
-    rows, replicates = [], []
-    for strategy in strategies:
-        low, high, kinds = {}, {}, {}
-        if strategy == "random":
-            runs = [{(k, m): v for k in sizes for m, (v, _) in measure(z, k, False).items()} for z in views(x, strategy, orderings=orderings)]
-            values, low, high = spread_over_orderings(runs)
-            kinds = dict.fromkeys(values, "range-orderings")
-        else:  # PCA: the basis is fitted once, not per replicate, so no interval
-            z = next(views(x, strategy, covariance=cov))
-            values = {}
-            for k in sizes:
-                for metric, (value, reps) in measure(z, k, strategy == "prefix" and bool(chosen)).items():
-                    values[(k, metric)] = value
-                    if metric in chosen and len(reps):
-                        low[(k, metric)], high[(k, metric)] = interval(chosen[metric], value, reps, settings.confidence, task.units)
-                        kinds[(k, metric)] = interval_label(chosen[metric], settings.confidence)
-                        replicates.extend({"strategy": strategy, "dim": k, "metric": metric, "replicate": r, "value": float(v)} for r, v in enumerate(reps))
-        rows.extend(
-            {"strategy": strategy, "dim": k, "metric": m, "value": v, "ci_low": low.get((k, m), np.nan), "ci_high": high.get((k, m), np.nan),
-             "interval": kinds.get((k, m), "none"), "n": task.n[m]}
-            for (k, m), v in values.items()
-        )  # fmt: skip
-    return Quality(pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame(replicates, columns=REPLICATE_COLUMNS))
+    def one(z: np.ndarray, rows: np.ndarray | None, resample: bool) -> Estimates:
+        found = Estimates({}, task.n)
+        for k in sizes:
+            for metric, (value, reps) in task_measure(z, k, resample and bool(chosen)).items():
+                found.values[(k, metric)] = value
+                if metric in chosen and len(reps):
+                    found.low[(k, metric)], found.high[(k, metric)] = interval(chosen[metric], value, reps, settings.confidence, task.units)
+                    found.kinds[(k, metric)] = interval_label(chosen[metric], settings.confidence)
+                    found.replicates[(k, metric)] = reps
+        return found
+
+    orderings = random_orderings(x.shape[1], settings.random_orderings, streams(settings.seed).orderings)
+    inputs = _fitted_inputs(x, fit, settings) if any(STRATEGIES[s].fitted for s in strategies) else Inputs()
+    table, replicates = over_strategies(x, strategies, one, replace(inputs, orderings=orderings))
+    return Quality(table, replicates)
+
+
+def _fitted_inputs(x: np.ndarray, fit: np.ndarray | None, settings: QualitySettings) -> Inputs:
+    """The PCA basis: fitted on ``fit`` (embeddings of other documents by the same model, e.g. its corpus
+    embeddings) with ``pca_fit: heldout``, on the task's own texts ``x`` with ``insample``."""
+    if settings.pca_fit == "insample":
+        return Inputs(basis=pca_basis(covariance(x)), insample=True)
+    if fit is None:
+        raise DataError("analysis.pca_fit heldout: the pca strategy needs embeddings of other documents to fit its basis (fit)")
+    fit = as_points(fit)
+    if fit.shape[1] != x.shape[1]:
+        raise DataError(f"the PCA fitting embeddings have {fit.shape[1]} dimensions, the task's {x.shape[1]}")
+    return Inputs(basis=pca_basis(covariance(fit)))
