@@ -1,20 +1,24 @@
 """Geometry of embeddings at every truncation size: pure functions over (n x d) arrays.
 
-``geometry_table(x, dims)`` runs the suite; each metric is also callable alone.
+``geometry_table(x, dims)`` runs the suite; each metric is also callable alone. Names are imported on
+first use, so a light submodule (``mrlens.metrics.truncation`` for figures) does not load torch.
 """
 
-from mrlens.metrics.correlation import mean_abs_correlation
-from mrlens.metrics.covariance import covariance
-from mrlens.metrics.isotropy import isoscore, participation_ratio
-from mrlens.metrics.suite import geometry_table
-from mrlens.metrics.uniformity import uniformity_by_prefix, uniformity_loss
+from importlib import import_module
 
-__all__ = [
-    "covariance",
-    "geometry_table",
-    "isoscore",
-    "mean_abs_correlation",
-    "participation_ratio",
-    "uniformity_by_prefix",
-    "uniformity_loss",
-]
+_HOMES = {
+    "covariance": "mrlens.metrics.covariance",
+    "geometry_table": "mrlens.metrics.suite",
+    "isoscore": "mrlens.metrics.isotropy",
+    "mean_abs_correlation": "mrlens.metrics.correlation",
+    "participation_ratio": "mrlens.metrics.isotropy",
+    "uniformity_by_prefix": "mrlens.metrics.uniformity",
+    "uniformity_loss": "mrlens.metrics.uniformity",
+}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> object:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'mrlens.metrics' has no attribute {name!r}")
+    return getattr(import_module(_HOMES[name]), name)

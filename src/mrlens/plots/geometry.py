@@ -8,7 +8,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from mrlens.plots.style import BASE, BASE_STYLE, band_text, legend_below_and_save, variant_colours
+from mrlens.metrics.truncation import INSAMPLE, STRATEGIES, strategy_of
+from mrlens.plots.style import BASE, BASE_LABEL, BASE_STYLE, band_text, legend_below_and_save, variant_colours
 
 PANELS = (
     ("isoscore", "IsoScore (higher: more isotropic)"),
@@ -29,25 +30,31 @@ def series(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-STRATEGY_STYLE = {"prefix": "-", "pca": ":", "random": "--"}
+def _strategies(data: pd.DataFrame) -> list[str]:
+    """The strategies of ``data`` other than prefix, in the registry's order (in-sample fits after theirs)."""
+    names = [name + suffix for name in STRATEGIES if name != "prefix" for suffix in ("", INSAMPLE)]
+    return [name for name in names if name in set(data["strategy"])]
 
 
 def draw_strategies(ax: plt.Axes, data: pd.DataFrame, variants: Sequence[str], colours: dict, reference_variants: Sequence[str]) -> None:
     """One line per variant against size: its prefix curve (solid, with markers) and, for the
-    ``reference_variants`` (the no-MRL twins), its ``pca`` (dotted) and ``random`` (dashed) curves;
-    the base model dashed grey. Bands come from :func:`series` (PCA rows carry none: their basis is
+    ``reference_variants`` (the no-MRL twins), the curve of every other strategy with rows in ``data``,
+    in its registry style (:data:`mrlens.metrics.truncation.STRATEGIES`: ``random`` dashed, ``pca``
+    dotted), so a metric with no PCA rows (not rotation-invariant) draws no PCA line; the base model
+    dashed grey. Bands come from :func:`series` (fitted strategies' rows carry none: their basis is
     fitted once); each legend entry says what its band is (:func:`band_text`)."""
     for variant in variants:
-        strategies = ["prefix"] + (["pca", "random"] if variant in reference_variants else [])
+        strategies = ["prefix"] + (_strategies(data) if variant in reference_variants else [])
         for strategy in strategies:
             line = series(data[(data["variant"] == variant) & (data["strategy"] == strategy)])
             if line.empty:
                 continue
             colour = BASE_STYLE["color"] if variant == BASE else colours[variant]
-            style = BASE_STYLE["linestyle"] if variant == BASE else STRATEGY_STYLE[strategy]
+            style = BASE_STYLE["linestyle"] if variant == BASE else strategy_of(strategy).line_style
             seeds = data.loc[data["variant"] == variant, "seed"].nunique()
-            label = "base (untrained)" if variant == BASE else f"{variant} ({strategy})" + (f", {seeds} seeds" if seeds > 1 else "")
-            banded = strategy != "pca" and (line["high"] > line["low"]).any()
+            named = strategy.replace(INSAMPLE, ", fitted in sample")
+            label = BASE_LABEL if variant == BASE else f"{variant} ({named})" + (f", {seeds} seeds" if seeds > 1 else "")
+            banded = not strategy_of(strategy).fitted and (line["high"] > line["low"]).any()
             rows = data[(data["variant"] == variant) & (data["strategy"] == strategy)]
             label += f"\n{band_text(rows)}" if banded and band_text(rows) else ""
             marker = "o" if strategy == "prefix" else None
@@ -80,7 +87,7 @@ def geometry_figure(table: pd.DataFrame, paths: Sequence[str | Path], checkpoint
                 if line.empty:
                     continue
                 seeds = data.loc[data["variant"] == variant, "seed"].nunique()
-                name = "base (untrained)" if variant == BASE else f"{variant}" + (f" ({seeds} seeds)" if seeds > 1 else "")
+                name = BASE_LABEL if variant == BASE else f"{variant}" + (f" ({seeds} seeds)" if seeds > 1 else "")
                 banded = (line["high"] > line["low"]).any()
                 band = band_text(data[data["variant"] == variant]) if banded else ""
                 name += f"\n{band}" if band else ""

@@ -14,6 +14,7 @@ import pandas as pd  # noqa: E402
 from mrlens.io import atomic_path  # noqa: E402
 
 BASE = "base"
+BASE_LABEL = "base, before fine-tuning"  # a trained sentence encoder, before our fine-tuning
 BASE_STYLE = {"color": "0.35", "linestyle": "--", "marker": None}
 
 

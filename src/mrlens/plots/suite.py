@@ -14,7 +14,7 @@ from mrlens.plots.style import BASE, legend_below_and_save, variant_colours
 
 TITLES = {
     "isoscore": "IsoScore (higher: more isotropic)",
-    "isoscore_star": "IsoScore* (shrunk covariance)",
+    "isoscore_star": "IsoScore* (mini-batches shrunk to the corpus)",
     "participation_ratio": "participation ratio",
     "average_cosine": "average cosine (anisotropy)",
     "uniformity": "uniformity loss, re-normalised prefixes",
@@ -26,6 +26,8 @@ TITLES = {
     "outliers_variance_count": "outlier dimensions by variance",
     "outliers_variance_share": "variance share of outlier dimensions",
     "outliers_magnitude_count": "outlier dimensions by mean |value|",
+    "rogue_top_share": "share of the expected cosine, top dimensions",
+    "rogue_count": "rogue dimensions (share of the cosine)",
     "twonn": "intrinsic dimension (TwoNN)",
     "mle": "intrinsic dimension (MLE)",
 }
@@ -40,9 +42,9 @@ def suite_figure(
     dpi: int = 150,
 ) -> None:
     """One panel per metric; one colour per variant with its prefix curve (solid), and for the
-    ``reference_variants`` (the no-MRL twins) their ``pca`` (dotted) and ``random`` (dashed) curves
-    too: does an MRL prefix beat a random choice or PCA at the same size? The base model is dashed
-    grey. Bands: the interval each metric declares (prefix; e.g. a 95 % basic-bootstrap CI), the
+    ``reference_variants`` (the no-MRL twins) their ``pca`` (dotted; rotation-invariant metrics only) and
+    ``random`` (dashed) curves too: does an MRL prefix beat a random choice or PCA at the same size? The
+    base model is dashed grey. Bands: the interval each metric declares (prefix; e.g. a 95 % basic-bootstrap CI), the
     spread over random orderings (random), or over seeds; the legend names them."""
     table = table[(table["corpus"] == corpus) & (table["checkpoint"] == checkpoint)]
     metrics = [m for m in dict.fromkeys(table["metric"]) if m != "duplicates"]  # in the table's row order
