@@ -38,6 +38,7 @@ def _metrics(args: argparse.Namespace) -> None:
     settings = SuiteSettings(
         uniformity_t=args.uniformity_t,
         strategies=tuple(args.strategies.split(",")),
+        pca_fit=args.pca_fit,
         bootstrap=args.bootstrap,
         seed=args.seed,
         mle_neighbours=args.mle_neighbours,
@@ -107,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     metrics.add_argument("--dims", type=_sizes, default=None, help="truncation sizes, e.g. 32,64,128 (default: full size)")
     metrics.add_argument("--uniformity-t", type=float, default=2.0, help="t of the uniformity loss (default 2)")
     metrics.add_argument("--strategies", default="prefix", help="truncation strategies: prefix,random,pca (default prefix)")
+    metrics.add_argument("--pca-fit", choices=["heldout", "insample"], default="heldout", help="pca basis from a held-out half (default) or in sample")
     metrics.add_argument("--bootstrap", type=int, default=0, help="bootstrap replicates for confidence intervals (default 0)")
     metrics.add_argument("--seed", type=int, default=0, help="seed of the bootstrap and the random orderings")
     metrics.add_argument("--mle-neighbours", type=int, default=20, help="k of the MLE intrinsic dimension (default 20)")
