@@ -100,7 +100,7 @@ class Jobs:
     def specs(self, out: Path) -> dict[str, dict]:
         """Job specifications by name (``rule`` or ``rule:1 text``), writing under ``out``."""
         out.mkdir(parents=True, exist_ok=True)
-        quality = {"bootstrap": 1000, "strategies": ["prefix", "random", "pca"], "random_orderings": 5}
+        quality = {"bootstrap": 1000, "strategies": ["prefix", "random", "pca"], "random_orderings": 5, "pca_fit": "insample"}
         analysis = {"bootstrap": 100, "strategies": ["prefix", "random", "pca"], "random_orderings": 5}
         embed_params = {"labels": {**LABELS, "corpus": "simlex999"}, "batch_size": 64, "max_seq_length": 128,
                         "compile": False}  # fmt: skip
@@ -133,7 +133,8 @@ class Jobs:
             "quality": {
                 "input": {"texts": self.path("texts.parquet"), "labels": self.path("labels.parquet"),
                           "embeddings": self.path("embeddings.parquet")},
-                "output": {"table": str(out / "quality.parquet")}, "threads": 2,
+                "output": {"table": str(out / "quality.parquet"), "replicates": str(out / "replicates.parquet")},
+                "threads": 2,
                 "params": {"dims": DIMS, "settings": quality, "labels": {**LABELS, "task": "simlex999"}},
             },
             "collect_tables": {
@@ -204,7 +205,7 @@ def table(result: dict, trees: list[str]) -> str:
     kinds = ("imports", "1 text", "sample")
     header = ["rule", *kinds, "work", "slowest imports (s)"]
     if len(trees) > 1:
-        header[4:4] = [f"{k} {trees[1]}/{trees[0]}" for k in ("fixed", "sample")]
+        header[5:5] = [f"{k} {trees[1]}/{trees[0]}" for k in ("fixed", "sample")]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for rule in rules:
         def get(kind: str, tree: str = trees[0]) -> float | None:
