@@ -22,6 +22,7 @@ include: "workflow/rules/quality.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/diffing.smk"
 include: "workflow/rules/inference.smk"
+include: "workflow/rules/provenance.smk"
 
 
 rule all:

@@ -102,3 +102,13 @@ def test_hub_source_dim_is_checked_when_given() -> None:
     with pytest.raises(ConfigError, match="size 384 exceeds the base model's embedding size 256"):
         validate_config(config, SCHEMA)
     assert validate_config(edit("base_model", {"source": "bert-base-uncased"}), SCHEMA)["base_model"]["dim"] is None
+
+
+def test_model_ids_are_parsed_back_to_variant_and_seed() -> None:
+    from mrlens.config import BASE_MODEL_ID, parse_model_id, trained_model_id
+
+    assert parse_model_id(trained_model_id("mrl-384-256_s-2", 11)) == ("mrl-384-256_s-2", 11)
+    assert parse_model_id(BASE_MODEL_ID) == (BASE_MODEL_ID, None)
+    for bad in ("no-mrl", "no-mrl_sx", "_s3"):
+        with pytest.raises(ValueError, match="is not a model id"):
+            parse_model_id(bad)

@@ -244,6 +244,17 @@ def trained_model_id(variant: str, seed: int) -> str:
     return f"{variant}_s{seed}"
 
 
+def parse_model_id(model: str) -> tuple[str, int | None]:
+    """(variant, seed) of a model id made by :func:`trained_model_id`; the base model is
+    ``(BASE_MODEL_ID, None)``."""
+    if model == BASE_MODEL_ID:
+        return BASE_MODEL_ID, None
+    variant, separator, seed = model.rpartition("_s")
+    if not separator or not variant or not seed.isdigit():
+        raise ValueError(f"{model!r} is not a model id of the form {{variant}}_s{{seed}}")
+    return variant, int(seed)
+
+
 def model_ids(config: Mapping[str, Any]) -> list[str]:
     """The base model and every variant x seed, in a stable order."""
     return [BASE_MODEL_ID] + [

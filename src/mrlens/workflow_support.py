@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import tempfile
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -41,14 +40,15 @@ def log_to_rule_log(snakemake: Any) -> logging.Logger:
 
 
 def check_writable(folder: str | Path) -> None:
-    """Raise :class:`ConfigError` unless ``folder`` is (or can become) a folder we can write files in."""
-    folder = Path(folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".mrlens-write-check-"):
-            pass
-    except OSError as exc:
-        raise ConfigError(f"results folder {folder.resolve()} is not writable ({exc.strerror or exc})") from exc
+    """Raise :class:`ConfigError` unless ``folder`` is a folder we can write in, or one we could create
+    (its nearest existing ancestor is a writable folder). Creates nothing: the workflow calls it while
+    it is parsed, dry runs included."""
+    folder = Path(folder).absolute()
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        raise ConfigError(f"results folder {folder} is not writable ({existing} is a file, not a folder)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"results folder {folder} is not writable (no write permission on {existing})")
 
 
 def label_table(table: Any, labels: dict[str, Any]) -> Any:

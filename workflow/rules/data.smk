@@ -1,14 +1,17 @@
 # Prepare every configured source into Parquet: training pairs (with a held-out split) and corpora.
 
 
+include: "functions/data.smk"
+
+
 rule prepare_pairs:
     output:
-        train=ensure("results/data/pairs/{pairs}/train.parquet", non_empty=True),
-        heldout=ensure("results/data/pairs/{pairs}/heldout.parquet", non_empty=True),
+        train=ensure(results("data/pairs/{pairs}/train.parquet"), non_empty=True),
+        heldout=ensure(results("data/pairs/{pairs}/heldout.parquet"), non_empty=True),
     log:
-        "results/logs/prepare_pairs/{pairs}.log",
+        logs("prepare_pairs/{pairs}.log"),
     benchmark:
-        "results/benchmarks/prepare_pairs/{pairs}.tsv"
+        benchmarks("prepare_pairs/{pairs}.tsv")
     conda:
         CONDA_ENV
     resources:
@@ -22,11 +25,11 @@ rule prepare_pairs:
 
 rule prepare_corpus:
     output:
-        ensure("results/data/corpora/{corpus}.parquet", non_empty=True),
+        ensure(results("data/corpora/{corpus}.parquet"), non_empty=True),
     log:
-        "results/logs/prepare_corpus/{corpus}.log",
+        logs("prepare_corpus/{corpus}.log"),
     benchmark:
-        "results/benchmarks/prepare_corpus/{corpus}.tsv"
+        benchmarks("prepare_corpus/{corpus}.tsv")
     conda:
         CONDA_ENV
     resources:

@@ -1,27 +1,29 @@
 # Model diffing: how the twins differ from their base and from each other, in weights (streamed
 # tensor by tensor) and in representations (linear CKA per layer on a probe set of documents).
-# Its constants and input functions (DIFFING, PROBE_CORPUS, seed_models, ...) are in common.smk.
+
+
+include: "functions/diffing.smk"
 
 
 rule diff_weights:
     input:
-        base="results/models/base/final",
+        base=BASE_MODEL,
         models=seed_model_folders,
     output:
         tensors=ensure(
-            "results/diffing/weights/s{seed}/tensors.parquet", non_empty=True
+            results("diffing/weights/s{seed}/tensors.parquet"), non_empty=True
         ),
-        layers=ensure("results/diffing/weights/s{seed}/layers.parquet", non_empty=True),
+        layers=ensure(results("diffing/weights/s{seed}/layers.parquet"), non_empty=True),
         spectra=ensure(
-            "results/diffing/weights/s{seed}/spectra.parquet", non_empty=True
+            results("diffing/weights/s{seed}/spectra.parquet"), non_empty=True
         ),
         layernorm=ensure(
-            "results/diffing/weights/s{seed}/layernorm.parquet", non_empty=True
+            results("diffing/weights/s{seed}/layernorm.parquet"), non_empty=True
         ),
     log:
-        "results/logs/diffing/weights_s{seed}.log",
+        logs("diffing/weights_s{seed}.log"),
     benchmark:
-        "results/benchmarks/diffing/weights_s{seed}.tsv"
+        benchmarks("diffing/weights_s{seed}.tsv")
     conda:
         CONDA_ENV
     threads: 2
@@ -42,16 +44,16 @@ rule diff_weights:
 rule collect_diff_weights:
     input:
         expand(
-            "results/diffing/weights/s{seed}/{{diff_table}}.parquet",
+            results("diffing/weights/s{seed}/{{diff_table}}.parquet"),
             seed=TRAIN["seeds"],
         ),
     output:
-        parquet=ensure("results/diffing/weights_{diff_table}.parquet", non_empty=True),
-        csv="results/diffing/weights_{diff_table}.csv",
+        parquet=ensure(results("diffing/weights_{diff_table}.parquet"), non_empty=True),
+        csv=results("diffing/weights_{diff_table}.csv"),
     log:
-        "results/logs/diffing/collect_weights_{diff_table}.log",
+        logs("diffing/collect_weights_{diff_table}.log"),
     benchmark:
-        "results/benchmarks/diffing/collect_weights_{diff_table}.tsv"
+        benchmarks("diffing/collect_weights_{diff_table}.tsv")
     conda:
         CONDA_ENV
     script:
@@ -60,14 +62,14 @@ rule collect_diff_weights:
 
 rule probe_states:
     input:
-        model="results/models/{model}/final",
-        corpus=f"results/data/corpora/{PROBE_CORPUS}.parquet",
+        model=model_dir("{model}"),
+        corpus=results(f"data/corpora/{PROBE_CORPUS}.parquet"),
     output:
-        "results/diffing/states/{model}.npz",
+        results("diffing/states/{model}.npz"),
     log:
-        "results/logs/diffing/states/{model}.log",
+        logs("diffing/states/{model}.log"),
     benchmark:
-        "results/benchmarks/diffing/states/{model}.tsv"
+        benchmarks("diffing/states/{model}.tsv")
     conda:
         CONDA_ENV
     threads: 2
@@ -85,21 +87,21 @@ rule probe_states:
 
 rule diff_representations:
     input:
-        states=expand("results/diffing/states/{model}.npz", model=MODELS),
+        states=expand(results("diffing/states/{model}.npz"), model=MODELS),
         embeddings=expand(
-            "results/embeddings/{model}/final/{corpus}.parquet",
+            results("embeddings/{model}/final/{corpus}.parquet"),
             model=MODELS,
             corpus=PROBE_CORPUS,
         ),
     output:
-        layers=ensure("results/diffing/cka_layers.parquet", non_empty=True),
-        layers_csv="results/diffing/cka_layers.csv",
-        truncation=ensure("results/diffing/cka_truncation.parquet", non_empty=True),
-        truncation_csv="results/diffing/cka_truncation.csv",
+        layers=ensure(results("diffing/cka_layers.parquet"), non_empty=True),
+        layers_csv=results("diffing/cka_layers.csv"),
+        truncation=ensure(results("diffing/cka_truncation.parquet"), non_empty=True),
+        truncation_csv=results("diffing/cka_truncation.csv"),
     log:
-        "results/logs/diffing/representations.log",
+        logs("diffing/representations.log"),
     benchmark:
-        "results/benchmarks/diffing/representations.tsv"
+        benchmarks("diffing/representations.tsv")
     conda:
         CONDA_ENV
     resources:
@@ -115,9 +117,9 @@ rule diff_representations:
 
 rule diffing_figures:
     input:
-        layers="results/diffing/weights_layers.parquet",
-        cka="results/diffing/cka_layers.parquet",
-        truncation="results/diffing/cka_truncation.parquet",
+        layers=results("diffing/weights_layers.parquet"),
+        cka=results("diffing/cka_layers.parquet"),
+        truncation=results("diffing/cka_truncation.parquet"),
     output:
         weights=figure_files("diffing_weights", caption="../report/diffing_weights.rst"),
         task_cosine=figure_files(
@@ -128,9 +130,9 @@ rule diffing_figures:
             "diffing_truncation", caption="../report/diffing_truncation.rst"
         ),
     log:
-        "results/logs/diffing/figures.log",
+        logs("diffing/figures.log"),
     benchmark:
-        "results/benchmarks/diffing/figures.tsv"
+        benchmarks("diffing/figures.tsv")
     conda:
         CONDA_ENV
     params:

@@ -2,16 +2,19 @@
 # once per (model, checkpoint), at full size; truncation happens downstream.
 
 
+include: "functions/embed.smk"
+
+
 rule tokenize:
     input:
         texts=texts_file,
-        base="results/models/base/final",
+        base=BASE_MODEL,
     output:
-        ensure("results/tokens/{corpus}.parquet", non_empty=True),
+        ensure(results("tokens/{corpus}.parquet"), non_empty=True),
     log:
-        "results/logs/tokenize/{corpus}.log",
+        logs("tokenize/{corpus}.log"),
     benchmark:
-        "results/benchmarks/tokenize/{corpus}.tsv"
+        benchmarks("tokenize/{corpus}.tsv")
     conda:
         CONDA_ENV
     threads: 2
@@ -27,16 +30,16 @@ rule tokenize:
 rule embed:
     input:
         model=model_folder,
-        tokens="results/tokens/{corpus}.parquet",
-        base_info="results/models/base/base.json",
+        tokens=results("tokens/{corpus}.parquet"),
+        base_info=BASE_INFO,
     output:
         ensure(
-            "results/embeddings/{model}/{checkpoint}/{corpus}.parquet", non_empty=True
+            results("embeddings/{model}/{checkpoint}/{corpus}.parquet"), non_empty=True
         ),
     log:
-        "results/logs/embed/{model}/{checkpoint}/{corpus}.log",
+        logs("embed/{model}/{checkpoint}/{corpus}.log"),
     benchmark:
-        "results/benchmarks/embed/{model}/{checkpoint}/{corpus}.tsv"
+        benchmarks("embed/{model}/{checkpoint}/{corpus}.tsv")
     conda:
         CONDA_ENV
     threads: 8

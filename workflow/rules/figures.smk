@@ -1,15 +1,15 @@
-# Figures and provenance.
+# Figures: one rule per figure family, each in every configured format, flagged for the report.
 
 
 rule geometry_figure:
     input:
-        "results/metrics/geometry.parquet",
+        results("metrics/geometry.parquet"),
     output:
         figure_files("geometry", caption="../report/geometry.rst"),
     log:
-        "results/logs/geometry_figure.log",
+        logs("geometry_figure.log"),
     benchmark:
-        "results/benchmarks/geometry_figure.tsv"
+        benchmarks("geometry_figure.tsv")
     conda:
         CONDA_ENV
     params:
@@ -18,33 +18,15 @@ rule geometry_figure:
         "../scripts/geometry_figure.py"
 
 
-rule provenance:
-    input:
-        "results/models/base/base.json",
-    output:
-        "results/provenance.json",
-    log:
-        "results/logs/provenance.log",
-    benchmark:
-        "results/benchmarks/provenance.tsv"
-    conda:
-        CONDA_ENV
-    params:
-        config=canonical(config),
-        workflow_dir=workflow.basedir,
-    script:
-        "../scripts/provenance.py"
-
-
 rule suite_figure:
     input:
-        "results/metrics/geometry.parquet",
+        results("metrics/geometry.parquet"),
     output:
         figure_files("suite_{corpus}", caption="../report/suite.rst"),
     log:
-        "results/logs/suite_figure/{corpus}.log",
+        logs("suite_figure/{corpus}.log"),
     benchmark:
-        "results/benchmarks/suite_figure/{corpus}.tsv"
+        benchmarks("suite_figure/{corpus}.tsv")
     conda:
         CONDA_ENV
     params:
@@ -56,14 +38,14 @@ rule suite_figure:
 
 rule profile_figures:
     input:
-        "results/metrics/profiles.parquet",
+        results("metrics/profiles.parquet"),
     output:
         collapse=figure_files("collapse", caption="../report/collapse.rst"),
         outliers=figure_files("outliers", caption="../report/outliers.rst"),
     log:
-        "results/logs/profile_figures.log",
+        logs("profile_figures.log"),
     benchmark:
-        "results/benchmarks/profile_figures.tsv"
+        benchmarks("profile_figures.tsv")
     conda:
         CONDA_ENV
     params:
@@ -75,14 +57,14 @@ rule profile_figures:
 
 rule training_figures:
     input:
-        "results/metrics/training.parquet",
+        results("metrics/training.parquet"),
     output:
         loss=figure_files("training_loss", caption="../report/training_loss.rst"),
         norms=figure_files("training_norms", caption="../report/training_norms.rst"),
     log:
-        "results/logs/training_figures.log",
+        logs("training_figures.log"),
     benchmark:
-        "results/benchmarks/training_figures.tsv"
+        benchmarks("training_figures.tsv")
     conda:
         CONDA_ENV
     params:
@@ -93,13 +75,13 @@ rule training_figures:
 
 rule checkpoint_figure:
     input:
-        "results/metrics/geometry.parquet",
+        results("metrics/geometry.parquet"),
     output:
         figure_files("checkpoints", caption="../report/checkpoints.rst"),
     log:
-        "results/logs/checkpoint_figure.log",
+        logs("checkpoint_figure.log"),
     benchmark:
-        "results/benchmarks/checkpoint_figure.tsv"
+        benchmarks("checkpoint_figure.tsv")
     conda:
         CONDA_ENV
     params:

@@ -2,24 +2,27 @@
 # resampling draws) and the findings report that judges the configured claims on them.
 
 
+include: "functions/inference.smk"
+
+
 rule differences:
     input:
-        geometry="results/metrics/geometry.parquet",
-        quality=["results/metrics/quality.parquet"] if TASKS else [],
+        geometry=results("metrics/geometry.parquet"),
+        quality=[results("metrics/quality.parquet")] if TASKS else [],
         geometry_replicates=replicate_tables()["geometry_replicates"],
         quality_replicates=replicate_tables()["quality_replicates"],
     output:
-        parquet=ensure("results/metrics/differences.parquet", non_empty=True),
+        parquet=ensure(results("metrics/differences.parquet"), non_empty=True),
         csv=report_item(
-            "results/metrics/differences.csv",
+            results("metrics/differences.csv"),
             caption="../report/differences.rst",
             category="Findings",
             labels={"table": "paired twin differences"},
         ),
     log:
-        "results/logs/differences.log",
+        logs("differences.log"),
     benchmark:
-        "results/benchmarks/differences.tsv"
+        benchmarks("differences.tsv")
     conda:
         CONDA_ENV
     resources:
@@ -38,19 +41,19 @@ rule differences:
 
 rule findings:
     input:
-        "results/metrics/differences.parquet",
+        results("metrics/differences.parquet"),
     output:
         markdown=report_item(
-            "results/findings.md",
+            results("findings.md"),
             caption="../report/findings.rst",
             category="Findings",
             labels={"report": "findings"},
         ),
-        csv="results/findings.csv",
+        csv=results("findings.csv"),
     log:
-        "results/logs/findings.log",
+        logs("findings.log"),
     benchmark:
-        "results/benchmarks/findings.tsv"
+        benchmarks("findings.tsv")
     conda:
         CONDA_ENV
     params:

@@ -1,22 +1,25 @@
 # Geometry of each embeddings file at every truncation size (one job covers all sizes).
 
 
+SUITE_SETTINGS = canonical({k: v for k, v in config["analysis"].items() if k != "dims"})
+
+
 rule geometry:
     input:
-        "results/embeddings/{model}/{checkpoint}/{corpus}.parquet",
+        results("embeddings/{model}/{checkpoint}/{corpus}.parquet"),
     output:
         scalars=ensure(
-            "results/metrics/{model}/{checkpoint}/{corpus}.parquet", non_empty=True
+            results("metrics/{model}/{checkpoint}/{corpus}.parquet"), non_empty=True
         ),
         profiles=ensure(
-            "results/metrics/{model}/{checkpoint}/{corpus}.profiles.parquet",
+            results("metrics/{model}/{checkpoint}/{corpus}.profiles.parquet"),
             non_empty=True,
         ),
-        replicates="results/metrics/{model}/{checkpoint}/{corpus}.replicates.parquet",
+        replicates=results("metrics/{model}/{checkpoint}/{corpus}.replicates.parquet"),
     log:
-        "results/logs/geometry/{model}/{checkpoint}/{corpus}.log",
+        logs("geometry/{model}/{checkpoint}/{corpus}.log"),
     benchmark:
-        "results/benchmarks/geometry/{model}/{checkpoint}/{corpus}.tsv"
+        benchmarks("geometry/{model}/{checkpoint}/{corpus}.tsv")
     conda:
         CONDA_ENV
     threads: 2
@@ -35,17 +38,17 @@ rule collect_geometry:
     input:
         metric_tables("parquet"),
     output:
-        parquet=ensure("results/metrics/geometry.parquet", non_empty=True),
+        parquet=ensure(results("metrics/geometry.parquet"), non_empty=True),
         csv=report(
-            "results/metrics/geometry.csv",
+            results("metrics/geometry.csv"),
             caption="../report/geometry_table.rst",
             category="Geometry",
             labels={"table": "geometry, every model and size"},
         ),
     log:
-        "results/logs/collect_geometry.log",
+        logs("collect_geometry.log"),
     benchmark:
-        "results/benchmarks/collect_geometry.tsv"
+        benchmarks("collect_geometry.tsv")
     conda:
         CONDA_ENV
     script:
@@ -56,11 +59,11 @@ rule collect_profiles:
     input:
         metric_tables("profiles.parquet"),
     output:
-        parquet=ensure("results/metrics/profiles.parquet", non_empty=True),
+        parquet=ensure(results("metrics/profiles.parquet"), non_empty=True),
     log:
-        "results/logs/collect_profiles.log",
+        logs("collect_profiles.log"),
     benchmark:
-        "results/benchmarks/collect_profiles.tsv"
+        benchmarks("collect_profiles.tsv")
     conda:
         CONDA_ENV
     script:

@@ -1,14 +1,17 @@
 # The base checkpoint, resolved once, and the twins trained from it.
 
 
+include: "functions/models.smk"
+
+
 rule resolve_base:
     output:
-        model=directory("results/models/base/final"),
-        info="results/models/base/base.json",
+        model=directory(BASE_MODEL),
+        info=BASE_INFO,
     log:
-        "results/logs/resolve_base.log",
+        logs("resolve_base.log"),
     benchmark:
-        "results/benchmarks/resolve_base.tsv"
+        benchmarks("resolve_base.tsv")
     conda:
         CONDA_ENV
     resources:
@@ -24,19 +27,17 @@ rule resolve_base:
 
 rule train:
     input:
-        base="results/models/base/final",
-        pairs=f"results/data/pairs/{TRAIN['pairs']}/train.parquet",
+        base=BASE_MODEL,
+        pairs=results(f"data/pairs/{TRAIN['pairs']}/train.parquet"),
         # the log follows every size's loss on train.heldout_pairs of these (settings.heldout_*)
-        heldout=f"results/data/pairs/{TRAIN['pairs']}/heldout.parquet",
+        heldout=results(f"data/pairs/{TRAIN['pairs']}/heldout.parquet"),
     output:
-        model=directory("results/models/{variant}_s{seed}/final"),
-        log_table=ensure(
-            "results/models/{variant}_s{seed}/train_log.parquet", non_empty=True
-        ),
+        model=directory(results(f"models/{TWIN}/final")),
+        log_table=ensure(results(f"models/{TWIN}/train_log.parquet"), non_empty=True),
     log:
-        "results/logs/train/{variant}_s{seed}.log",
+        logs(f"train/{TWIN}.log"),
     benchmark:
-        "results/benchmarks/train/{variant}_s{seed}.tsv"
+        benchmarks(f"train/{TWIN}.tsv")
     conda:
         CONDA_ENV
     threads: 8
@@ -50,22 +51,22 @@ rule train:
         settings=train_settings,
         # Resumable states live outside the declared outputs: Snakemake removes the outputs of a
         # failed job, and a rerun after a kill must find them to resume.
-        states="results/models/{variant}_s{seed}/states",
+        states=results(f"models/{TWIN}/states"),
     script:
         "../scripts/train.py"
 
 
 rule checkpoint:
     input:
-        base="results/models/base/final",
-        pairs=f"results/data/pairs/{TRAIN['pairs']}/train.parquet",
-        trained="results/models/{variant}_s{seed}/train_log.parquet",
+        base=BASE_MODEL,
+        pairs=results(f"data/pairs/{TRAIN['pairs']}/train.parquet"),
+        trained=results(f"models/{TWIN}/train_log.parquet"),
     output:
-        directory("results/models/{variant}_s{seed}/checkpoints/step-{step}"),
+        directory(results(f"models/{TWIN}/checkpoints/step-{{step}}")),
     log:
-        "results/logs/checkpoint/{variant}_s{seed}/step-{step}.log",
+        logs(f"checkpoint/{TWIN}/step-{{step}}.log"),
     benchmark:
-        "results/benchmarks/checkpoint/{variant}_s{seed}/step-{step}.tsv"
+        benchmarks(f"checkpoint/{TWIN}/step-{{step}}.tsv")
     conda:
         CONDA_ENV
     threads: 8
@@ -77,21 +78,21 @@ rule checkpoint:
         dims=variant_dims,
         weights=variant_weights,
         settings=train_settings,
-        states="results/models/{variant}_s{seed}/states",
+        states=results(f"models/{TWIN}/states"),
     script:
         "../scripts/checkpoint.py"
 
 
 rule collect_training:
     input:
-        [f"results/models/{m}/train_log.parquet" for m, _, _ in trained_models()],
+        [results(f"models/{m}/train_log.parquet") for m, _, _ in trained_models()],
     output:
-        parquet=ensure("results/metrics/training.parquet", non_empty=True),
-        csv="results/metrics/training.csv",
+        parquet=ensure(results("metrics/training.parquet"), non_empty=True),
+        csv=results("metrics/training.csv"),
     log:
-        "results/logs/collect_training.log",
+        logs("collect_training.log"),
     benchmark:
-        "results/benchmarks/collect_training.tsv"
+        benchmarks("collect_training.tsv")
     conda:
         CONDA_ENV
     params:

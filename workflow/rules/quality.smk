@@ -2,16 +2,19 @@
 # training cost of every variant.
 
 
+include: "functions/quality.smk"
+
+
 rule prepare_task:
     input:
         unpack(task_inputs),
     output:
-        texts=ensure("results/data/tasks/{task}/texts.parquet", non_empty=True),
-        labels=ensure("results/data/tasks/{task}/labels.parquet", non_empty=True),
+        texts=ensure(results("data/tasks/{task}/texts.parquet"), non_empty=True),
+        labels=ensure(results("data/tasks/{task}/labels.parquet"), non_empty=True),
     log:
-        "results/logs/prepare_task/{task}.log",
+        logs("prepare_task/{task}.log"),
     benchmark:
-        "results/benchmarks/prepare_task/{task}.tsv"
+        benchmarks("prepare_task/{task}.tsv")
     wildcard_constraints:
         task=_one_of(EMBEDDED_TASKS),
     conda:
@@ -27,18 +30,18 @@ rule prepare_task:
 
 rule quality:
     input:
-        texts="results/data/tasks/{task}/texts.parquet",
-        labels="results/data/tasks/{task}/labels.parquet",
-        embeddings="results/embeddings/{model}/{checkpoint}/{task}.parquet",
+        texts=results("data/tasks/{task}/texts.parquet"),
+        labels=results("data/tasks/{task}/labels.parquet"),
+        embeddings=results("embeddings/{model}/{checkpoint}/{task}.parquet"),
     output:
         table=ensure(
-            "results/quality/{model}/{checkpoint}/{task}.parquet", non_empty=True
+            results("quality/{model}/{checkpoint}/{task}.parquet"), non_empty=True
         ),
-        replicates="results/quality/{model}/{checkpoint}/{task}.replicates.parquet",
+        replicates=results("quality/{model}/{checkpoint}/{task}.replicates.parquet"),
     log:
-        "results/logs/quality/{model}/{checkpoint}/{task}.log",
+        logs("quality/{model}/{checkpoint}/{task}.log"),
     benchmark:
-        "results/benchmarks/quality/{model}/{checkpoint}/{task}.tsv"
+        benchmarks("quality/{model}/{checkpoint}/{task}.tsv")
     wildcard_constraints:
         task=_one_of(EMBEDDED_TASKS),
     conda:
@@ -57,13 +60,13 @@ rule quality:
 
 rule mteb:
     input:
-        model="results/models/{model}/final",
+        model=model_dir("{model}"),
     output:
-        ensure("results/quality/{model}/{checkpoint}/{task}.parquet", non_empty=True),
+        ensure(results("quality/{model}/{checkpoint}/{task}.parquet"), non_empty=True),
     log:
-        "results/logs/mteb/{model}/{checkpoint}/{task}.log",
+        logs("mteb/{model}/{checkpoint}/{task}.log"),
     benchmark:
-        "results/benchmarks/mteb/{model}/{checkpoint}/{task}.tsv"
+        benchmarks("mteb/{model}/{checkpoint}/{task}.tsv")
     wildcard_constraints:
         task=_one_of(MTEB_TASKS),
         checkpoint="final",
@@ -86,17 +89,17 @@ rule collect_quality:
     input:
         quality_tables(),
     output:
-        parquet=ensure("results/metrics/quality.parquet", non_empty=True),
+        parquet=ensure(results("metrics/quality.parquet"), non_empty=True),
         csv=report_item(
-            "results/metrics/quality.csv",
+            results("metrics/quality.csv"),
             caption="../report/quality_table.rst",
             category="Quality",
             labels={"table": "quality, every model, task and size"},
         ),
     log:
-        "results/logs/collect_quality.log",
+        logs("collect_quality.log"),
     benchmark:
-        "results/benchmarks/collect_quality.tsv"
+        benchmarks("collect_quality.tsv")
     conda:
         CONDA_ENV
     script:
@@ -105,13 +108,13 @@ rule collect_quality:
 
 rule quality_figure:
     input:
-        "results/metrics/quality.parquet",
+        results("metrics/quality.parquet"),
     output:
         figure_files("quality", caption="../report/quality.rst"),
     log:
-        "results/logs/quality_figure.log",
+        logs("quality_figure.log"),
     benchmark:
-        "results/benchmarks/quality_figure.tsv"
+        benchmarks("quality_figure.tsv")
     conda:
         CONDA_ENV
     params:
@@ -123,25 +126,25 @@ rule quality_figure:
 
 rule cost_table:
     input:
-        training="results/metrics/training.parquet",
+        training=results("metrics/training.parquet"),
     output:
-        parquet=ensure("results/metrics/cost.parquet", non_empty=True),
+        parquet=ensure(results("metrics/cost.parquet"), non_empty=True),
         csv=report_item(
-            "results/metrics/cost.csv",
+            results("metrics/cost.csv"),
             caption="../report/cost.rst",
             category="Quality",
             labels={"table": "training cost per variant"},
         ),
         figure=figure_files("cost", caption="../report/cost.rst"),
     log:
-        "results/logs/cost_table.log",
+        logs("cost_table.log"),
     benchmark:
-        "results/benchmarks/cost_table.tsv"
+        benchmarks("cost_table.tsv")
     conda:
         CONDA_ENV
     params:
         # benchmark files of the train jobs: written with them, but no rule's declared output
-        benchmarks=[f"results/benchmarks/train/{m}.tsv" for m, _, _ in trained_models()],
+        benchmarks=[benchmarks(f"train/{m}.tsv") for m, _, _ in trained_models()],
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/cost_table.py"
