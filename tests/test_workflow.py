@@ -179,7 +179,8 @@ def test_a_rewritten_config_with_a_new_corpus_embeds_only_that_corpus(finished_r
     planned = planned_outputs(
         workdir, rewritten(config, lambda c: c["data"]["corpora"].update({"a-first": {"kind": "gensim_wiki", "max_docs": 40}}))
     )
-    collectors = {"results/metrics/geometry.parquet", "results/metrics/geometry.csv", "results/metrics/profiles.parquet", "results/provenance.json"}
+    collectors = {f"results/metrics/{t}.{e}" for t in ("geometry", "differences") for e in ("parquet", "csv")}
+    collectors |= {"results/metrics/profiles.parquet", "results/provenance.json", "results/findings.md", "results/findings.csv"}
     others = {f for f in planned if "a-first" not in f and f not in collectors and not f.startswith("results/figures/")}
     assert others == set()  # diffing's probe corpus is named in the config: a corpus sorting first changes nothing
     assert len({f for f in planned if f.startswith("results/embeddings/")}) == 7
