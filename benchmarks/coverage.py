@@ -3,8 +3,9 @@
 Geometry: Gaussian populations (mean mu, covariance Sigma) in d dimensions: ``isotropic`` (Sigma = I),
 ``anisotropic`` (eigenvalues 1/i in a random basis, so dimensions correlate) and ``low-rank`` (rank 8 plus
 noise of standard deviation 0.05). The truth at size k comes from Sigma[:k, :k] in closed form (IsoScore,
-IsoScore*, participation ratio, effective ranks, numerical rank, mean and max |rho|, outliers), from
-a Monte-Carlo pass over 10^6 fresh points (average cosine, uniformity), or is the intrinsic dimension
+participation ratio, effective ranks, numerical rank, mean and max |rho|, outliers), from a Monte-Carlo
+pass over 10^6 fresh points (average cosine, uniformity, rogue dimensions: E[u_i]^2 per dimension) or
+over 2,000 fresh mini-batches shrunk towards Sigma (IsoScore*), or is the intrinsic dimension
 (TwoNN, MLE: 8 for low-rank, k otherwise). Quality: a population of 100,000 scored pairs (Spearman) and of
 20,000 queries over fixed documents (nDCG, MRR, Recall, alignment), whose full-population value is
 the truth; each repetition evaluates n pairs or queries drawn from it.
@@ -68,7 +69,6 @@ def geometry_truth(mean: np.ndarray, factor: np.ndarray, intrinsic: float, k: in
     corr = np.abs(correlation_from_covariance(cov)[~np.eye(k, dtype=bool)])
     variances = np.diag(cov)
     flagged = outlier_dimensions(variances, settings.outlier_k)
-    zeta = settings.isoscore_star_zeta
     # Monte Carlo over fresh points: E[u] and E exp(-t ||u - v||^2) for independent unit prefixes u, v
     mean_u, kernel, chunks = np.zeros(k), 0.0, 20
     for _ in range(chunks):
@@ -77,9 +77,10 @@ def geometry_truth(mean: np.ndarray, factor: np.ndarray, intrinsic: float, k: in
         mean_u += u.mean(axis=0) / chunks
         kernel += np.exp(-settings.uniformity_t * ((u[:25_000] - u[25_000:]) ** 2).sum(axis=1)).mean() / chunks
     points = 50_000 * chunks
+    shares = mean_u**2 / (mean_u @ mean_u)  # E[u_i v_i] = E[u_i]^2 for independent documents
     return {
         "isoscore": isoscore_from_covariance(cov),
-        "isoscore_star": isoscore_from_covariance((1 - zeta) * cov + zeta * np.eye(k) * np.trace(cov) / k),
+        "isoscore_star": _isoscore_star_truth(mean, factor, k, cov, settings, rng),
         "participation_ratio": participation_ratio(cov),
         "average_cosine": float(mean_u @ mean_u - (1 - mean_u @ mean_u) / points),  # E||mean||^2 bias removed
         "uniformity": float(np.log(kernel)),
@@ -91,9 +92,23 @@ def geometry_truth(mean: np.ndarray, factor: np.ndarray, intrinsic: float, k: in
         "outliers_variance_count": float(len(flagged)),
         "outliers_variance_share": outlier_share(variances, flagged),
         "outliers_magnitude_count": float(len(outlier_dimensions(_expected_abs(mean[:k], np.sqrt(variances)), settings.outlier_k))),
+        "rogue_top_share": float(np.sort(shares)[-min(settings.rogue_top, k) :].sum()),
+        "rogue_count": float((shares > settings.rogue_factor / k).sum()),
         "twonn": min(intrinsic, k),
         "mle": min(intrinsic, k),
     }
+
+
+def _isoscore_star_truth(
+    mean: np.ndarray, factor: np.ndarray, k: int, cov: np.ndarray, settings: SuiteSettings, rng: np.random.Generator, batches: int = 2000
+) -> float:
+    """Mean over fresh mini-batches of the population of IsoScore((1 - zeta) C_b + zeta Sigma), Sigma the
+    population covariance (the large sample's C0 at its limit)."""
+    zeta, m = settings.isoscore_star_zeta, settings.isoscore_star_sample_size
+    scores = [
+        isoscore_from_covariance((1 - zeta) * np.cov(draw(mean, factor, m, rng)[:, :k].T) + zeta * cov) for _ in range(batches)
+    ]
+    return float(np.mean(scores))
 
 
 def covered(estimate: float, replicates: np.ndarray, truth: float, n: int) -> dict[str, float]:

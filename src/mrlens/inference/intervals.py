@@ -158,7 +158,7 @@ METRIC_RECORDS = {
     "outliers_variance_count": MetricRecord("none", False),
     "outliers_variance_share": MetricRecord("none", False),
     "outliers_magnitude_count": MetricRecord("none", False),
-    "rogue_top_share": MetricRecord("basic-bootstrap", False),
+    "rogue_top_share": MetricRecord("none", False),  # a top-k (max-type) share: basic bootstrap 67-100 %
     "rogue_count": MetricRecord("none", False),
     "twonn": MetricRecord("none", True),  # biased below the intrinsic dimension: 0-83 % coverage
     "mle": MetricRecord("none", True),  # biased below the intrinsic dimension: 0 % coverage
