@@ -112,3 +112,32 @@ def test_model_ids_are_parsed_back_to_variant_and_seed() -> None:
     for bad in ("no-mrl", "no-mrl_sx", "_s3"):
         with pytest.raises(ValueError, match="is not a model id"):
             parse_model_id(bad)
+
+
+def test_schema_kinds_are_the_registries_kinds() -> None:
+    """Adding a kind of source or task means one entry in mrlens.kinds (and its builder): the schema's
+    enums, the builders and the registry agree."""
+    from mrlens.config import load_schema
+    from mrlens.data.prepare import TABLE_READERS
+    from mrlens.kinds import CORPUS_SOURCES, PAIR_SOURCES, TASK_KINDS
+    from mrlens.quality.tasks import BUILDERS
+
+    defs = load_schema(SCHEMA)["$defs"]
+    for name, registry in (("pair_source", PAIR_SOURCES), ("corpus_source", CORPUS_SOURCES), ("task_source", TASK_KINDS)):
+        assert defs[name]["properties"]["kind"]["enum"] == list(registry)
+    assert set(BUILDERS) == {kind for kind, k in TASK_KINDS.items() if k.embedded}
+    assert set(TABLE_READERS) == set(PAIR_SOURCES) & set(CORPUS_SOURCES)
+
+
+@pytest.mark.parametrize(
+    "section, entry, message",
+    [
+        ("corpora", {"kind": "local"}, r"config data.corpora.bad.path: a local source needs it"),
+        ("pairs", {"kind": "hub"}, r"config data.pairs.bad.name: a hub source needs it"),
+    ],
+)
+def test_a_source_missing_what_its_kind_needs_is_named_before_any_job(section: str, entry: dict, message: str) -> None:
+    config = default_config()
+    config["data"][section]["bad"] = entry
+    with pytest.raises(ConfigError, match=message):
+        validate_config(config, SCHEMA)

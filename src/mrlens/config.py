@@ -21,6 +21,7 @@ from mrlens.checkpoints import EMBEDDED, base_model_dim, local_source
 from mrlens.errors import ConfigError
 from mrlens.inference.claims import check_claims, configured_claims, reference_pairs
 from mrlens.inference.intervals import INTERVAL_METHODS
+from mrlens.kinds import check_needs
 
 BASE_MODEL_ID = "base"
 
@@ -220,13 +221,12 @@ def _check_tasks(config: Mapping[str, Any]) -> None:
         key = f"config quality.tasks.{name}"
         if name in corpora:
             raise ConfigError(f"{key}: the name is also a corpus in data.corpora; give the task another name")
-        if task["kind"] == "heldout_retrieval" and task.get("pairs") not in pairs:
-            raise ConfigError(
-                f"{key}.pairs: {task.get('pairs')!r} is not a source in data.pairs ({', '.join(pairs)})"
-            )
-        needs = {"similarity_local": "path", "retrieval_local": "path", "similarity_hub": "name", "retrieval_hub": "name", "mteb": "name"}
-        if task["kind"] in needs and needs[task["kind"]] not in task:
-            raise ConfigError(f"{key}.{needs[task['kind']]}: a {task['kind']} task needs it")
+        check_needs("quality.tasks", name, task)
+        if task["kind"] == "heldout_retrieval" and task["pairs"] not in pairs:
+            raise ConfigError(f"{key}.pairs: {task['pairs']!r} is not a source in data.pairs ({', '.join(pairs)})")
+    for section, sources in (("data.pairs", pairs), ("data.corpora", corpora)):
+        for name, source in sources.items():
+            check_needs(section, name, source)
     probe = config["diffing"]["probe_corpus"]
     if probe is not None and probe not in corpora:
         raise ConfigError(f"config diffing.probe_corpus: {probe!r} is not a corpus in data.corpora ({', '.join(corpora)})")

@@ -17,6 +17,7 @@ from mrlens.config import (
     trained_model_id,
     validate_config,
 )
+from mrlens.kinds import TASK_KINDS
 from mrlens.workflow_support import check_writable
 
 _validated = validate_config(
@@ -32,7 +33,7 @@ VARIANTS = TRAIN["variants"]
 MODELS = model_ids(config)
 CORPORA = list(config["data"]["corpora"])
 TASKS = config["quality"]["tasks"]
-MTEB_TASKS = [name for name, task in TASKS.items() if task["kind"] == "mteb"]
+MTEB_TASKS = [n for n, t in TASKS.items() if not TASK_KINDS[t["kind"]].embedded]
 EMBEDDED_TASKS = [name for name in TASKS if name not in MTEB_TASKS]
 NO_MRL_VARIANTS = [name for name, v in VARIANTS.items() if len(v["dims"]) == 1]
 CONDA_ENV = "../../envs/mrlens.yaml"

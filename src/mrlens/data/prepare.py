@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,21 +14,26 @@ from mrlens.data.tabular import load_hub_table, read_local_table, select_columns
 from mrlens.data.wiki import gensim_sample_path, wiki_paragraphs
 from mrlens.data.wordnet import gloss_pairs
 from mrlens.errors import DataError
+from mrlens.kinds import CORPUS_SOURCES
 
 WORDNET_DIR = "/usr/share/wordnet"
 
 
+# kinds of mrlens.kinds.PAIR_SOURCES / CORPUS_SOURCES read as a table (wordnet and gensim_wiki have their own readers)
+TABLE_READERS: dict[str, Callable[[Mapping[str, Any], str], pd.DataFrame]] = {
+    "local": lambda spec, source: read_local_table(spec["path"], source),
+    "hub": lambda spec, source: load_hub_table(spec["name"], spec.get("subset"), spec.get("split", "train"), source),
+}
+
+
 def _raw_table(spec: Mapping[str, Any], source: str) -> pd.DataFrame:
     kind = spec["kind"]
-    if kind == "local":
-        if "path" not in spec:
-            raise DataError(f"{source}.path: a local source needs a file path")
-        return read_local_table(spec["path"], source)
-    if kind == "hub":
-        if "name" not in spec:
-            raise DataError(f"{source}.name: a hub source needs a dataset name")
-        return load_hub_table(spec["name"], spec.get("subset"), spec.get("split", "train"), source)
-    raise DataError(f"{source}.kind: unknown kind {kind!r}")
+    if kind not in TABLE_READERS:
+        raise DataError(f"{source}.kind: unknown kind {kind!r}")
+    for key in CORPUS_SOURCES[kind].needs:
+        if key not in spec:
+            raise DataError(f"{source}.{key}: a {kind} source needs it")
+    return TABLE_READERS[kind](spec, source)
 
 
 def _check_text(frame: pd.DataFrame, columns: list[str], source: str) -> pd.DataFrame:

@@ -41,7 +41,7 @@ Kinds:
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -51,16 +51,6 @@ import pandas as pd
 from mrlens.data.tabular import READERS, load_hub_table, read_local_table, select_columns
 from mrlens.errors import DataError
 
-KINDS = (
-    "lee50",
-    "simlex999",
-    "wordsim353",
-    "heldout_retrieval",
-    "similarity_local",
-    "similarity_hub",
-    "retrieval_local",
-    "retrieval_hub",
-)
 SIMILARITY_COLUMNS = {"text_a": "sentence1", "text_b": "sentence2", "score": "score"}
 BEIR_COLUMNS = {
     "corpus": {"id": "_id", "text": "text", "title": "title"},
@@ -363,6 +353,22 @@ def beir_retrieval(spec: Mapping[str, Any], source: str) -> tuple[pd.DataFrame, 
     )
 
 
+Builder = Callable[[Mapping[str, Any], str, pd.DataFrame | None], tuple[pd.DataFrame, pd.DataFrame]]
+
+# kind -> (spec, source, held-out pairs) -> (texts, labels): every kind of mrlens.kinds.TASK_KINDS
+# whose texts the workflow embeds (an MTEB task embeds its own).
+BUILDERS: dict[str, Builder] = {
+    "lee50": lambda spec, source, _: lee50(spec, source),
+    "simlex999": lambda spec, source, _: word_pairs(spec, "simlex999.txt", source),
+    "wordsim353": lambda spec, source, _: word_pairs(spec, "wordsim353.tsv", source),
+    "heldout_retrieval": lambda spec, source, heldout: heldout_retrieval(spec, heldout, source),
+    "similarity_local": lambda spec, source, _: similarity_pairs(spec, source),
+    "similarity_hub": lambda spec, source, _: similarity_pairs(spec, source),
+    "retrieval_local": lambda spec, source, _: beir_retrieval(spec, source),
+    "retrieval_hub": lambda spec, source, _: beir_retrieval(spec, source),
+}
+
+
 def prepare_task(spec: Mapping[str, Any], name: str, heldout_pairs: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Texts (id, text, role) and labels of the task ``quality.tasks.NAME`` described by ``spec``.
 
@@ -371,19 +377,9 @@ def prepare_task(spec: Mapping[str, Any], name: str, heldout_pairs: pd.DataFrame
     """
     source = f"quality.tasks.{name}"
     kind = spec.get("kind")
-    if kind == "lee50":
-        return lee50(spec, source)
-    if kind == "simlex999":
-        return word_pairs(spec, "simlex999.txt", source)
-    if kind == "wordsim353":
-        return word_pairs(spec, "wordsim353.tsv", source)
-    if kind == "heldout_retrieval":
-        return heldout_retrieval(spec, heldout_pairs, source)
-    if kind in ("similarity_local", "similarity_hub"):
-        return similarity_pairs(spec, source)
-    if kind in ("retrieval_local", "retrieval_hub"):
-        return beir_retrieval(spec, source)
-    raise DataError(f"{source}.kind: unknown kind {kind!r}; use one of {list(KINDS)}")
+    if kind not in BUILDERS:
+        raise DataError(f"{source}.kind: unknown kind {kind!r} to prepare (an MTEB task embeds its own); use one of {list(BUILDERS)}")
+    return BUILDERS[kind](spec, source, heldout_pairs)
 
 
 def task_type(labels: pd.DataFrame) -> str:
