@@ -20,6 +20,7 @@ from snakemake.settings.enums import Quietness
 from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
 
 from conftest import ROOT, SNAKEMAKE, snakemake, write_config
+from mrlens.inference.intervals import record_of
 from mrlens.metrics.suite import METRICS
 
 pytestmark = pytest.mark.workflow
@@ -66,9 +67,12 @@ def test_outputs_of_a_complete_run(finished_run: tuple[Path, dict]) -> None:
     ]
     units = {(m, "final") for m in MODELS} | {(m, "step-3") for m in MODELS[1:]}
     assert set(map(tuple, table[["model", "checkpoint"]].drop_duplicates().values)) == units
-    assert len(table) == len(units) * 3 * len(METRICS) * 3  # sizes 8, 16, 32 x metrics x strategies
+    invariant = sum(record_of(m).rotation_invariant for m in METRICS)  # only these get PCA rows
+    assert len(table) == len(units) * 3 * (2 * len(METRICS) + invariant)  # sizes 8, 16, 32 x metrics x strategies
+    assert set(table.loc[table["strategy"] == "pca", "metric"]) == {m for m in METRICS if record_of(m).rotation_invariant}
     assert table.query("strategy == 'prefix' and metric == 'isoscore'")["ci_low"].notna().all()
-    assert table["n"].eq(120).all()
+    assert table.loc[table["strategy"] != "pca", "n"].eq(120).all()
+    assert table.loc[table["strategy"] == "pca", "n"].eq(60).all()  # the other half fitted the basis
     assert table.loc[table["model"] == "base", "seed"].isna().all()
     uniformity = table[table["metric"] == "uniformity"]["value"]  # n = 120, t = 2
     assert (uniformity >= -4 * 120 / 119).all() and (uniformity <= 0).all()

@@ -227,6 +227,9 @@ def _check_tasks(config: Mapping[str, Any]) -> None:
     for section, sources in (("data.pairs", pairs), ("data.corpora", corpora)):
         for name, source in sources.items():
             check_needs(section, name, source)
+    pca = config["quality"]["pca_corpus"]
+    if pca is not None and pca not in corpora:
+        raise ConfigError(f"config quality.pca_corpus: {pca!r} is not a corpus in data.corpora ({', '.join(corpora)})")
     probe = config["diffing"]["probe_corpus"]
     if probe is not None and probe not in corpora:
         raise ConfigError(f"config diffing.probe_corpus: {probe!r} is not a corpus in data.corpora ({', '.join(corpora)})")

@@ -12,8 +12,9 @@ params = snakemake.params
 texts = pd.read_parquet(snakemake.input.texts)
 labels = pd.read_parquet(snakemake.input.labels)
 ids, vectors, _ = read_embeddings(snakemake.input.embeddings)
+fit = read_embeddings(snakemake.input.fit)[1] if "fit" in snakemake.input.keys() else None
 settings = QualitySettings.from_mapping(params.settings)
 log.info("%d texts x %d dimensions, %d labels; sizes %s; %s", *vectors.shape, len(labels), params.dims, settings)
-quality = measure_quality(texts, labels, ids, vectors, params.dims, settings)
+quality = measure_quality(texts, labels, ids, vectors, params.dims, settings, fit=fit)
 write_table(label_table(quality.table, params.labels), snakemake.output.table)
 write_table(label_table(quality.replicates, params.labels), snakemake.output.replicates)

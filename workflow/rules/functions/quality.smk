@@ -1,5 +1,9 @@
 # Constants, input functions and per-job parameters of the rules in quality.smk.
 
+PCA_CORPUS = config["quality"]["pca_corpus"] or min(CORPORA)
+FITS_PCA = "pca" in config["analysis"]["strategies"]
+FITS_PCA = FITS_PCA and config["analysis"]["pca_fit"] == "heldout"
+
 
 @per_job
 def task_source(wildcards):
@@ -21,15 +25,22 @@ def task_inputs(wildcards):
 
 
 @per_job
+def pca_fit_embeddings(wildcards):
+    """The embeddings a task's PCA basis is fitted on: the same model's of the PCA corpus."""
+    if not FITS_PCA:
+        return {}
+    path = f"embeddings/{wildcards.model}/{wildcards.checkpoint}/{PCA_CORPUS}.parquet"
+    return {"fit": results(path)}
+
+
+@per_job
 def quality_settings(wildcards):
     """Quality settings (not the task list, so editing one task reruns only its jobs) and the
     truncation strategies shared with the geometry suite."""
     analysis = config["analysis"]
-    skip = {"tasks", "checkpoints"}
+    skip = {"tasks", "checkpoints", "pca_corpus"}
+    shared = ("strategies", "random_orderings", "pca_fit")
     return canonical(
         {k: v for k, v in config["quality"].items() if k not in skip}
-        | {
-            "strategies": analysis["strategies"],
-            "random_orderings": analysis["random_orderings"],
-        }
+        | {k: analysis[k] for k in shared}
     )
