@@ -19,7 +19,6 @@ Relevance is an integer; a document counts as relevant when its relevance is abo
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 QUERY_BLOCK = 1024
 DOCUMENT_BLOCK = 32768
@@ -40,6 +39,8 @@ def top_k(
         raise ValueError(f"queries {queries.shape} and documents {documents.shape} must be 2-D with equal widths")
     if not 1 <= k <= len(documents):
         raise ValueError(f"k must lie in [1, {len(documents)}] (the number of documents), got {k}")
+    import torch  # here, not at the top: the quality jobs of similarity tasks never load it
+
     device = device or "cpu"
     scores = np.empty((len(queries), k), dtype=np.float32)
     indices = np.empty((len(queries), k), dtype=np.int64)
