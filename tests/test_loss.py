@@ -11,6 +11,7 @@ from sentence_transformers.sentence_transformer.losses import MatryoshkaLoss, Mu
 
 from mrlens.models import load_model
 from mrlens.train.loss import MatryoshkaRankingLoss
+from mrlens.train.real_tokens import skip_padding
 
 ANCHORS = ["a river of stone", "winter bread", "the silver horse", "music in the garden", "paper window"]
 POSITIVES = ["stone river", "bread in winter", "a horse of silver", "garden music", "a window of paper"]
@@ -66,3 +67,25 @@ def test_monitored_losses_and_accuracy_equal_a_direct_computation(tiny_model: Pa
     assert float(loss.last_losses[4]) != pytest.approx(float(measured[4]), rel=1e-3)
     assert sorted(loss.last_losses) == [4, 8, 16, 32]
     assert loss.monitor_dims == (4, 8, 16)  # trained sizes are not monitored twice
+
+
+def test_skipping_padding_keeps_loss_gradients_and_dropout(tiny_model: Path) -> None:
+    """The linear layers on real tokens only (the CPU train path) against the padded batch, with dropout on:
+    the same masks are drawn, so loss and gradients agree to float32 rounding."""
+    results = []
+    for skip in (False, True):
+        model = load_model(tiny_model, device="cpu")
+        model.train()
+        if skip:
+            skip_padding(model)
+        batch = features(model, ANCHORS, POSITIVES, NEGATIVES)
+        assert not all(bool(f["attention_mask"].all()) for f in batch)  # there is padding to skip
+        torch.manual_seed(0)
+        value = MatryoshkaRankingLoss(model, [32, 8], scale=20.0)(batch, None)
+        value.backward()
+        results.append((float(value.detach()), gradients(model)))
+    (padded, padded_grads), (real, real_grads) = results
+    assert real == pytest.approx(padded, rel=1e-6)
+    assert len(real_grads) == len(padded_grads)
+    for a, b in zip(real_grads, padded_grads):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)  # the weight gradients no longer add padding's zeros

@@ -34,6 +34,7 @@ from mrlens.provenance import settings_hash
 from mrlens.train.callbacks import COMPLETE, StopAtStep, TrainingLog
 from mrlens.train.heldout import HeldoutEvaluation, heldout_sample
 from mrlens.train.loss import MatryoshkaRankingLoss
+from mrlens.train.real_tokens import skip_padding
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,8 @@ def _trainer(
     device = pick_device()
     model = load_model(base_dir, device=device)
     model.max_seq_length = settings.max_seq_length
+    if device == "cpu":  # mostly padding: skip it in the linear layers (same values to float32 rounding)
+        skip_padding(model)
     monitor = settings.monitor_dims or default_monitor_dims(model.get_embedding_dimension())
     check_sizes(model, list(dims), "train.variants")
     check_sizes(model, list(monitor), "train.monitor_dims")
