@@ -141,3 +141,38 @@ def test_a_source_missing_what_its_kind_needs_is_named_before_any_job(section: s
     config["data"][section]["bad"] = entry
     with pytest.raises(ConfigError, match=message):
         validate_config(config, SCHEMA)
+
+
+def test_schema_defaults_are_the_settings_dataclasses_defaults() -> None:
+    """One source of defaults: the settings dataclasses; the schema documents the same values."""
+    from dataclasses import MISSING, fields
+
+    from mrlens.metrics.suite import SuiteSettings
+    from mrlens.quality.evaluate import QualitySettings
+    from mrlens.train.trainer import TrainSettings
+
+    config = validate_config({}, SCHEMA)
+    # the library's quality default is prefix only: pca needs the fitting embeddings the workflow provides
+    exceptions = {("quality", "strategies")}
+    shared = {"strategies", "random_orderings", "pca_fit"}  # quality takes these from analysis
+    for section, cls in (("analysis", SuiteSettings), ("quality", QualitySettings), ("train", TrainSettings)):
+        for f in fields(cls):
+            source = "analysis" if section == "quality" and f.name in shared else section
+            if (section, f.name) in exceptions or f.name not in config[source] or f.default is MISSING:
+                continue
+            value = config[source][f.name]
+            assert (list(value) if isinstance(value, (list, tuple)) else value) == (
+                list(f.default) if isinstance(f.default, tuple) else f.default
+            ), f"{section}.{f.name}"
+
+
+def test_settings_from_a_mapping_refuse_unknown_keys() -> None:
+    from mrlens.config import settings_from
+    from mrlens.metrics.suite import SuiteSettings
+    from mrlens.quality.evaluate import QualitySettings
+
+    assert settings_from(SuiteSettings, {"bootstrap": 7}, "analysis").bootstrap == 7
+    with pytest.raises(ConfigError, match=r"config analysis.boostrap: not a setting of SuiteSettings"):
+        settings_from(SuiteSettings, {"boostrap": 7}, "analysis")
+    with pytest.raises(ConfigError, match=r"config quality.tasks: not a setting of QualitySettings"):
+        QualitySettings.from_mapping({"tasks": {}})

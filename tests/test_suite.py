@@ -94,7 +94,7 @@ def test_pairwise_neighbours_match_sklearn() -> None:
 
 def test_suite_prefix_values_equal_the_metrics_of_sliced_arrays() -> None:
     x = manifold(600, 32, 20)
-    table = measure(x, [8, 32], SuiteSettings(mle_neighbours=10)).scalars.set_index(["dim", "metric"])["value"]
+    table = measure(x, [8, 32], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=10)).scalars.set_index(["dim", "metric"])["value"]
     for k in (8, 32):
         prefix = x[:, :k].astype(np.float64)
         assert table[(k, "isoscore")] == pytest.approx(float(IsoScore.IsoScore(prefix)), rel=1e-5)
@@ -144,7 +144,7 @@ def test_rotating_strategies_report_only_the_metrics_a_rotation_leaves_unchanged
 def test_duplicates_are_counted_and_intrinsic_dimension_uses_distinct_points() -> None:
     x = manifold(500, 12, 5).astype(np.float64)
     doubled = np.vstack([x, x[:50]])
-    table = measure(doubled, [12], SuiteSettings(mle_neighbours=10)).scalars.set_index("metric")["value"]
+    table = measure(doubled, [12], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=10)).scalars.set_index("metric")["value"]
     assert table["duplicates"] == 50
     assert table["twonn"] == pytest.approx(skdim.id.TwoNN().fit(x).dimension_, rel=1e-6)
     assert table["uniformity"] == pytest.approx(uniformity_loss(doubled), rel=1e-6)  # duplicate pairs count, at distance 0
@@ -190,7 +190,7 @@ def test_replicates_are_paired_draws_of_the_same_documents() -> None:
     half-sample), so a difference of replicate values is a paired resample."""
     x = manifold(200, 12, 12, seed=4)
     y = manifold(200, 12, 6, seed=9)
-    settings = SuiteSettings(bootstrap=4, seed=3, mle_neighbours=5)
+    settings = SuiteSettings(strategies=("prefix",), bootstrap=4, seed=3, mle_neighbours=5)
     methods = {"twonn": "subsampling"}  # as benchmarks/coverage.py asks for it
     boot = resampling_counts(200, 4, "bootstrap", seed=3)
     halves = resampling_counts(200, 4, "halves", seed=3)
@@ -205,19 +205,19 @@ def test_replicates_are_paired_draws_of_the_same_documents() -> None:
 
 def test_n_below_d_warns_about_the_isoscore_cap() -> None:
     with pytest.warns(UserWarning, match=r"n = 10 <= d = 20: IsoScore is capped"):
-        table = measure(np.random.default_rng(0).standard_normal((10, 20)), [20], SuiteSettings(mle_neighbours=3)).scalars
+        table = measure(np.random.default_rng(0).standard_normal((10, 20)), [20], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=3)).scalars
     assert table.set_index("metric")["value"]["isoscore"] <= (10 - 2) / (20 - 1) + 1e-12
 
 
 def test_profiles_flag_an_outlier_dimension() -> None:
     x = np.random.default_rng(2).standard_normal((400, 20))
     x[:, 7] *= 10
-    profiles = measure(x, [20], SuiteSettings(mle_neighbours=5)).profiles
+    profiles = measure(x, [20], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=5)).profiles
     variance = profiles[profiles["kind"] == "variance"]
     assert variance.loc[variance["outlier"], "index"].tolist() == [7]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        scalars = measure(x, [20], SuiteSettings(mle_neighbours=5)).scalars.set_index("metric")["value"]
+        scalars = measure(x, [20], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=5)).scalars.set_index("metric")["value"]
     assert scalars["outliers_variance_count"] == 1
     assert scalars["outliers_variance_share"] == pytest.approx(100 / 119, rel=0.05)
 
@@ -227,7 +227,7 @@ def test_isoscore_star_is_the_package_over_the_suites_seeded_minibatches() -> No
     of the suite's own stream, shrunk towards the covariance of the (resampled) documents; not the old
     fixed function of IsoScore (C0 = (tr C / d) I)."""
     x = manifold(300, 12, 12, seed=6) + np.linspace(0.0, 3.0, 12, dtype=np.float32)
-    settings = SuiteSettings(mle_neighbours=5, isoscore_star_sample_size=20, isoscore_star_samples=4, seed=2, bootstrap=3)
+    settings = SuiteSettings(strategies=("prefix",), mle_neighbours=5, isoscore_star_sample_size=20, isoscore_star_samples=4, seed=2, bootstrap=3)
     result = measure(x, [6, 12], settings)
     table = result.scalars.set_index(["dim", "metric"])["value"]
     replicates = result.replicates.set_index(["dim", "metric", "replicate"])["value"]
@@ -255,7 +255,7 @@ def test_exact_near_and_prefix_only_duplicates_are_measured_once_estimate_and_ha
     x = manifold(500, 16, 5, seed=7).astype(np.float64)
     twins = np.hstack([x[40:60, :8], rng.standard_normal((20, 8))])
     data = np.vstack([x, x[:40] + 1e-5 * rng.standard_normal((40, 16)), twins, x[60:70]])
-    settings = SuiteSettings(mle_neighbours=10, bootstrap=3, seed=4)
+    settings = SuiteSettings(strategies=("prefix",), mle_neighbours=10, bootstrap=3, seed=4)
     with pytest.warns(UserWarning, match="each cluster counts once"):
         result = measure(data, [8, 16], settings, methods={"twonn": "subsampling", "mle": "subsampling"})
     table = result.scalars.set_index(["dim", "metric"])["value"]
@@ -279,7 +279,7 @@ def test_rogue_contributions_sum_to_the_suites_average_cosine_in_every_column() 
     x = manifold(150, 10, 10, seed=8) + np.arange(10, dtype=np.float32) / 4
     x = np.vstack([x, x[:7]])
     unique, inverse = suite.distinct_rows(x)
-    settings = SuiteSettings(bootstrap=5, mle_neighbours=5)
+    settings = SuiteSettings(strategies=("prefix",), bootstrap=5, mle_neighbours=5)
     draws = suite._sampling_draws(len(x), inverse, len(unique), {"isoscore": "basic-bootstrap"}, settings)
     metrics = suite._all_metrics(unique, draws, [4, 10], settings, None)
     _, sums, squares = suite._weighted_sums(unique, draws, [4, 10])
@@ -293,7 +293,7 @@ def test_rogue_dimensions_match_all_pairs_for_the_sample_and_a_replicate() -> No
     every ordered pair of distinct documents (a replicate's repeated draws of one document left out)."""
     rng = np.random.default_rng(9)
     x = rng.standard_normal((120, 8)) + np.array([4.0, 0.0, 1.0, 0.0, 0.0, 0.5, 0.0, 2.0])
-    settings = SuiteSettings(bootstrap=2, seed=5, mle_neighbours=5, rogue_top=3, rogue_factor=2.0)
+    settings = SuiteSettings(strategies=("prefix",), bootstrap=2, seed=5, mle_neighbours=5, rogue_top=3, rogue_factor=2.0)
     result = measure(x, [4, 8], settings, methods={"rogue_top_share": "basic-bootstrap"})
     table = result.scalars.set_index(["dim", "metric"])["value"]
     replicates = result.replicates.set_index(["dim", "metric", "replicate"])["value"]
@@ -321,7 +321,7 @@ def test_heldout_pca_is_fitted_on_one_half_and_measured_on_the_other() -> None:
     order = np.random.default_rng(seed_sequence(3, "pca_split")).permutation(400)
     fit_half, measured = np.sort(order[:200]), np.sort(order[200:])
     basis = np.linalg.eigh(np.cov(x[fit_half].astype(np.float64).T))[1][:, ::-1]
-    by_hand = measure(x[measured] @ basis, [4, 16], SuiteSettings(mle_neighbours=10, seed=3)).scalars.set_index(["dim", "metric"])
+    by_hand = measure(x[measured] @ basis, [4, 16], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=10, seed=3)).scalars.set_index(["dim", "metric"])
     for metric in ("isoscore", "participation_ratio", "effective_rank_sigma", "uniformity", "twonn", "average_cosine"):
         for k in (4, 16):
             assert table.loc[("pca", k, metric), "value"] == pytest.approx(by_hand.loc[(k, metric), "value"], rel=1e-4, abs=1e-7)
@@ -329,13 +329,13 @@ def test_heldout_pca_is_fitted_on_one_half_and_measured_on_the_other() -> None:
     insample = measure(x, [4], replace(settings, pca_fit="insample")).scalars.set_index(["strategy", "metric"])["value"]
     assert "pca" not in insample.index.get_level_values(0)
     own_basis = np.linalg.eigh(np.cov(x.astype(np.float64).T))[1][:, ::-1]
-    expected = measure(x @ own_basis, [4], SuiteSettings(mle_neighbours=10)).scalars.set_index("metric")["value"]
+    expected = measure(x @ own_basis, [4], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=10)).scalars.set_index("metric")["value"]
     assert insample[("pca-insample", "participation_ratio")] == pytest.approx(expected["participation_ratio"], rel=1e-5)
     assert abs(insample[("pca-insample", "participation_ratio")] - table.loc[("pca", 4, "participation_ratio"), "value"]) > 1e-3
     other = manifold(300, 16, 16, seed=14)
     fitted = measure(x, [4], settings, fit=other).scalars.query("strategy == 'pca'").set_index("metric")
     other_basis = np.linalg.eigh(np.cov(other.astype(np.float64).T))[1][:, ::-1]
-    expected = measure(x @ other_basis, [4], SuiteSettings(mle_neighbours=10)).scalars.set_index("metric")["value"]
+    expected = measure(x @ other_basis, [4], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=10)).scalars.set_index("metric")["value"]
     assert fitted.loc["isoscore", "value"] == pytest.approx(expected["isoscore"], rel=1e-5) and set(fitted["n"]) == {400}
     with pytest.raises(ValueError, match="analysis.pca_fit"):
         measure(x, [4], replace(settings, pca_fit="elsewhere"))
@@ -345,4 +345,4 @@ def test_the_schemas_strategies_and_pca_fits_are_the_registrys() -> None:
     schema = yaml.safe_load((Path(__file__).parents[1] / "workflow" / "schemas" / "config.schema.yaml").read_text())
     analysis = schema["properties"]["analysis"]["properties"]
     assert analysis["strategies"]["items"]["enum"] == list(STRATEGIES)
-    assert analysis["pca_fit"]["enum"] == list(PCA_FITS) and analysis["pca_fit"]["default"] == SuiteSettings().pca_fit
+    assert analysis["pca_fit"]["enum"] == list(PCA_FITS) and analysis["pca_fit"]["default"] == SuiteSettings(strategies=("prefix",), bootstrap=0).pca_fit

@@ -23,6 +23,9 @@ from pathlib import Path
 from mrlens.errors import MrlensError
 
 
+SUITE_OPTIONS = ("uniformity_t", "strategies", "pca_fit", "bootstrap", "seed", "mle_neighbours", "outlier_k")
+
+
 def _sizes(text: str) -> list[int]:
     try:
         return [int(x) for x in text.split(",") if x.strip()]
@@ -35,15 +38,10 @@ def _metrics(args: argparse.Namespace) -> None:
     from mrlens.metrics.suite import SuiteSettings, measure
 
     _, vectors, _ = read_embeddings(args.embeddings)
-    settings = SuiteSettings(
-        uniformity_t=args.uniformity_t,
-        strategies=tuple(args.strategies.split(",")),
-        pca_fit=args.pca_fit,
-        bootstrap=args.bootstrap,
-        seed=args.seed,
-        mle_neighbours=args.mle_neighbours,
-        outlier_k=args.outlier_k,
-    )
+    given = {name: getattr(args, name) for name in SUITE_OPTIONS}
+    if given["strategies"] is not None:
+        given["strategies"] = tuple(given["strategies"].split(","))
+    settings = SuiteSettings(**{name: value for name, value in given.items() if value is not None})
     geometry = measure(vectors, args.dims or [vectors.shape[1]], settings)
     table = geometry.scalars
     table.insert(0, "source", str(args.embeddings))
@@ -106,13 +104,14 @@ def main(argv: list[str] | None = None) -> int:
     metrics = commands.add_parser("metrics", help="geometry of an embeddings file at every truncation size")
     metrics.add_argument("embeddings", type=Path, help="Parquet file with 'id' and 'embedding' columns")
     metrics.add_argument("--dims", type=_sizes, default=None, help="truncation sizes, e.g. 32,64,128 (default: full size)")
-    metrics.add_argument("--uniformity-t", type=float, default=2.0, help="t of the uniformity loss (default 2)")
-    metrics.add_argument("--strategies", default="prefix", help="truncation strategies: prefix,random,pca (default prefix)")
-    metrics.add_argument("--pca-fit", choices=["heldout", "insample"], default="heldout", help="pca basis from a held-out half (default) or in sample")
-    metrics.add_argument("--bootstrap", type=int, default=0, help="bootstrap replicates for confidence intervals (default 0)")
-    metrics.add_argument("--seed", type=int, default=0, help="seed of the bootstrap and the random orderings")
-    metrics.add_argument("--mle-neighbours", type=int, default=20, help="k of the MLE intrinsic dimension (default 20)")
-    metrics.add_argument("--outlier-k", type=float, default=5.0, help="outlier threshold, times the mean (default 5)")
+    # defaults None: SuiteSettings's own (the workflow's analysis.* defaults, tested equal to the schema's)
+    metrics.add_argument("--uniformity-t", type=float, help="t of the uniformity loss (default 2)")
+    metrics.add_argument("--strategies", help="truncation strategies: prefix,random,pca (default all three)")
+    metrics.add_argument("--pca-fit", choices=["heldout", "insample"], help="pca basis from a held-out half (default) or in sample")
+    metrics.add_argument("--bootstrap", type=int, help="bootstrap replicates for confidence intervals (default 100; 0: none)")
+    metrics.add_argument("--seed", type=int, help="seed of the bootstrap and the random orderings (default 0)")
+    metrics.add_argument("--mle-neighbours", type=int, help="k of the MLE intrinsic dimension (default 20)")
+    metrics.add_argument("--outlier-k", type=float, help="outlier threshold, times the mean (default 5)")
     metrics.add_argument("--profiles", type=Path, default=None, help="also write spectra and per-dimension variances here")
     metrics.add_argument("--out", type=Path, default=None, help="output .parquet (a .csv is written beside it); default: CSV on stdout")
     metrics.set_defaults(run=_metrics)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jsonschema
 import yaml
@@ -24,6 +24,7 @@ from mrlens.inference.intervals import INTERVAL_METHODS
 from mrlens.kinds import check_needs
 
 BASE_MODEL_ID = "base"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,18 @@ def _check_tasks(config: Mapping[str, Any]) -> None:
     probe = config["diffing"]["probe_corpus"]
     if probe is not None and probe not in corpora:
         raise ConfigError(f"config diffing.probe_corpus: {probe!r} is not a corpus in data.corpora ({', '.join(corpora)})")
+
+
+def settings_from(cls: type[T], mapping: Mapping[str, Any], section: str) -> T:
+    """The settings dataclass ``cls`` from a config mapping; a key that is not one of its fields is a
+    :class:`ConfigError` naming it (``section``: where the keys come from, e.g. ``analysis``). Fields
+    not given keep the dataclass's default: the one source of defaults, which the schema's are tested
+    equal to."""
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(mapping) - known)
+    if unknown:
+        raise ConfigError(f"config {section}.{unknown[0]}: not a setting of {cls.__name__} ({', '.join(sorted(known))})")
+    return cls(**mapping)
 
 
 def variants(config: Mapping[str, Any]) -> dict[str, Variant]:

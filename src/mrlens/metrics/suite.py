@@ -108,9 +108,9 @@ class SuiteSettings:
     near_duplicate_fraction: float = NEAR_DUPLICATE_FRACTION
     rogue_top: int = 3
     rogue_factor: float = 5.0
-    bootstrap: int = 0
+    bootstrap: int = 100
     confidence: float = 0.95
-    strategies: Sequence[str] = ("prefix",)
+    strategies: Sequence[str] = ("prefix", "random", "pca")
     random_orderings: int = 5
     pca_fit: str = "heldout"
     seed: int = 0

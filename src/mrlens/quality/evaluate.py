@@ -28,13 +28,14 @@ their own random stream, as in the geometry suite.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from mrlens.config import settings_from
 from mrlens.errors import DataError
 from mrlens.inference.intervals import METHODS, interval, interval_label, method_of, resampling_counts, streams
 from mrlens.metrics._checks import as_points, as_sizes
@@ -82,11 +83,11 @@ class QualitySettings:
 
     @classmethod
     def from_mapping(cls, settings: Mapping | QualitySettings | None) -> QualitySettings:
-        """Settings from a config mapping; keys that are not settings (e.g. ``tasks``) are ignored."""
+        """Settings from a config mapping (``quality.*`` and the shared ``analysis`` keys); a key that is
+        not a setting is a :class:`~mrlens.errors.ConfigError` naming it."""
         if isinstance(settings, cls):
             return settings
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in dict(settings or {}).items() if k in names})
+        return settings_from(cls, dict(settings or {}), "quality")
 
 
 @dataclass
