@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from mrlens.metrics._checks import as_points, as_sizes
+from mrlens.metrics.checks import as_points, as_sizes
 
 
 def _centred_unit(x: np.ndarray) -> np.ndarray | None:

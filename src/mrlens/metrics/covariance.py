@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mrlens.metrics._checks import as_points
+from mrlens.metrics.checks import as_points
 
 ROW_BLOCK = 8192  # rows per block of the passes over the data: float64 copies stay small
 

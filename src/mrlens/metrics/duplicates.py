@@ -9,7 +9,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import KDTree
 
-from mrlens.metrics._checks import as_points
+from mrlens.metrics.checks import as_points
 
 NEAR_DUPLICATE_FRACTION = 1e-2
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mrlens.metrics._checks import as_points, as_sizes
+from mrlens.metrics.checks import as_points, as_sizes
 from mrlens.metrics.covariance import covariance
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mrlens.metrics._checks import as_points
+from mrlens.metrics.checks import as_points
 
 
 def cosine_contributions(

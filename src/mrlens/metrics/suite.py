@@ -48,7 +48,7 @@ from mrlens.inference.intervals import (
     seed_sequence,
     streams,
 )
-from mrlens.metrics._checks import as_points, as_sizes
+from mrlens.metrics.checks import as_points, as_sizes
 from mrlens.metrics.correlation import correlation_from_covariance
 from mrlens.metrics.covariance import covariance, row_blocks, weighted_covariance
 from mrlens.metrics.duplicates import NEAR_DUPLICATE_FRACTION, near_duplicates

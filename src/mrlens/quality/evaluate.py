@@ -38,7 +38,7 @@ from scipy.stats import rankdata
 from mrlens.config import settings_from
 from mrlens.errors import DataError
 from mrlens.inference.intervals import METHODS, interval, interval_label, method_of, resampling_counts, streams
-from mrlens.metrics._checks import as_points, as_sizes
+from mrlens.metrics.checks import as_points, as_sizes
 from mrlens.metrics.covariance import covariance
 from mrlens.metrics.truncation import (
     REPLICATE_COLUMNS,
