@@ -142,7 +142,7 @@ def test_changing_analysis_sizes_reruns_metrics_and_figures_only(finished_run: t
     workdir, config = finished_run
     planned = planned_outputs(workdir, changed(config, lambda c: c["analysis"].update({"dims": [4, 8, 32]})))
     kinds = {f.split("/")[1] for f in planned}
-    assert {"metrics", "figures", "quality"} <= kinds <= {"metrics", "figures", "quality", "diffing", "provenance.json"}
+    assert {"metrics", "figures", "quality"} <= kinds <= {"metrics", "figures", "quality", "diffing", "provenance.json", "findings.md", "findings.csv"}
     assert len([f for f in planned if f.startswith("results/metrics/") and f.count("/") == 4]) == 7 * 2  # scalars, profiles (base + 3 twins x 2 checkpoints)
 
 
