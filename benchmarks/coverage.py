@@ -62,7 +62,9 @@ def _expected_abs(mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     return sigma * np.sqrt(2 / np.pi) * np.exp(-(mu**2) / (2 * sigma**2)) + mu * (1 - 2 * norm.cdf(-mu / sigma))
 
 
-def geometry_truth(mean: np.ndarray, factor: np.ndarray, intrinsic: float, k: int, settings: SuiteSettings, rng: np.random.Generator) -> dict[str, float]:
+def geometry_truth(
+    mean: np.ndarray, factor: np.ndarray, intrinsic: float, k: int, settings: SuiteSettings, rng: np.random.Generator
+) -> dict[str, float]:
     """Every metric's population value at size k."""
     cov = (factor @ factor.T)[:k, :k]
     eigenvalues = covariance_spectrum(cov)
@@ -91,7 +93,9 @@ def geometry_truth(mean: np.ndarray, factor: np.ndarray, intrinsic: float, k: in
         "numerical_rank": float(numerical_rank(eigenvalues, settings.rank_rtol)),
         "outliers_variance_count": float(len(flagged)),
         "outliers_variance_share": outlier_share(variances, flagged),
-        "outliers_magnitude_count": float(len(outlier_dimensions(_expected_abs(mean[:k], np.sqrt(variances)), settings.outlier_k))),
+        "outliers_magnitude_count": float(
+            len(outlier_dimensions(_expected_abs(mean[:k], np.sqrt(variances)), settings.outlier_k))
+        ),
         "rogue_top_share": float(np.sort(shares)[-min(settings.rogue_top, k) :].sum()),
         "rogue_count": float((shares > settings.rogue_factor / k).sum()),
         "twonn": min(intrinsic, k),
@@ -100,13 +104,20 @@ def geometry_truth(mean: np.ndarray, factor: np.ndarray, intrinsic: float, k: in
 
 
 def _isoscore_star_truth(
-    mean: np.ndarray, factor: np.ndarray, k: int, cov: np.ndarray, settings: SuiteSettings, rng: np.random.Generator, batches: int = 2000
+    mean: np.ndarray,
+    factor: np.ndarray,
+    k: int,
+    cov: np.ndarray,
+    settings: SuiteSettings,
+    rng: np.random.Generator,
+    batches: int = 2000,
 ) -> float:
     """Mean over fresh mini-batches of the population of IsoScore((1 - zeta) C_b + zeta Sigma), Sigma the
     population covariance (the large sample's C0 at its limit)."""
     zeta, m = settings.isoscore_star_zeta, settings.isoscore_star_sample_size
     scores = [
-        isoscore_from_covariance((1 - zeta) * np.cov(draw(mean, factor, m, rng)[:, :k].T) + zeta * cov) for _ in range(batches)
+        isoscore_from_covariance((1 - zeta) * np.cov(draw(mean, factor, m, rng)[:, :k].T) + zeta * cov)
+        for _ in range(batches)
     ]
     return float(np.mean(scores))
 
@@ -158,7 +169,17 @@ def geometry_coverage(args: argparse.Namespace) -> list[dict]:
             for k in args.dims:
                 for m in metrics:
                     hit = covered(estimates[(k, m)], replicates.get((k, m), {}), truth[k][m], args.n)
-                    rows.append({"side": "geometry", "population": name, "dim": k, "metric": m, "truth": truth[k][m], "estimate": estimates[(k, m)], **hit})
+                    rows.append(
+                        {
+                            "side": "geometry",
+                            "population": name,
+                            "dim": k,
+                            "metric": m,
+                            "truth": truth[k][m],
+                            "estimate": estimates[(k, m)],
+                            **hit,
+                        }
+                    )
         print(f"# {name}: {args.reps} repetitions in {time.time() - started:.0f} s", flush=True)
     return rows
 
@@ -171,7 +192,9 @@ def similarity_population(size: int, d: int, rng: np.random.Generator) -> tuple[
     return a, b, np.round(5 * cos + rng.normal(0, 0.6, size), 1)
 
 
-def retrieval_population(size: int, documents: int, d: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def retrieval_population(
+    size: int, documents: int, d: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Documents, queries near one relevant document each (relevance 1 or 2), and that document."""
     docs = rng.standard_normal((documents, d))
     target = rng.integers(0, documents, size)
@@ -204,7 +227,11 @@ def quality_coverage(args: argparse.Namespace) -> list[dict]:
     docs, queries, target = retrieval_population(20_000, 2_000, d, rng)
     tasks = {
         "similarity": (lambda rows_: _similarity_task(a[rows_], b[rows_], score[rows_]), len(score), ["spearman"]),
-        "retrieval": (lambda rows_: _retrieval_task(docs, queries[rows_], target[rows_]), len(queries), ["ndcg", "mrr", "recall", "alignment"]),
+        "retrieval": (
+            lambda rows_: _retrieval_task(docs, queries[rows_], target[rows_]),
+            len(queries),
+            ["ndcg", "mrr", "recall", "alignment"],
+        ),
     }
     for name, (build, size, metrics) in tasks.items():
         full = measure_quality(*build(np.arange(size)), dims, {"bootstrap": 0})
@@ -221,7 +248,17 @@ def quality_coverage(args: argparse.Namespace) -> list[dict]:
             estimates, replicates = _per_scheme(measure_one, metrics)
             for key, value in estimates.items():
                 hit = covered(value, replicates.get(key, {}), truth[key], args.n)
-                rows.append({"side": "quality", "population": name, "dim": key[0], "metric": key[1], "truth": truth[key], "estimate": value, **hit})
+                rows.append(
+                    {
+                        "side": "quality",
+                        "population": name,
+                        "dim": key[0],
+                        "metric": key[1],
+                        "truth": truth[key],
+                        "estimate": value,
+                        **hit,
+                    }
+                )
         print(f"# {name}: {args.reps} repetitions in {time.time() - started:.0f} s", flush=True)
     return rows
 
@@ -234,15 +271,22 @@ def table(rows: list[dict]) -> str:
     summary = frame.groupby(["side", "population", "metric", "dim"], sort=False).agg(
         truth=("truth", "mean"), estimate=("estimate", "mean"), **{m: (m, "mean") for m in methods if m in frame}
     )
-    lines = ["| population | metric | dim | truth | mean estimate | " + " | ".join(methods) + " | mrlens |", "|" + " --- |" * (6 + len(methods))]
-    for (side, population, metric, dim), r in summary.iterrows():
+    lines = [
+        "| population | metric | dim | truth | mean estimate | " + " | ".join(methods) + " | mrlens |",
+        "|" + " --- |" * (6 + len(methods)),
+    ]
+    for (_side, population, metric, dim), r in summary.iterrows():
         chosen = method_of(metric)
         cells = []
         for m in methods:
             value = r.get(m, np.nan)
             cell = "–" if pd.isna(value) else f"{100 * value:.0f} %"
             cells.append(f"**{cell}**" if m == chosen else cell)
-        lines.append(f"| {population} | {metric} | {dim} | {r['truth']:.4g} | {r['estimate']:.4g} | " + " | ".join(cells) + f" | {chosen} |")
+        lines.append(
+            f"| {population} | {metric} | {dim} | {r['truth']:.4g} | {r['estimate']:.4g} | "
+            + " | ".join(cells)
+            + f" | {chosen} |"
+        )
     return "\n".join(lines)
 
 
@@ -252,7 +296,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1500)
     parser.add_argument("--d", type=int, default=128)
     parser.add_argument("--bootstrap", type=int, default=100)
-    parser.add_argument("--dims", type=lambda s: [int(v) for v in s.split(",")], default=None, help="sizes (default: d/4,d)")
+    parser.add_argument(
+        "--dims", type=lambda s: [int(v) for v in s.split(",")], default=None, help="sizes (default: d/4,d)"
+    )
     parser.add_argument("--skip", choices=["geometry", "quality"], default=None)
     args = parser.parse_args()
     args.dims = args.dims or [args.d // 4, args.d]
@@ -261,7 +307,9 @@ def main() -> None:
         rows += geometry_coverage(args)
     if args.skip != "quality":
         rows += quality_coverage(args)
-    print(f"\nCoverage at 95 % nominal: {args.reps} repetitions, n = {args.n}, d = {args.d}, B = {args.bootstrap}; bold: mrlens's method\n")
+    print(
+        f"\nCoverage at 95 % nominal: {args.reps} repetitions, n = {args.n}, d = {args.d}, B = {args.bootstrap}; bold: mrlens's method\n"
+    )
     print(table(rows))
 
 

@@ -146,7 +146,9 @@ def main() -> None:
     b = rng.standard_normal((D, P)) * np.linspace(1.0, 0.3, P)
     a = b + 0.08 * rng.standard_normal((D, P))
     error = 100 * np.sqrt(0.95 * 0.05 / args.repetitions)
-    print(f"n = {args.n} documents, d = {D}, {args.replicates} replicates, {args.repetitions} repetitions, 95 % nominal")
+    print(
+        f"n = {args.n} documents, d = {D}, {args.replicates} replicates, {args.repetitions} repetitions, 95 % nominal"
+    )
     print(f"(binomial standard error of a coverage near 95 %: {error:.1f} points)\n")
     for scenario, tau in SCENARIOS.items():
         truth = truth_over_seeds(a, b, tau, rng)
@@ -154,8 +156,10 @@ def main() -> None:
         spread = np.mean([r["estimate"].std(axis=1, ddof=1) for r in results], axis=0)
         noise = np.mean([r["paired"].std(axis=2, ddof=1).mean(axis=1) for r in results], axis=0)
         print(f"### {scenario} (tau = {tau})\n")
-        print(f"between-seed sd of d_s / document sd of d_s: prefix_energy {spread[0]:.3g} / {noise[0]:.3g}, "
-              f"isoscore {spread[1]:.3g} / {noise[1]:.3g}\n")
+        print(
+            f"between-seed sd of d_s / document sd of d_s: prefix_energy {spread[0]:.3g} / {noise[0]:.3g}, "
+            f"isoscore {spread[1]:.3g} / {noise[1]:.3g}\n"
+        )
         print("| metric | interval | seeds | coverage | median width |\n| --- | --- | --- | --- | --- |")
         for (name, kind), (hit, width) in per_seed_rows(results, args.n).items():
             print(f"| {name} | per seed, {kind} basic bootstrap | 1 | {100 * hit:.1f} % | {width:.3g} |")

@@ -134,16 +134,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto")
     parser.add_argument("--model", default="default", help="default, bert-base-random, or a SentenceTransformer folder")
-    parser.add_argument("--tokenizer", default=None, help="folder of the MiniLM tokenizer (default: the embedded model)")
+    parser.add_argument(
+        "--tokenizer", default=None, help="folder of the MiniLM tokenizer (default: the embedded model)"
+    )
     parser.add_argument("--docs", type=int, default=1500)
     parser.add_argument("--corpus", default="auto", choices=["auto", "wiki", "synthetic"])
     parser.add_argument("--max-seq-length", type=int, default=128)
     parser.add_argument("--batch-size", type=int, nargs="+", default=None, help="default 64 on CPU, 256 1024 on CUDA")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=1)
-    parser.add_argument("--precision", default="auto", help="auto (bf16/fp16 on CUDA, float32 on CPU), float32, float16, bfloat16")
+    parser.add_argument(
+        "--precision", default="auto", help="auto (bf16/fp16 on CUDA, float32 on CPU), float32, float16, bfloat16"
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's own)")
-    parser.add_argument("--bare", action=argparse.BooleanOptionalAction, default=None, help="also time the bare forward (default: on CUDA)")
+    parser.add_argument(
+        "--bare",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also time the bare forward (default: on CUDA)",
+    )
     parser.add_argument("--compile", action="store_true", help="ours with torch.compile (embed.compile)")
     parser.add_argument("--memory", action="store_true", help="peak RSS of ours file to file at n and 4n documents")
     args = parser.parse_args()
@@ -193,11 +202,16 @@ def main() -> None:
     results = []
     for batch_size in args.batch_size:
         encoder = TokenEncoder(
-            ours_model, batch_size, args.precision, tokenizer.pad_token_id or 0, tokenizer.model_input_names, args.compile
+            ours_model,
+            batch_size,
+            args.precision,
+            tokenizer.pad_token_id or 0,
+            tokenizer.model_input_names,
+            args.compile,
         )
         chunk = 16384
 
-        def ours() -> np.ndarray:
+        def ours(encoder: TokenEncoder = encoder) -> np.ndarray:  # bound here: the loop deletes it
             parts = []
             for lo in range(0, len(lengths), chunk):
                 hi = min(lo + chunk, len(lengths))
@@ -235,7 +249,10 @@ def main() -> None:
             row["ratio_ours_to_bare"] = round(docs_per_s["ours"] / docs_per_s["bare"], 3)
         results.append(row)
         line = "  ".join(f"{k} {v:9.1f} docs/s" for k, v in docs_per_s.items())
-        print(f"batch {batch_size:5d}: {line}   ours/peer x{row['ratio_ours_to_peer']:.2f}   max |diff| {diff:.2e}", flush=True)
+        print(
+            f"batch {batch_size:5d}: {line}   ours/peer x{row['ratio_ours_to_peer']:.2f}   max |diff| {diff:.2e}",
+            flush=True,
+        )
         del encoder
     summary = {
         "device": torch.cuda.get_device_name() if device == "cuda" else f"cpu ({torch.get_num_threads()} threads)",
@@ -271,7 +288,9 @@ def bare_forward(model, offsets: np.ndarray, flat: np.ndarray, batch_size: int, 
         ids = np.where(real, flat[np.minimum(offsets[rows, None] + np.arange(width), len(flat) - 1)], 0)
         mask = None if real.all() else torch.from_numpy(real.astype(np.int64))
         ids = torch.from_numpy(ids.astype(np.int64))
-        batches.append((ids.pin_memory(), mask.pin_memory() if mask is not None else None) if device == "cuda" else (ids, mask))
+        batches.append(
+            (ids.pin_memory(), mask.pin_memory() if mask is not None else None) if device == "cuda" else (ids, mask)
+        )
     auto_model = model[0].auto_model
 
     @torch.inference_mode()

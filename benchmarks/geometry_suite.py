@@ -77,7 +77,9 @@ def main() -> None:
     parser.add_argument("--d", type=int, default=768)
     parser.add_argument("--mle-neighbours", type=int, default=20)
     parser.add_argument("--which", choices=["ours", "peer"], help=argparse.SUPPRESS)
-    parser.add_argument("--devices", nargs="+", help="instead of the peer: ours on each device (e.g. cpu cuda), same values?")
+    parser.add_argument(
+        "--devices", nargs="+", help="instead of the peer: ours on each device (e.g. cpu cuda), same values?"
+    )
     args = parser.parse_args()
     if args.which:
         child(args.which, args.n, args.d, args.mle_neighbours)
@@ -87,13 +89,28 @@ def main() -> None:
         return
     results = {}
     for which in ("peer", "ours"):
-        command = [sys.executable, __file__, "--which", which, "--n", str(args.n), "--d", str(args.d), "--mle-neighbours", str(args.mle_neighbours)]
-        results[which] = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+        command = [
+            sys.executable,
+            __file__,
+            "--which",
+            which,
+            "--n",
+            str(args.n),
+            "--d",
+            str(args.d),
+            "--mle-neighbours",
+            str(args.mle_neighbours),
+        ]
+        results[which] = json.loads(
+            subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+        )
     worst = max(abs(results["ours"]["values"][key] / value - 1) for key, value in results["peer"]["values"].items())
     print(f"n = {args.n}, d = {args.d}, {len([s for s in SIZES if s <= args.d])} sizes, MLE k = {args.mle_neighbours}")
     for which in ("peer", "ours"):
         print(f"{which:5s} {results[which]['seconds']:8.1f} s   peak {results[which]['peak_gib']:.2f} GiB")
-    print(f"speed-up x{results['peer']['seconds'] / results['ours']['seconds']:.1f}; worst relative difference of values {worst:.1e}")
+    print(
+        f"speed-up x{results['peer']['seconds'] / results['ours']['seconds']:.1f}; worst relative difference of values {worst:.1e}"
+    )
 
 
 def compare_devices(args: argparse.Namespace) -> None:

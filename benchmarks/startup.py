@@ -100,8 +100,12 @@ class Jobs:
     def specs(self, out: Path) -> dict[str, dict]:
         """Job specifications by name (``rule`` or ``rule:1 text``), writing under ``out``."""
         out.mkdir(parents=True, exist_ok=True)
-        quality = {"bootstrap": 1000, "strategies": ["prefix", "random", "pca"], "random_orderings": 5, "pca_fit": "insample"}
-        analysis = {"bootstrap": 100, "strategies": ["prefix", "random", "pca"], "random_orderings": 5}
+        quality = {
+            "bootstrap": 1000,
+            "strategies": ["prefix", "random", "pca"],
+            "random_orderings": 5,
+            "pca_fit": "insample",
+        }
         embed_params = {"labels": {**LABELS, "corpus": "simlex999"}, "batch_size": 64, "max_seq_length": 128,
                         "compile": False}  # fmt: skip
         base = {"model": self.path("base"), "base_info": self.path("base.json")}
@@ -163,9 +167,12 @@ class Jobs:
         pd.read_parquet(self.path("texts.parquet")).head(1).to_parquet(self.path("one_text.parquet"))
         for name in ("tokenize", "tokenize:1 text", "embed", "quality"):
             run(["-c", RUNNER, json.dumps(specs[name])], ROOT)
-        rows = [{"model": f"{v}_s0", "variant": v, "seed": 0, "step": step, "metric": metric, "value": value}
-                for v in ("no-mrl", "mrl-384-32", "mrl-384-256-128-64-32") for step in range(5, 155, 5)
-                for metric, value in (("step_seconds", 1.9), ("tokens", 800.0), ("logging_seconds", 0.1))]
+        rows = [
+            {"model": f"{v}_s0", "variant": v, "seed": 0, "step": step, "metric": metric, "value": value}
+            for v in ("no-mrl", "mrl-384-32", "mrl-384-256-128-64-32")
+            for step in range(5, 155, 5)
+            for metric, value in (("step_seconds", 1.9), ("tokens", 800.0), ("logging_seconds", 0.1))
+        ]
         pd.DataFrame(rows).to_parquet(self.path("training.parquet"))
         Path(self.path("no-mrl_s0.tsv")).write_text("s\th:m:s\tmax_rss\tcpu_time\n300.0\t0:05:00\t1200.0\t590.0\n")
 
@@ -208,6 +215,7 @@ def table(result: dict, trees: list[str]) -> str:
         header[5:5] = [f"{k} {trees[1]}/{trees[0]}" for k in ("fixed", "sample")]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for rule in rules:
+
         def get(kind: str, tree: str = trees[0]) -> float | None:
             return medians.get((tree, rule, kind))
 
@@ -219,7 +227,9 @@ def table(result: dict, trees: list[str]) -> str:
         if len(trees) > 1:
             other = trees[1]
             cells.append(f"x{fixed(other) / fixed(trees[0]):.2f}" if fixed(other) else "")
-            cells.append(f"x{get('sample', other) / get('sample'):.2f}" if get("sample") and get("sample", other) else "")
+            cells.append(
+                f"x{get('sample', other) / get('sample'):.2f}" if get("sample") and get("sample", other) else ""
+            )
         cells.append(result["attribution"].get((trees[0], rule), ""))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -242,7 +252,9 @@ def main() -> None:
             result = measure(trees, args.rules, args.repeats, Path(scratch))
         finally:
             if args.compare:
-                subprocess.run(["git", "worktree", "remove", "--force", str(trees[args.compare])], cwd=ROOT, check=False)
+                subprocess.run(
+                    ["git", "worktree", "remove", "--force", str(trees[args.compare])], cwd=ROOT, check=False
+                )
     print(f"medians of {args.repeats} interleaved repetitions, seconds of a fresh process each; "
           f"fixed = '1 text' where measured, else 'imports'; work = sample - fixed")  # fmt: skip
     print(table(result, list(trees)))

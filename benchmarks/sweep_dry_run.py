@@ -67,7 +67,9 @@ def sweep_config(corpora: int) -> dict:
     config["train"]["seeds"] = [0, 1, 2, 3, 4]
     config["train"]["checkpoint_steps"] = [1, 2, 5, 10, 20, 50, 100]
     config["embed"]["checkpoints"] = "all"
-    config["data"]["corpora"] = {f"wiki{i}": {"kind": "gensim_wiki", "max_docs": 1500, "seed": i} for i in range(corpora)}
+    config["data"]["corpora"] = {
+        f"wiki{i}": {"kind": "gensim_wiki", "max_docs": 1500, "seed": i} for i in range(corpora)
+    }
     return config
 
 
@@ -111,7 +113,9 @@ def compare(work: Path, corpora: int, snakemake: list[str], repeats: int) -> dic
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--noop-dir", default=None, help="a folder with a finished default run (e.g. the repository root)")
+    parser.add_argument(
+        "--noop-dir", default=None, help="a folder with a finished default run (e.g. the repository root)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="interleaved runs of each; medians are reported")
     args = parser.parse_args()
     snakemake = [sys.executable, "-m", "snakemake", "--dry-run", "--cores", "1", "--quiet", "rules"]
@@ -120,7 +124,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             summary[f"{corpora}_corpora"] = compare(Path(folder), corpora, snakemake, args.repeats)
     if args.noop_dir:
-        noop, _ = timed([sys.executable, "-m", "snakemake", "--dry-run", "--cores", "1", "--quiet"], Path(args.noop_dir))
+        noop, _ = timed(
+            [sys.executable, "-m", "snakemake", "--dry-run", "--cores", "1", "--quiet"], Path(args.noop_dir)
+        )
         summary["noop_rerun_seconds"] = round(noop, 2)
     print(json.dumps(summary))
 

@@ -56,7 +56,7 @@ def write_tiny_wordnet(folder: Path, synsets: int = 240, seed: int = 0) -> Path:
             gloss = " ".join(rng.choices(WORDS, k=8))
             offset = f"{k + 1:08d}"
             lines.append(
-                f"{offset} 03 {code} 02 {lemmas[0]}_{k} 0 {lemmas[1]}(a) 0 000 | {gloss}; \"the {lemmas[0]} example\"  \n"
+                f'{offset} 03 {code} 02 {lemmas[0]}_{k} 0 {lemmas[1]}(a) 0 000 | {gloss}; "the {lemmas[0]} example"  \n'
             )
         (folder / f"data.{pos}").write_text("".join(lines), encoding="latin-1")
     return folder
@@ -99,7 +99,9 @@ LOCAL_RUN = ("--cores", "2", "--max-threads", "1", "--resources", "gpu=2")
 def snakemake(workdir: Path, config: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*SNAKEMAKE, "--directory", str(workdir), "--configfile", str(config), *args],
-        capture_output=True, text=True, timeout=1200,
+        capture_output=True,
+        text=True,
+        timeout=1200,
     )
 
 

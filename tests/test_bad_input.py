@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-
 from conftest import ROOT, tiny_config
+
 from mrlens.io import write_embeddings
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--cores", "1"]
@@ -91,19 +91,39 @@ def _corrupt_embeddings(workdir: Path, config: dict) -> list[str]:
 CASES: list[tuple[str, Setup, str]] = [
     ("unknown key", _set("train.learning_rates", 0.1), r"config train: unknown key 'learning_rates'"),
     ("wrong type", _set("train.batch_size", "big"), r"config train.batch_size: 'big' is not of type 'integer'"),
-    ("size larger than the model", _set("train.variants", {"mrl": [64, 8]}), r"config train.variants.mrl: size 64 exceeds the base model's embedding size 32"),
+    (
+        "size larger than the model",
+        _set("train.variants", {"mrl": [64, 8]}),
+        r"config train.variants.mrl: size 64 exceeds the base model's embedding size 32",
+    ),
     ("sizes not descending", _set("train.variants", {"mrl": [8, 32]}), r"train.variants.mrl.*descending"),
     ("duplicate variant names", _duplicate_variants, r"config file .*config.yaml: key 'no-mrl' appears twice"),
     ("unknown pairs source", _set("train.pairs", "nli"), r"config train.pairs: 'nli' is not a source in data.pairs"),
-    ("checkpoint after the end", _set("train.checkpoint_steps", [9]), r"train.checkpoint_steps: step 9 is not before train.max_steps"),
+    (
+        "checkpoint after the end",
+        _set("train.checkpoint_steps", [9]),
+        r"train.checkpoint_steps: step 9 is not before train.max_steps",
+    ),
     ("hub id while offline", _hub_base, r"some-org/some-model-that-is-not-cached"),
     ("checkpoint folder without weights", _weightless_base, r"no-weights.*(no weights|weights)"),
     ("unwritable results folder", _unwritable_results, r"results folder .*results is not writable"),
     ("missing file", _corpus("absent.csv", None), r"data.corpora.bad: file .*absent.csv not found"),
     ("empty corpus", _corpus("empty.csv", b"id,text\n"), r"data.corpora.bad: the source has no rows"),
-    ("empty strings", _corpus("blank.csv", b"id,text\na,some text\nb,   \n"), r"data.corpora.bad: column 'text' is empty in row 1"),
-    ("duplicate ids", _corpus("dup.csv", b"id,text\na,one text\na,another text\n"), r"data.corpora.bad: duplicate document id 'a'"),
-    ("not UTF-8", _corpus("latin.csv", "id,text\na,caf\u00e9 cr\u00e8me\n".encode("latin-1")), r"latin.csv is not UTF-8 text"),
+    (
+        "empty strings",
+        _corpus("blank.csv", b"id,text\na,some text\nb,   \n"),
+        r"data.corpora.bad: column 'text' is empty in row 1",
+    ),
+    (
+        "duplicate ids",
+        _corpus("dup.csv", b"id,text\na,one text\na,another text\n"),
+        r"data.corpora.bad: duplicate document id 'a'",
+    ),
+    (
+        "not UTF-8",
+        _corpus("latin.csv", "id,text\na,caf\u00e9 cr\u00e8me\n".encode("latin-1")),
+        r"latin.csv is not UTF-8 text",
+    ),
     ("unknown file format", _corpus("table.xlsx", b"x"), r"table.xlsx has an unknown format"),
     ("embeddings with NaN", _nan_embeddings, r"wiki.parquet: non-finite value \(NaN or inf\) in row 7 \(id 'd7'\)"),
     ("corrupt Parquet file", _corrupt_embeddings, r"wiki.parquet: not a readable Parquet file"),

@@ -30,9 +30,17 @@ def shuffled(value: object, rng: random.Random) -> object:
 
 
 def test_canonical_repr_ignores_key_order_at_every_depth_and_keeps_the_mapping() -> None:
-    a = canonical({"kind": "wordnet", "columns": {"anchor": "a", "positive": "p"}, "seed": 0, "dims": [{"y": 1, "x": 2}]})
-    b = canonical({"seed": 0, "dims": [{"x": 2, "y": 1}], "columns": {"positive": "p", "anchor": "a"}, "kind": "wordnet"})
-    assert repr(a) == repr(b) == "{'columns': {'anchor': 'a', 'positive': 'p'}, 'dims': [{'x': 2, 'y': 1}], 'kind': 'wordnet', 'seed': 0}"
+    a = canonical(
+        {"kind": "wordnet", "columns": {"anchor": "a", "positive": "p"}, "seed": 0, "dims": [{"y": 1, "x": 2}]}
+    )
+    b = canonical(
+        {"seed": 0, "dims": [{"x": 2, "y": 1}], "columns": {"positive": "p", "anchor": "a"}, "kind": "wordnet"}
+    )
+    assert (
+        repr(a)
+        == repr(b)
+        == "{'columns': {'anchor': 'a', 'positive': 'p'}, 'dims': [{'x': 2, 'y': 1}], 'kind': 'wordnet', 'seed': 0}"
+    )
     assert list(a) == ["kind", "columns", "seed", "dims"]  # scripts get the keys as written
     assert a == {"kind": "wordnet", "columns": {"anchor": "a", "positive": "p"}, "seed": 0, "dims": [{"y": 1, "x": 2}]}
     assert repr(canonical({"a": [3, 1]})) != repr(canonical({"a": [1, 3]}))  # a list's order is a value
@@ -44,7 +52,12 @@ def test_canonical_repr_ignores_key_order_at_every_depth_and_keeps_the_mapping()
 def test_numbers_take_the_type_their_schema_key_declares() -> None:
     schema = load_schema(SCHEMA)
     config = {
-        "train": {"learning_rate": "5e-5", "max_steps": 150.0, "scale": 20, "variants": {"v": {"dims": [8.0], "weights": [1]}}},
+        "train": {
+            "learning_rate": "5e-5",
+            "max_steps": 150.0,
+            "scale": 20,
+            "variants": {"v": {"dims": [8.0], "weights": [1]}},
+        },
         "analysis": {"dims": [32.0, 64], "bootstrap": "100", "confidence": "0.95"},
         "base_model": {"source": "5e-5"},
     }
@@ -53,18 +66,29 @@ def test_numbers_take_the_type_their_schema_key_declares() -> None:
     assert out["train"]["max_steps"] == 150 and type(out["train"]["max_steps"]) is int
     assert out["train"]["scale"] == 20.0 and type(out["train"]["scale"]) is float
     assert out["train"]["variants"]["v"] == {"dims": [8], "weights": [1.0]}
-    assert type(out["train"]["variants"]["v"]["dims"][0]) is int and type(out["train"]["variants"]["v"]["weights"][0]) is float
+    assert (
+        type(out["train"]["variants"]["v"]["dims"][0]) is int
+        and type(out["train"]["variants"]["v"]["weights"][0]) is float
+    )
     assert out["analysis"]["dims"] == [32, 64] and all(type(d) is int for d in out["analysis"]["dims"])
     assert out["analysis"]["bootstrap"] == 100 and type(out["analysis"]["bootstrap"]) is int
     assert out["analysis"]["confidence"] == 0.95
     assert out["base_model"]["source"] == "5e-5"  # a string key keeps its string
     assert config["train"]["max_steps"] == 150.0  # the input is left as it was
-    assert coerce_to_schema({"train": {"max_steps": 1.5}}, schema)["train"]["max_steps"] == 1.5  # not integral: validation names it
+    assert (
+        coerce_to_schema({"train": {"max_steps": 1.5}}, schema)["train"]["max_steps"] == 1.5
+    )  # not integral: validation names it
 
 
 def test_normalise_path_gives_one_spelling(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
-    for spelling in ("data/x.jsonl", "./data/x.jsonl", "data//x.jsonl", str(tmp_path / "data" / "x.jsonl"), "data/sub/../x.jsonl"):
+    for spelling in (
+        "data/x.jsonl",
+        "./data/x.jsonl",
+        "data//x.jsonl",
+        str(tmp_path / "data" / "x.jsonl"),
+        "data/sub/../x.jsonl",
+    ):
         assert normalise_path(spelling, tmp_path) == os.path.join("data", "x.jsonl")
     assert normalise_path(str(tmp_path / "data") + "/", tmp_path) == "data"
     outside = tmp_path.parent / "elsewhere"
@@ -73,7 +97,9 @@ def test_normalise_path_gives_one_spelling(tmp_path: Path) -> None:
     assert normalise_path("~/x", tmp_path) == os.path.join(os.path.expanduser("~"), "x")
 
 
-def test_a_rewritten_config_validates_to_the_same_canonical_form(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rewritten_config_validates_to_the_same_canonical_form(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Keys sorted or shuffled, numbers re-spelled, paths re-spelled, variants and seeds listed in
     another order: the same values, so the same params text for every job."""
     monkeypatch.chdir(tmp_path)
@@ -94,8 +120,16 @@ def test_a_rewritten_config_validates_to_the_same_canonical_form(tmp_path: Path,
     second = validate_config(rewritten, SCHEMA)
     assert repr(canonical(first)) == repr(canonical(second))
     assert list(second["train"]["variants"]) == ["no-mrl", "mrl-384-32", "mrl-384-256-128-64-32"]
-    explicit = validate_config({**rewritten, "findings": {"claims": {"c": {"text": "t", "metric": "isoscore", "direction": "less", "margin": 0}}}}, SCHEMA)
-    default = validate_config({**rewritten, "findings": {"claims": {"c": {"text": "t", "metric": "isoscore", "direction": "less"}}}}, SCHEMA)
+    explicit = validate_config(
+        {
+            **rewritten,
+            "findings": {"claims": {"c": {"text": "t", "metric": "isoscore", "direction": "less", "margin": 0}}},
+        },
+        SCHEMA,
+    )
+    default = validate_config(
+        {**rewritten, "findings": {"claims": {"c": {"text": "t", "metric": "isoscore", "direction": "less"}}}}, SCHEMA
+    )
     assert repr(canonical(explicit)) == repr(canonical(default))  # a default filled in is spelled as if written
     assert second["data"]["corpora"]["mine"]["path"] == "docs.jsonl"
     changed = validate_config({**rewritten, "train": {**rewritten["train"], "learning_rate": "6e-5"}}, SCHEMA)
@@ -116,7 +150,12 @@ def test_upgrade_records_rewrites_recorded_params_in_their_canonical_form(tmp_pa
     assert json.loads((metadata / "cmVzdWx0cw").read_text()) == record
     assert main(["upgrade-records", "--directory", str(tmp_path)]) == 0
     upgraded = json.loads((metadata / "cmVzdWx0cw").read_text())
-    assert upgraded == {**record, "params": sorted(["{'columns': {'id': 'a', 'text': 'b'}, 'kind': 'wordnet', 'seed': 0}", "32", "[384, 32]", "'no-mrl'"])}
+    assert upgraded == {
+        **record,
+        "params": sorted(
+            ["{'columns': {'id': 'a', 'text': 'b'}, 'kind': 'wordnet', 'seed': 0}", "32", "[384, 32]", "'no-mrl'"]
+        ),
+    }
     assert json.loads((metadata / "b2xk").read_text()) == untouched
     assert sorted(p.name for p in metadata.iterdir()) == ["b2xk", "cmVzdWx0cw"]  # no scratch file left
     assert upgrade_records(metadata) == []  # a second run changes nothing

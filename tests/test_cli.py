@@ -20,7 +20,18 @@ def test_metrics_command_writes_a_tidy_table(tmp_path: Path) -> None:
     source = tmp_path / "api-vectors.parquet"
     write_embeddings(source, [str(i) for i in range(200)], vectors, {"model": "someone's API"})
     out = tmp_path / "table.parquet"
-    args = ["metrics", str(source), "--dims", "4,16", "--out", str(out), "--strategies", "prefix,pca", "--bootstrap", "5"]
+    args = [
+        "metrics",
+        str(source),
+        "--dims",
+        "4,16",
+        "--out",
+        str(out),
+        "--strategies",
+        "prefix,pca",
+        "--bootstrap",
+        "5",
+    ]
     assert main([*args, "--profiles", str(tmp_path / "profiles.parquet")]) == 0
     table = pd.read_parquet(out)
     assert (tmp_path / "table.csv").exists() and (tmp_path / "profiles.parquet").exists()

@@ -37,7 +37,16 @@ def test_paper_config_is_valid() -> None:
 def test_defaults_are_filled_from_the_schema() -> None:
     config = validate_config({}, SCHEMA)
     assert config["train"]["batch_size"] == 32
-    assert config["data"]["pairs"] == {"wordnet": {"kind": "wordnet", "heldout_fraction": 0.1, "max_pairs": None, "seed": 0, "split": "train", "subset": None}}
+    assert config["data"]["pairs"] == {
+        "wordnet": {
+            "kind": "wordnet",
+            "heldout_fraction": 0.1,
+            "max_pairs": None,
+            "seed": 0,
+            "split": "train",
+            "subset": None,
+        }
+    }
     assert list(config["train"]["variants"]) == ["no-mrl", "mrl-384-32", "mrl-384-256-128-64-32"]
 
 
@@ -62,24 +71,60 @@ def edit(path: str, value: object) -> dict:
     [
         ("train.epochs", 3, r"config train: unknown key 'epochs'"),
         ("train.max_steps", "ten", r"config train.max_steps: 'ten' is not of type 'integer'"),
-        ("train.variants.mrl-384-32", [512, 32], r"train.variants.mrl-384-32: size 512 exceeds the base model's embedding size 384"),
-        ("train.variants.mrl-384-32", [32, 384], r"train.variants.mrl-384-32: cut points must be strictly descending, got \[32, 384\]"),
+        (
+            "train.variants.mrl-384-32",
+            [512, 32],
+            r"train.variants.mrl-384-32: size 512 exceeds the base model's embedding size 384",
+        ),
+        (
+            "train.variants.mrl-384-32",
+            [32, 384],
+            r"train.variants.mrl-384-32: cut points must be strictly descending, got \[32, 384\]",
+        ),
         ("train.variants.mrl-384-32", [384, 384], r"strictly descending"),
         ("train.variants", {}, r"config train.variants: must not be empty"),
         ("train.variants.base", [384], r"config train.variants: name 'base' is not allowed"),
-        ("train.variants.mrl-384-32", {"dims": [384, 32], "weights": [1]}, r"train.variants.mrl-384-32.weights: 1 weights for 2 cut points"),
+        (
+            "train.variants.mrl-384-32",
+            {"dims": [384, 32], "weights": [1]},
+            r"train.variants.mrl-384-32.weights: 1 weights for 2 cut points",
+        ),
         ("train.pairs", "nli", r"config train.pairs: 'nli' is not a source in data.pairs"),
         ("train.checkpoint_steps", [10, 150], r"config train.checkpoint_steps: step 150 is not before train.max_steps"),
         ("analysis.dims", [32, 768], r"config analysis.dims: size 768 exceeds"),
         ("embed.checkpoints", "some", r"config embed.checkpoints: 'some' is not one of \['final', 'all'\]"),
         ("data.corpora.wiki", {"kind": "web"}, r"config data.corpora.wiki.kind: 'web' is not one of"),
         ("base_model.source", "/no/such/folder", r"config base_model.source: folder /no/such/folder does not exist"),
-        ("findings", {"claims": {"mine": {"text": "t", "metric": "isoscor", "direction": "less"}}}, r"config findings.claims.mine.metric: unknown metric 'isoscor'"),
-        ("findings", {"claims": {"mine": {"text": "t", "metric": "main", "direction": "greater", "task": "stsb"}}}, r"config findings.claims.mine.task: unknown task 'stsb'"),
-        ("findings", {"claims": {"mine": {"text": "t", "metric": "isoscore", "direction": "less", "model": "mrl-9"}}}, r"config findings.claims.mine.model: 'mrl-9' is neither a role"),
-        ("findings", {"claims": {"mine": {"text": "t", "metric": "isoscore", "direction": "less", "sizes": [48]}}}, r"config findings.claims.mine.sizes: \[48\] not in analysis.dims"),
-        ("findings", {"claims": {"mine": {"text": "t", "metric": "isoscore", "direction": "up"}}}, r"config findings.claims.mine.direction: 'up' is not one of"),
-        ("findings", {"reference": {"mrl-384-32": "nomrl"}}, r"config findings.reference.mrl-384-32: 'nomrl' is not a variant"),
+        (
+            "findings",
+            {"claims": {"mine": {"text": "t", "metric": "isoscor", "direction": "less"}}},
+            r"config findings.claims.mine.metric: unknown metric 'isoscor'",
+        ),
+        (
+            "findings",
+            {"claims": {"mine": {"text": "t", "metric": "main", "direction": "greater", "task": "stsb"}}},
+            r"config findings.claims.mine.task: unknown task 'stsb'",
+        ),
+        (
+            "findings",
+            {"claims": {"mine": {"text": "t", "metric": "isoscore", "direction": "less", "model": "mrl-9"}}},
+            r"config findings.claims.mine.model: 'mrl-9' is neither a role",
+        ),
+        (
+            "findings",
+            {"claims": {"mine": {"text": "t", "metric": "isoscore", "direction": "less", "sizes": [48]}}},
+            r"config findings.claims.mine.sizes: \[48\] not in analysis.dims",
+        ),
+        (
+            "findings",
+            {"claims": {"mine": {"text": "t", "metric": "isoscore", "direction": "up"}}},
+            r"config findings.claims.mine.direction: 'up' is not one of",
+        ),
+        (
+            "findings",
+            {"reference": {"mrl-384-32": "nomrl"}},
+            r"config findings.reference.mrl-384-32: 'nomrl' is not a variant",
+        ),
     ],
 )
 def test_bad_config_gives_one_clear_error(path: str, value: object, message: str) -> None:
@@ -88,8 +133,10 @@ def test_bad_config_gives_one_clear_error(path: str, value: object, message: str
 
 
 def test_duplicate_variant_names_in_the_file_are_an_error(tmp_path: Path) -> None:
-    text = (ROOT / "config" / "config.yaml").read_text().replace(
-        "    no-mrl: [384]\n", "    no-mrl: [384]\n    no-mrl: [384, 64]\n"
+    text = (
+        (ROOT / "config" / "config.yaml")
+        .read_text()
+        .replace("    no-mrl: [384]\n", "    no-mrl: [384]\n    no-mrl: [384, 64]\n")
     )
     path = tmp_path / "config.yaml"
     path.write_text(text)
@@ -123,7 +170,11 @@ def test_schema_kinds_are_the_registries_kinds() -> None:
     from mrlens.quality.tasks import BUILDERS
 
     defs = load_schema(SCHEMA)["$defs"]
-    for name, registry in (("pair_source", PAIR_SOURCES), ("corpus_source", CORPUS_SOURCES), ("task_source", TASK_KINDS)):
+    for name, registry in (
+        ("pair_source", PAIR_SOURCES),
+        ("corpus_source", CORPUS_SOURCES),
+        ("task_source", TASK_KINDS),
+    ):
         assert defs[name]["properties"]["kind"]["enum"] == list(registry)
     assert set(BUILDERS) == {kind for kind, k in TASK_KINDS.items() if k.embedded}
     assert set(TABLE_READERS) == set(PAIR_SOURCES) & set(CORPUS_SOURCES)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from mrlens.data import prepare_corpus, prepare_pairs, split_heldout
-from mrlens.data.wiki import wiki_paragraphs, gensim_sample_path
+from mrlens.data.wiki import gensim_sample_path, wiki_paragraphs
 from mrlens.data.wordnet import parse_data_line
 from mrlens.errors import DataError
 
@@ -28,12 +28,14 @@ def test_wordnet_line_is_parsed() -> None:
 
 
 def test_wordnet_adjective_markers_are_dropped() -> None:
-    line = "00003553 00 s 02 emergent(a) 0 emerging 0 003 & 00003356 a 0000 | coming into existence; \"an emergent republic\"  "
+    line = '00003553 00 s 02 emergent(a) 0 emerging 0 003 & 00003356 a 0000 | coming into existence; "an emergent republic"  '
     assert parse_data_line(line)["lemmas"] == ["emergent", "emerging"]
 
 
 def test_wordnet_pairs_and_heldout_split_share_no_synset(tiny_wordnet: Path) -> None:
-    train, heldout = prepare_pairs({"kind": "wordnet", "path": str(tiny_wordnet), "heldout_fraction": 0.25, "seed": 0}, "data.pairs.wn")
+    train, heldout = prepare_pairs(
+        {"kind": "wordnet", "path": str(tiny_wordnet), "heldout_fraction": 0.25, "seed": 0}, "data.pairs.wn"
+    )
     assert len(train) + len(heldout) == 240
     assert set(train["group"]).isdisjoint(heldout["group"])
     assert 0.1 < len(heldout) / 240 < 0.4
@@ -43,7 +45,9 @@ def test_wordnet_pairs_and_heldout_split_share_no_synset(tiny_wordnet: Path) -> 
 
 
 def test_split_is_stable_when_rows_are_added_or_reordered() -> None:
-    pairs = pd.DataFrame({"anchor": [f"a{i}" for i in range(200)], "positive": "p", "group": [f"g{i % 50}" for i in range(200)]})
+    pairs = pd.DataFrame(
+        {"anchor": [f"a{i}" for i in range(200)], "positive": "p", "group": [f"g{i % 50}" for i in range(200)]}
+    )
     _, heldout = split_heldout(pairs, 0.3, seed=1)
     _, heldout_shuffled = split_heldout(pairs.sample(frac=1, random_state=0), 0.3, seed=1)
     assert set(heldout["anchor"]) == set(heldout_shuffled["anchor"])
@@ -68,10 +72,25 @@ def test_gensim_wikipedia_paragraphs() -> None:
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
 def test_local_pairs_with_a_column_mapping(tmp_path: Path, suffix: str) -> None:
-    frame = pd.DataFrame({"q": [f"query {i}" for i in range(30)], "d": [f"doc {i}" for i in range(30)], "hard": [f"neg {i}" for i in range(30)]})
+    frame = pd.DataFrame(
+        {
+            "q": [f"query {i}" for i in range(30)],
+            "d": [f"doc {i}" for i in range(30)],
+            "hard": [f"neg {i}" for i in range(30)],
+        }
+    )
     path = tmp_path / f"pairs{suffix}"
-    {".jsonl": lambda: frame.to_json(path, orient="records", lines=True), ".csv": lambda: frame.to_csv(path, index=False), ".parquet": lambda: frame.to_parquet(path)}[suffix]()
-    spec = {"kind": "local", "path": str(path), "columns": {"anchor": "q", "positive": "d", "negative": "hard"}, "heldout_fraction": 0.2}
+    {
+        ".jsonl": lambda: frame.to_json(path, orient="records", lines=True),
+        ".csv": lambda: frame.to_csv(path, index=False),
+        ".parquet": lambda: frame.to_parquet(path),
+    }[suffix]()
+    spec = {
+        "kind": "local",
+        "path": str(path),
+        "columns": {"anchor": "q", "positive": "d", "negative": "hard"},
+        "heldout_fraction": 0.2,
+    }
     train, heldout = prepare_pairs(spec, "data.pairs.mine")
     assert list(train.columns) == ["anchor", "positive", "negative", "group"]
     assert len(train) + len(heldout) == 30
@@ -84,7 +103,9 @@ def test_hub_source_goes_through_datasets_load_dataset(tmp_path: Path) -> None:
     folder.mkdir()
     rows = [{"_id": f"d{i}", "text": f"document number {i}"} for i in range(12)]
     (folder / "train.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
-    docs = prepare_corpus({"kind": "hub", "name": str(folder), "split": "train", "columns": {"id": "_id"}}, "data.corpora.nano")
+    docs = prepare_corpus(
+        {"kind": "hub", "name": str(folder), "split": "train", "columns": {"id": "_id"}}, "data.corpora.nano"
+    )
     assert docs["id"].tolist() == [f"d{i}" for i in range(12)]
 
 
@@ -103,7 +124,12 @@ def write(tmp_path: Path, name: str, content: bytes) -> str:
     "name, content, spec, message",
     [
         ("missing.jsonl", None, {}, r"data.corpora.c: file .*missing.jsonl not found"),
-        ("c.jsonl", b'{"id": "a", "body": "x"}\n', {}, r"data.corpora.c: column 'text' \(for 'text'\) not found; the data has \['id', 'body'\]"),
+        (
+            "c.jsonl",
+            b'{"id": "a", "body": "x"}\n',
+            {},
+            r"data.corpora.c: column 'text' \(for 'text'\) not found; the data has \['id', 'body'\]",
+        ),
         ("c.csv", b"id,text\n", {}, r"data.corpora.c: the source has no rows"),
         ("c.csv", b"id,text\na,hello\nb,\n", {}, r"data.corpora.c: column 'text' is empty in row 1"),
         ("c.csv", b"id,text\na,hello\na,world\n", {}, r"data.corpora.c: duplicate document id 'a'"),
@@ -112,7 +138,9 @@ def write(tmp_path: Path, name: str, content: bytes) -> str:
         ("c.parquet", b"PAR1 not really", {}, r"data.corpora.c: cannot read .*c.parquet"),
     ],
 )
-def test_bad_corpus_gives_one_clear_error(tmp_path: Path, name: str, content: bytes | None, spec: dict, message: str) -> None:
+def test_bad_corpus_gives_one_clear_error(
+    tmp_path: Path, name: str, content: bytes | None, spec: dict, message: str
+) -> None:
     path = write(tmp_path, name, content) if content is not None else str(tmp_path / name)
     with pytest.raises(DataError, match=message):
         prepare_corpus({"kind": "local", "path": path, **spec}, "data.corpora.c")

@@ -153,7 +153,7 @@ def _variant(source: Path, target: Path, change=None) -> Path:  # type: ignore[n
 
 def _noise(tensors: dict[str, torch.Tensor]) -> None:
     generator = torch.Generator().manual_seed(0)
-    for name, tensor in tensors.items():
+    for tensor in tensors.values():
         tensor += 0.01 * torch.randn(tensor.shape, generator=generator)
 
 
@@ -257,8 +257,9 @@ def test_diffing_figures_draw(tiny_model: Path, tmp_path: Path) -> None:
     moved = _variant(tiny_model, tmp_path / "moved", _noise)
     diff = diff_weights(tiny_model, {"b_s0": tiny_model, "a_s0": moved}, pairs=[("a_s0", "b_s0")])
     variants = {"base": "base", "a_s0": "a", "b_s0": "b"}
-    layers = diff.layers.assign(seed=0, variant=diff.layers["model"].map(variants),
-                                reference_variant=diff.layers["reference"].map(variants))
+    layers = diff.layers.assign(
+        seed=0, variant=diff.layers["model"].map(variants), reference_variant=diff.layers["reference"].map(variants)
+    )
     weight_heatmaps(layers, [tmp_path / "weights.png"], dpi=40)
     task_cosine_figure(layers, [tmp_path / "cosine.png"], dpi=40)
     rng = np.random.default_rng(0)

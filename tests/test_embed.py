@@ -13,9 +13,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import torch
+from conftest import WORDS
 from sentence_transformers import SentenceTransformer
 
-from conftest import WORDS
 from mrlens.checkpoints import embedded_model_path
 from mrlens.embed import TokenEncoder, embed_tokens, transformer_dtype
 from mrlens.errors import DataError
@@ -43,10 +43,14 @@ def varied_corpus(n: int = 36, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame({"id": [ids[i] for i in order], "text": [texts[i] for i in order]})
 
 
-def embed_both(model_dir: Path, tmp_path: Path, max_seq_length: int, batch_size: int, chunk_size: int, compile: bool = False):  # type: ignore[no-untyped-def]
+def embed_both(
+    model_dir: Path, tmp_path: Path, max_seq_length: int, batch_size: int, chunk_size: int, compile: bool = False
+):  # type: ignore[no-untyped-def]
     corpus = varied_corpus()
     corpus.to_parquet(tmp_path / "texts.parquet", index=False)
-    tokenize_corpus(model_dir, tmp_path / "texts.parquet", tmp_path / "tokens.parquet", max_seq_length, chunk_size=chunk_size)
+    tokenize_corpus(
+        model_dir, tmp_path / "texts.parquet", tmp_path / "tokens.parquet", max_seq_length, chunk_size=chunk_size
+    )
     embed_tokens(
         model_dir, tmp_path / "tokens.parquet", tmp_path / "emb.parquet", batch_size, max_seq_length,
         {"model": "test"}, chunk_size=chunk_size, device="cpu", compile=compile,
@@ -59,7 +63,9 @@ def embed_both(model_dir: Path, tmp_path: Path, max_seq_length: int, batch_size:
 
 
 def test_tiny_model_matches_sentence_transformer_encode(tiny_model: Path, tmp_path: Path) -> None:
-    corpus, ids, vectors, meta, expected, _ = embed_both(tiny_model, tmp_path, max_seq_length=64, batch_size=5, chunk_size=16)
+    corpus, ids, vectors, meta, expected, _ = embed_both(
+        tiny_model, tmp_path, max_seq_length=64, batch_size=5, chunk_size=16
+    )
     assert list(ids) == corpus["id"].tolist()  # corpus order, not length order
     assert vectors.shape == expected.shape == (len(corpus), 32)
     np.testing.assert_allclose(vectors, expected, rtol=0, atol=1e-5)
@@ -70,11 +76,15 @@ def test_tiny_model_matches_sentence_transformer_encode(tiny_model: Path, tmp_pa
     assert pq.ParquetFile(tmp_path / "emb.parquet").num_row_groups == rows
 
 
-@pytest.mark.skipif(not (shutil.which("g++") or shutil.which("clang++")), reason="torch.compile on CPU needs a C++ compiler")
+@pytest.mark.skipif(
+    not (shutil.which("g++") or shutil.which("clang++")), reason="torch.compile on CPU needs a C++ compiler"
+)
 def test_compiled_transformer_matches_sentence_transformer_encode(tiny_model: Path, tmp_path: Path) -> None:
     """torch.compile with dynamic shapes: batches of every width, padded or not, and the same embeddings
     as the eager peer."""
-    corpus, ids, vectors, meta, expected, _ = embed_both(tiny_model, tmp_path, max_seq_length=64, batch_size=5, chunk_size=16, compile=True)
+    corpus, ids, vectors, meta, expected, _ = embed_both(
+        tiny_model, tmp_path, max_seq_length=64, batch_size=5, chunk_size=16, compile=True
+    )
     assert list(ids) == corpus["id"].tolist() and meta["compile"] is True
     np.testing.assert_allclose(vectors, expected, rtol=0, atol=1e-5)
     encoder = TokenEncoder(load_model(tiny_model, device="cpu"), batch_size=4, compile=True)
@@ -82,7 +92,9 @@ def test_compiled_transformer_matches_sentence_transformer_encode(tiny_model: Pa
 
 
 def test_minilm_matches_sentence_transformer_encode(tmp_path: Path) -> None:
-    corpus, ids, vectors, _, expected, _ = embed_both(embedded_model_path(), tmp_path, max_seq_length=128, batch_size=8, chunk_size=64)
+    corpus, ids, vectors, _, expected, _ = embed_both(
+        embedded_model_path(), tmp_path, max_seq_length=128, batch_size=8, chunk_size=64
+    )
     assert list(ids) == corpus["id"].tolist()
     np.testing.assert_allclose(vectors, expected, rtol=0, atol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)  # the model's Normalize module ran
@@ -118,7 +130,12 @@ def retrained_copy(model: Path, folder: Path, max_seq_length: int) -> Path:
     config = json.loads((folder / "tokenizer_config.json").read_text())
     (folder / "tokenizer_config.json").write_text(json.dumps({**config, "model_max_length": max_seq_length}))
     tokenizer = json.loads((folder / "tokenizer.json").read_text())
-    tokenizer["truncation"] = {"direction": "Right", "max_length": max_seq_length, "strategy": "LongestFirst", "stride": 0}
+    tokenizer["truncation"] = {
+        "direction": "Right",
+        "max_length": max_seq_length,
+        "strategy": "LongestFirst",
+        "stride": 0,
+    }
     tokenizer["padding"] = None
     (folder / "tokenizer.json").write_text(json.dumps(tokenizer))
     return folder
@@ -147,7 +164,9 @@ def test_a_model_with_another_tokenizer_is_refused(tiny_model: Path, tmp_path: P
     tokenizer = json.loads((other / "tokenizer.json").read_text())
     tokenizer["normalizer"]["lowercase"] = False
     (other / "tokenizer.json").write_text(json.dumps(tokenizer))
-    with pytest.raises(DataError, match=rf"{tokens}: tokenised with tokenizer \w+, but checkpoint .*cased has tokenizer"):
+    with pytest.raises(
+        DataError, match=rf"{tokens}: tokenised with tokenizer \w+, but checkpoint .*cased has tokenizer"
+    ):
         embed_tokens(other, tokens, tmp_path / "emb.parquet", 8, 64, {}, device="cpu")
     with pytest.raises(DataError, match=rf"{tokens}: truncated to 64 tokens, but embed.max_seq_length is 32"):
         check_token_file(tokens, tiny_model, 32)

@@ -116,7 +116,9 @@ def test_no_replicates_no_interval_and_unpaired_replicates_refused() -> None:
     assert table["ci_low"].isna().all() and set(table["interval"]) == {"none"}
     assert len(table) == 4  # three seeds and the pooled row, each without interval
     short = replicates[(replicates["variant"] == "mrl") | (replicates["replicate"] < 100)]
-    with pytest.raises(DataError, match=r"mrl has 200 replicates and no-mrl 100 at \{'seed': 0, .*\}, of which 100 pair up"):
+    with pytest.raises(
+        DataError, match=r"mrl has 200 replicates and no-mrl 100 at \{'seed': 0, .*\}, of which 100 pair up"
+    ):
         differences(estimates, short, [("mrl", "no-mrl")])
     with pytest.raises(DataError, match=r"estimates: needs exactly one of the columns \['corpus', 'task'\]"):
         differences(estimates.drop(columns="corpus"), replicates, [("mrl", "no-mrl")])
@@ -142,8 +144,12 @@ VARIANTS = {"no-mrl": [384], "mrl-a": [384, 32], "mrl-b": [384, 128, 32]}
 
 def row(variant: str, metric: str, dim: int, low: float, high: float, **labels) -> dict:
     base = {"variant": variant, "reference": "no-mrl", "seed": pd.NA, "checkpoint": "final", "strategy": "prefix"}
-    return base | {"dim": dim, "metric": metric, "difference": (low + high) / 2, "ci_low": low, "ci_high": high} | {
-        "interval": "ci95-seeds-t", "n": 100, "n_seeds": 3} | labels
+    return (
+        base
+        | {"dim": dim, "metric": metric, "difference": (low + high) / 2, "ci_low": low, "ci_high": high}
+        | {"interval": "ci95-seeds-t", "n": 100, "n_seeds": 3}
+        | labels
+    )
 
 
 def hand_made() -> pd.DataFrame:
@@ -160,7 +166,17 @@ def hand_made() -> pd.DataFrame:
         row("mrl-a", "uniformity", 32, 0.1, 0.3, **wiki),  # not a trend row
         row("mrl-a", "ndcg@10", 384, -0.005, 0.02, task="heldout"),  # no loss beyond 0.01: holds
         row("mrl-b", "ndcg@10", 384, -0.03, -0.02, task="heldout"),  # a loss beyond the margin: reversed
-        row("mrl-a", "spearman", 384, -0.02, 0.01, task="simlex", seed=0, n_seeds=1, interval="ci95-paired-basic-bootstrap"),
+        row(
+            "mrl-a",
+            "spearman",
+            384,
+            -0.02,
+            0.01,
+            task="simlex",
+            seed=0,
+            n_seeds=1,
+            interval="ci95-paired-basic-bootstrap",
+        ),
         row("mrl-a", "alignment", 384, 0.5, 0.6, task="simlex"),  # not the main score
     ]
     return pd.DataFrame(rows).astype({"seed": "Int64"})
@@ -173,9 +189,13 @@ def judged() -> pd.DataFrame:
 
 
 def test_verdict_rule_with_bound_and_margin() -> None:
-    assert [verdict(0.1, 0.2, "greater"), verdict(-0.2, -0.1, "greater"), verdict(-0.1, 0.1, "greater")] == list(VERDICTS)
+    assert [verdict(0.1, 0.2, "greater"), verdict(-0.2, -0.1, "greater"), verdict(-0.1, 0.1, "greater")] == list(
+        VERDICTS
+    )
     assert [verdict(-0.2, -0.1, "less"), verdict(0.1, 0.2, "less"), verdict(np.nan, np.nan, "less")] == list(VERDICTS)
-    assert verdict(-0.005, 0.02, "greater", bound=-0.01) == "holds" and verdict(-0.005, 0.02, "greater") == "inconclusive"
+    assert (
+        verdict(-0.005, 0.02, "greater", bound=-0.01) == "holds" and verdict(-0.005, 0.02, "greater") == "inconclusive"
+    )
 
 
 def test_verdicts_on_a_hand_made_table() -> None:
@@ -239,7 +259,9 @@ def test_render_markdown_reads_as_a_report() -> None:
     assert "| claim | comparison | corpus / task | 32 | 384 | smallest vs largest |" in text
     assert "| a_isoscore | mrl-a − no-mrl | wiki | · | holds | · |" in text
     assert "| c_uniformity_trend | mrl-a − no-mrl | wiki | · | · | holds |" in text
-    assert "| mrl-b − no-mrl | heldout | 384 | -0.025 | [-0.03, -0.02] | ci95-seeds-t | 100 | 3 | **reversed** |" in text
+    assert (
+        "| mrl-b − no-mrl | heldout | 384 | -0.025 | [-0.03, -0.02] | ci95-seeds-t | 100 | 3 | **reversed** |" in text
+    )
     assert "| 32 − 384 |" in text and "Nothing to compare in this run for: d_correlation" in text
     assert "## e_quality_full: MRL costs nothing at full size" in text and "d > -0.01" in text
 
@@ -269,6 +291,8 @@ def test_a_run_of_the_suite_on_twins_gives_paired_differences_and_verdicts() -> 
     assert iso["interval"] == "ci95-paired-basic-bootstrap" and iso["n"] == 400
     assert iso["ci_low"] < (truth - 1) / 15 - 1.0 < iso["ci_high"]  # population IsoScores: 1 and (PR - 1)/(d - 1)
     claims = [c for c in configured_claims({}) if c.name == "a_isoscore"]
-    judged = verdicts(claims, table, {"no-mrl": [16], "mrl-16-4": [16, 4]}, [("mrl-16-4", "no-mrl")], main_metrics(table))
+    judged = verdicts(
+        claims, table, {"no-mrl": [16], "mrl-16-4": [16, 4]}, [("mrl-16-4", "no-mrl")], main_metrics(table)
+    )
     assert judged.set_index("dim")["verdict"].to_dict() == {16: "holds"}  # all but the smallest size
     assert "| a_isoscore | mrl-16-4 − no-mrl | wiki |" in render_markdown(judged, claims, 0.95, [4, 16])

@@ -9,7 +9,6 @@ import pytest
 import torch
 from IsoScore import IsoScore
 
-from mrlens.metrics.suite import SuiteSettings
 from mrlens.metrics import (
     geometry_table,
     isoscore,
@@ -19,6 +18,7 @@ from mrlens.metrics import (
     uniformity_loss,
 )
 from mrlens.metrics.covariance import covariance
+from mrlens.metrics.suite import SuiteSettings
 
 RNG = np.random.default_rng(0)
 
@@ -59,7 +59,9 @@ def test_uniformity_matches_all_pairs_computation() -> None:
         direct = torch.pdist(u).pow(2).mul(-2.0).exp().mean().log().item()
         assert uniformity_by_prefix(x, [4, 10, 24])[k] == pytest.approx(direct, rel=1e-5)
     u = torch.nn.functional.normalize(torch.tensor(x, dtype=torch.float64), dim=1)
-    assert uniformity_loss(x, t=0.5) == pytest.approx(torch.pdist(u).pow(2).mul(-0.5).exp().mean().log().item(), rel=1e-5)
+    assert uniformity_loss(x, t=0.5) == pytest.approx(
+        torch.pdist(u).pow(2).mul(-0.5).exp().mean().log().item(), rel=1e-5
+    )
 
 
 def test_uniformity_blocks_agree_with_one_block(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,7 +111,9 @@ def test_covariance_in_blocks_matches_numpy(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_geometry_table_prefixes_match_metrics_on_sliced_arrays() -> None:
     x = correlated(500, 32)
-    table = geometry_table(x, [8, 32, 16], SuiteSettings(strategies=("prefix",), bootstrap=0)).set_index(["dim", "metric"])["value"]
+    table = geometry_table(x, [8, 32, 16], SuiteSettings(strategies=("prefix",), bootstrap=0)).set_index(
+        ["dim", "metric"]
+    )["value"]
     for k in (8, 16, 32):
         assert table[(k, "isoscore")] == pytest.approx(float(IsoScore.IsoScore(x[:, :k])), rel=1e-5)
         assert table[(k, "mean_abs_correlation")] == pytest.approx(mean_abs_correlation(x[:, :k]), rel=1e-10)

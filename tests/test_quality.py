@@ -15,6 +15,7 @@ from mrlens.errors import DataError
 from mrlens.inference.intervals import resampling_counts
 from mrlens.metrics.truncation import Inputs, pca_basis, views
 from mrlens.quality import QualitySettings, cost_table, evaluate, prepare_task
+from mrlens.quality.evaluate import measure_quality
 from mrlens.quality.retrieval import (
     alignment_terms,
     ideal_relevance,
@@ -24,7 +25,6 @@ from mrlens.quality.retrieval import (
     recall_at_k,
     top_k,
 )
-from mrlens.quality.evaluate import measure_quality
 from mrlens.quality.similarity import pair_cosines, spearman
 
 pytrec_eval = pytest.importorskip("pytrec_eval")
@@ -119,13 +119,13 @@ def test_hand_built_retrieval_with_known_ranks() -> None:
     """Two queries on the unit circle, documents at known angles: q1's only relevant document is
     third; q2's relevant documents (relevance 2 and 1) are first and fourth."""
     angles = {"q1": 0.0, "q2": 180.0, "a": 10.0, "b": 20.0, "c": 30.0, "d": 100.0, "e": 170.0, "f": 200.0, "g": 150.0}
-    texts = pd.DataFrame(
-        {"id": list(angles), "text": list(angles), "role": ["query"] * 2 + ["document"] * 7}
-    )
+    texts = pd.DataFrame({"id": list(angles), "text": list(angles), "role": ["query"] * 2 + ["document"] * 7})
     x = np.array([[np.cos(np.radians(a)), np.sin(np.radians(a)), 0.0] for a in angles.values()], dtype=np.float32)
     labels = pd.DataFrame({"query_id": ["q1", "q2", "q2"], "doc_id": ["c", "e", "d"], "relevance": [1, 2, 1]})
     # q1 ranks a, b, c, ...: c third. q2 ranks e (10 deg), f (20), g (30), d (80): e first, d fourth.
-    table = evaluate(texts, labels, texts["id"], x, [2, 3], {"bootstrap": 0, "ndcg_at": 10, "mrr_at": 2, "recall_at": 3})
+    table = evaluate(
+        texts, labels, texts["id"], x, [2, 3], {"bootstrap": 0, "ndcg_at": 10, "mrr_at": 2, "recall_at": 3}
+    )
     value = table[table["dim"] == 2].set_index("metric")["value"]
     ndcg_q1 = 1 / np.log2(4)
     ndcg_q2 = (2 / np.log2(2) + 1 / np.log2(5)) / (2 / np.log2(2) + 1 / np.log2(3))
@@ -135,7 +135,9 @@ def test_hand_built_retrieval_with_known_ranks() -> None:
     cos = [np.cos(np.radians(30)), np.cos(np.radians(10)), np.cos(np.radians(80))]
     assert value["alignment"] == pytest.approx(np.mean([2 - 2 * c for c in cos]), rel=1e-5)
     # the third dimension is zero: size 3 gives the same values
-    np.testing.assert_allclose(table[table["dim"] == 3]["value"].to_numpy(), table[table["dim"] == 2]["value"].to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        table[table["dim"] == 3]["value"].to_numpy(), table[table["dim"] == 2]["value"].to_numpy(), rtol=1e-6
+    )
     assert set(table["n"]) == {2, 3}  # queries; pairs for alignment
 
 
@@ -152,7 +154,9 @@ def test_alignment_is_mean_squared_distance_of_unit_pairs() -> None:
 def _similarity_case(seed: int = 0, texts: int = 40, pairs: int = 120, dim: int = 12):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(texts, dim)).astype(np.float32)
-    frame = pd.DataFrame({"id": [f"t{i}" for i in range(texts)], "text": [f"text {i}" for i in range(texts)], "role": "text"})
+    frame = pd.DataFrame(
+        {"id": [f"t{i}" for i in range(texts)], "text": [f"text {i}" for i in range(texts)], "role": "text"}
+    )
     a, b = np.triu_indices(texts, k=1)  # distinct pairs: equal cosines would tie only up to rounding
     chosen = rng.choice(len(a), size=pairs, replace=False)
     a, b = a[chosen], b[chosen]
@@ -205,7 +209,9 @@ def test_intervals_are_named_and_random_baseline_ignores_the_bootstrap() -> None
     settings = {"strategies": ("prefix", "pca", "random"), "random_orderings": 3, "seed": 2}
     for texts, labels, x in (_similarity_case()[:3], _random_retrieval()):
         fit = np.random.default_rng(1).standard_normal((100, x.shape[1]))
-        off, on = (evaluate(texts, labels, texts["id"], x, [4, 12], {**settings, "bootstrap": b}, fit=fit) for b in (0, 50))
+        off, on = (
+            evaluate(texts, labels, texts["id"], x, [4, 12], {**settings, "bootstrap": b}, fit=fit) for b in (0, 50)
+        )
         pd.testing.assert_frame_equal(off[off["strategy"] == "random"], on[on["strategy"] == "random"])
         np.testing.assert_array_equal(off["value"], on["value"])
         assert set(off["interval"]) == {"none", "range-orderings"}
@@ -267,11 +273,15 @@ def test_pca_is_fitted_on_other_documents_unless_asked_in_sample() -> None:
         d = x.shape[1]
         fit = np.random.default_rng(4).standard_normal((300, d)) * np.linspace(3.0, 0.2, d)
         settings = QualitySettings(bootstrap=0, strategies=("prefix", "pca"))
-        table = evaluate(texts, labels, texts["id"], x, [4], settings, fit=fit).set_index(["strategy", "metric"])["value"]
+        table = evaluate(texts, labels, texts["id"], x, [4], settings, fit=fit).set_index(["strategy", "metric"])[
+            "value"
+        ]
         basis = np.linalg.eigh(np.cov(fit.T))[1][:, ::-1]
         by_hand = evaluate(texts, labels, texts["id"], x @ basis, [4], {"bootstrap": 0}).set_index("metric")["value"]
         np.testing.assert_allclose(table["pca"].sort_index(), by_hand.sort_index(), rtol=1e-5, atol=1e-6)
-        insample = evaluate(texts, labels, texts["id"], x, [4], {**vars(settings), "pca_fit": "insample"}).set_index(["strategy", "metric"])
+        insample = evaluate(texts, labels, texts["id"], x, [4], {**vars(settings), "pca_fit": "insample"}).set_index(
+            ["strategy", "metric"]
+        )
         assert set(insample.index.get_level_values(0)) == {"prefix", "pca-insample"}
         assert np.abs(insample.loc["pca-insample", "value"].sort_index() - table["pca"].sort_index()).max() > 1e-3
         with pytest.raises(DataError, match="analysis.pca_fit heldout"):
@@ -281,7 +291,9 @@ def test_pca_is_fitted_on_other_documents_unless_asked_in_sample() -> None:
 # ---- tasks --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("kind", "pairs", "texts"), [("lee50", 1225, 50), ("simlex999", 999, None), ("wordsim353", 353, None)])
+@pytest.mark.parametrize(
+    ("kind", "pairs", "texts"), [("lee50", 1225, 50), ("simlex999", 999, None), ("wordsim353", 353, None)]
+)
 def test_gensim_similarity_sets(kind: str, pairs: int, texts: int | None) -> None:
     frame, labels = prepare_task({"kind": kind}, kind)
     assert len(labels) == pairs
@@ -302,7 +314,11 @@ def test_gensim_similarity_sets(kind: str, pairs: int, texts: int | None) -> Non
 def test_similarity_local_csv(tmp_path: Path) -> None:
     path = tmp_path / "sts.csv"
     pd.DataFrame(
-        {"s1": ["a cat sits", "a dog runs", "rain falls", "a cat sits"], "s2": ["a cat is sitting", "a man sings", "it rains", "rain falls"], "gold": [4.8, 0.4, 4.5, 0.2]}
+        {
+            "s1": ["a cat sits", "a dog runs", "rain falls", "a cat sits"],
+            "s2": ["a cat is sitting", "a man sings", "it rains", "rain falls"],
+            "gold": [4.8, 0.4, 4.5, 0.2],
+        }
     ).to_csv(path, index=False)
     spec = {"kind": "similarity_local", "path": str(path), "columns": {"text_a": "s1", "text_b": "s2", "score": "gold"}}
     texts, labels = prepare_task(spec, "sts")
@@ -327,12 +343,18 @@ def _write_beir(folder: Path, qrels_rows: list[tuple[str, str, int]] | None = No
         {"_id": "d3", "title": "Cats", "text": "Cats sleep a lot."},  # same text as d1
         {"_id": "d4", "title": "Rain", "text": "Rain is water."},
     ]
-    queries = [{"_id": "1", "text": "why do cats sleep"}, {"_id": "2", "text": "what is rain"}, {"_id": "3", "text": "unjudged"}]
+    queries = [
+        {"_id": "1", "text": "why do cats sleep"},
+        {"_id": "2", "text": "what is rain"},
+        {"_id": "3", "text": "unjudged"},
+    ]
     (folder / "corpus.jsonl").write_text("".join(json.dumps(r) + "\n" for r in corpus))
     (folder / "queries.jsonl").write_text("".join(json.dumps(r) + "\n" for r in queries))
     (folder / "qrels").mkdir(exist_ok=True)
     rows = qrels_rows or [("1", "d1", 1), ("1", "d3", 2), ("2", "d4", 1), ("2", "d2", 0)]
-    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{d}\t{s}\n" for q, d, s in rows))
+    (folder / "qrels" / "test.tsv").write_text(
+        "query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{d}\t{s}\n" for q, d, s in rows)
+    )
     return folder
 
 
@@ -341,8 +363,15 @@ def test_retrieval_local_beir_folder(tmp_path: Path) -> None:
     texts, labels = prepare_task({"kind": "retrieval_local", "path": str(folder)}, "mini")
     assert texts["text"].is_unique and texts["id"].is_unique
     documents = texts[texts["role"] == "document"].set_index("id")["text"]
-    assert documents.to_dict() == {"d:d1": "Cats Cats sleep a lot.", "d:d2": "Dogs bark.", "d:d4": "Rain Rain is water."}
-    assert set(texts.loc[texts["role"] == "query", "text"]) == {"why do cats sleep", "what is rain"}  # unjudged left out
+    assert documents.to_dict() == {
+        "d:d1": "Cats Cats sleep a lot.",
+        "d:d2": "Dogs bark.",
+        "d:d4": "Rain Rain is water.",
+    }
+    assert set(texts.loc[texts["role"] == "query", "text"]) == {
+        "why do cats sleep",
+        "what is rain",
+    }  # unjudged left out
     # d3 merged into d1 with the larger relevance; the relevance-0 row dropped
     assert sorted(labels.itertuples(index=False)) == [("q:1", "d:d1", 2), ("q:2", "d:d4", 1)]
 
@@ -351,13 +380,17 @@ def test_retrieval_local_nanobeir_layout(tmp_path: Path) -> None:
     """NanoBEIR's layout: corpus/queries/qrels tables, qrels without a score (relevance 1)."""
     folder = tmp_path / "nano"
     folder.mkdir()
-    pd.DataFrame({"_id": ["a", "b", "c"], "text": ["alpha text", "beta text", "gamma text"]}).to_parquet(folder / "corpus.parquet")
+    pd.DataFrame({"_id": ["a", "b", "c"], "text": ["alpha text", "beta text", "gamma text"]}).to_parquet(
+        folder / "corpus.parquet"
+    )
     pd.DataFrame({"_id": ["q1", "q2"], "text": ["first?", "second?"]}).to_parquet(folder / "queries.parquet")
     pd.DataFrame({"query-id": ["q1", "q2", "q2"], "corpus-id": ["b", "a", "c"]}).to_parquet(folder / "qrels.parquet")
     texts, labels = prepare_task({"kind": "retrieval_local", "path": str(folder), "split": "train"}, "nano")
     assert (labels["relevance"] == 1).all() and len(labels) == 3
     assert (texts["role"] == "document").sum() == 3
-    capped, capped_labels = prepare_task({"kind": "retrieval_local", "path": str(folder), "max_queries": 1, "max_documents": 1, "seed": 1}, "nano")
+    capped, capped_labels = prepare_task(
+        {"kind": "retrieval_local", "path": str(folder), "max_queries": 1, "max_documents": 1, "seed": 1}, "nano"
+    )
     kept_docs = set(capped.loc[capped["role"] == "document", "id"])
     assert capped_labels["query_id"].nunique() == 1 and set(capped_labels["doc_id"]) <= kept_docs
 
@@ -388,7 +421,9 @@ def test_retrieval_errors_name_the_problem(tmp_path: Path) -> None:
 
 
 def test_heldout_split_shares_no_synset_with_training(tiny_wordnet: Path) -> None:
-    train, heldout = prepare_pairs({"kind": "wordnet", "path": str(tiny_wordnet), "heldout_fraction": 0.25, "seed": 0}, "data.pairs.wordnet")
+    train, heldout = prepare_pairs(
+        {"kind": "wordnet", "path": str(tiny_wordnet), "heldout_fraction": 0.25, "seed": 0}, "data.pairs.wordnet"
+    )
     assert len(heldout) > 10 and not set(heldout["group"]) & set(train["group"])
     texts, labels = prepare_task({"kind": "heldout_retrieval", "pairs": "wordnet"}, "heldout", heldout)
     assert not set(texts["text"]) & set(train["anchor"]) - set(heldout["anchor"])
@@ -400,12 +435,18 @@ def test_heldout_split_shares_no_synset_with_training(tiny_wordnet: Path) -> Non
     assert relevant == set(zip(heldout["anchor"], heldout["positive"]))  # every pair, nothing else
 
     capped, capped_labels = prepare_task(
-        {"kind": "heldout_retrieval", "pairs": "wordnet", "max_queries": 5, "max_documents": 12, "seed": 3}, "heldout", heldout
+        {"kind": "heldout_retrieval", "pairs": "wordnet", "max_queries": 5, "max_documents": 12, "seed": 3},
+        "heldout",
+        heldout,
     )
     documents = set(capped.loc[capped["role"] == "document", "id"])
     assert capped_labels["query_id"].nunique() <= 5 and len(documents) == 12
     assert set(capped_labels["doc_id"]) <= documents  # the relevant documents are always kept
-    again, _ = prepare_task({"kind": "heldout_retrieval", "pairs": "wordnet", "max_queries": 5, "max_documents": 12, "seed": 3}, "heldout", heldout)
+    again, _ = prepare_task(
+        {"kind": "heldout_retrieval", "pairs": "wordnet", "max_queries": 5, "max_documents": 12, "seed": 3},
+        "heldout",
+        heldout,
+    )
     pd.testing.assert_frame_equal(capped, again)
 
 
@@ -423,7 +464,9 @@ def test_cost_table(tmp_path: Path) -> None:
                 rows.append((model, variant, 0, step, "step_seconds", seconds * (1 if step == 5 else 2)))
     log = pd.DataFrame(rows, columns=["model", "variant", "seed", "step", "metric", "value"])
     bench = tmp_path / "no-mrl_s0.tsv"
-    bench.write_text("s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n176.6\t0:02:56\t1764.56\t4013\t1742\t1768\t2.6\t174.8\t180.4\t319.17\n")
+    bench.write_text(
+        "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n176.6\t0:02:56\t1764.56\t4013\t1742\t1768\t2.6\t174.8\t180.4\t319.17\n"
+    )
     table = cost_table([log[log["model"] == "no-mrl_s0"], log[log["model"] == "mrl-64_s0"]], [bench]).set_index("model")
     assert table.loc["no-mrl_s0", "seconds_per_step"] == pytest.approx((4 * 1 + 5 * 2) / 9)
     assert table.loc["mrl-64_s0", "seconds_per_step"] == pytest.approx(1.2 * 14 / 9)
@@ -444,15 +487,48 @@ def test_cost_table(tmp_path: Path) -> None:
 def _quality_table() -> pd.DataFrame:
     rows = []
     rng = np.random.default_rng(0)
-    models = [("base", "base", None), ("no-mrl_s0", "no-mrl", 0), ("no-mrl_s1", "no-mrl", 1), ("mrl-32_s0", "mrl-32", 0)]
+    models = [
+        ("base", "base", None),
+        ("no-mrl_s0", "no-mrl", 0),
+        ("no-mrl_s1", "no-mrl", 1),
+        ("mrl-32_s0", "mrl-32", 0),
+    ]
     for model, variant, seed in models:
         for task, metrics in (("simlex", ["spearman"]), ("heldout", ["ndcg@10", "alignment"])):
             for strategy in ("prefix", "pca", "random") if variant == "no-mrl" else ("prefix",):
                 for dim in (8, 16, 32):
                     for metric in metrics:
                         value = dim / 40 + rng.uniform(0, 0.05)
-                        rows.append((model, variant, seed, "final", task, strategy, dim, metric, value, value - 0.05, value + 0.05, 100))
-    columns = ["model", "variant", "seed", "checkpoint", "task", "strategy", "dim", "metric", "value", "ci_low", "ci_high", "n"]
+                        rows.append(
+                            (
+                                model,
+                                variant,
+                                seed,
+                                "final",
+                                task,
+                                strategy,
+                                dim,
+                                metric,
+                                value,
+                                value - 0.05,
+                                value + 0.05,
+                                100,
+                            )
+                        )
+    columns = [
+        "model",
+        "variant",
+        "seed",
+        "checkpoint",
+        "task",
+        "strategy",
+        "dim",
+        "metric",
+        "value",
+        "ci_low",
+        "ci_high",
+        "n",
+    ]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.assign(interval=np.where(frame["strategy"] == "random", "range-orderings", "ci95-basic-bootstrap"))
 
@@ -472,8 +548,14 @@ def test_quality_and_cost_figures(tmp_path: Path) -> None:
     paths = [tmp_path / "quality.png", tmp_path / "quality.pdf"]
     quality_figure(_quality_table(), paths, reference_variants=["no-mrl"])
     cost = pd.DataFrame(
-        {"model": ["no-mrl_s0", "no-mrl_s1", "mrl-32_s0"], "variant": ["no-mrl", "no-mrl", "mrl-32"], "seed": [0, 1, 0],
-         "seconds_per_step": [1.0, 1.1, 1.2], "tokens_per_second": [500.0, 480.0, np.nan], "peak_memory_mb": [900.0, 910.0, 950.0]}
+        {
+            "model": ["no-mrl_s0", "no-mrl_s1", "mrl-32_s0"],
+            "variant": ["no-mrl", "no-mrl", "mrl-32"],
+            "seed": [0, 1, 0],
+            "seconds_per_step": [1.0, 1.1, 1.2],
+            "tokens_per_second": [500.0, 480.0, np.nan],
+            "peak_memory_mb": [900.0, 910.0, 950.0],
+        }
     )
     cost_figure(cost, [tmp_path / "cost.png"])
     assert all(p.stat().st_size > 1000 for p in [*paths, tmp_path / "cost.png"])
@@ -481,7 +563,9 @@ def test_quality_and_cost_figures(tmp_path: Path) -> None:
         quality_figure(_quality_table(), paths, metrics=["mrr@10"])
 
 
-def test_mteb_tasks_are_evaluated_at_every_size_through_truncate_dim(tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mteb_tasks_are_evaluated_at_every_size_through_truncate_dim(
+    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """mteb is not installed here (nor reachable): a stand-in module records what mrlens asks of it."""
     import sys
     import types

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import ROOT, SNAKEMAKE, write_config
 
 pytestmark = [
@@ -167,7 +166,9 @@ def test_a_cancelled_job_is_retried_with_more_memory_and_time(slurm_run: SlurmRu
     assert int(retry["JobId"]) > int(cancelled["JobId"])
 
     def megabytes(job: dict[str, str]) -> int:
-        return int(job["MinMemoryNode"].removesuffix("M").removesuffix("G")) * (1024 if job["MinMemoryNode"].endswith("G") else 1)
+        return int(job["MinMemoryNode"].removesuffix("M").removesuffix("G")) * (
+            1024 if job["MinMemoryNode"].endswith("G") else 1
+        )
 
     def minutes(job: dict[str, str]) -> int:
         days, _, clock = job["TimeLimit"].rpartition("-")

@@ -16,7 +16,7 @@ from IsoScore import IsoScore
 from sklearn.neighbors import NearestNeighbors
 
 from mrlens.inference.intervals import record_of, resampling_counts, seed_sequence
-from mrlens.metrics import suite
+from mrlens.metrics import isoscore, mean_abs_correlation, suite, uniformity_loss
 from mrlens.metrics.intrinsic import mle_dimension, twonn_dimension
 from mrlens.metrics.isotropy import average_cosine, isoscore_star_from_covariance, minibatches
 from mrlens.metrics.outliers import outlier_dimensions, outlier_share
@@ -25,13 +25,14 @@ from mrlens.metrics.rogue import contributions_from_sums, cosine_contributions
 from mrlens.metrics.spectrum import covariance_spectrum, effective_rank, numerical_rank
 from mrlens.metrics.suite import SuiteSettings, measure
 from mrlens.metrics.truncation import PCA_FITS, STRATEGIES
-from mrlens.metrics import isoscore, mean_abs_correlation, uniformity_loss
 
 
 def manifold(n: int, d: int, intrinsic: int, seed: int = 0) -> np.ndarray:
     """Points on a random ``intrinsic``-dimensional linear subspace of R^d, plus a little noise."""
     rng = np.random.default_rng(seed)
-    return (rng.standard_normal((n, intrinsic)) @ rng.standard_normal((intrinsic, d)) + 0.01 * rng.standard_normal((n, d))).astype(np.float32)
+    return (
+        rng.standard_normal((n, intrinsic)) @ rng.standard_normal((intrinsic, d)) + 0.01 * rng.standard_normal((n, d))
+    ).astype(np.float32)
 
 
 def test_isoscore_star_matches_reference_package() -> None:
@@ -88,13 +89,17 @@ def test_pairwise_neighbours_match_sklearn() -> None:
     x = manifold(400, 24, 10)
     result = prefix_pairwise(x, [4, 12, 24], neighbours=5)
     for k in (4, 12, 24):
-        expected, _ = NearestNeighbors(n_neighbors=6).fit(x[:, :k].astype(np.float64)).kneighbors(x[:, :k].astype(np.float64))
+        expected, _ = (
+            NearestNeighbors(n_neighbors=6).fit(x[:, :k].astype(np.float64)).kneighbors(x[:, :k].astype(np.float64))
+        )
         np.testing.assert_allclose(result.neighbours[k], expected[:, 1:], rtol=1e-6)  # float32 coordinates
 
 
 def test_suite_prefix_values_equal_the_metrics_of_sliced_arrays() -> None:
     x = manifold(600, 32, 20)
-    table = measure(x, [8, 32], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=10)).scalars.set_index(["dim", "metric"])["value"]
+    table = measure(
+        x, [8, 32], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=10)
+    ).scalars.set_index(["dim", "metric"])["value"]
     for k in (8, 32):
         prefix = x[:, :k].astype(np.float64)
         assert table[(k, "isoscore")] == pytest.approx(float(IsoScore.IsoScore(prefix)), rel=1e-5)
@@ -109,7 +114,9 @@ def test_suite_prefix_values_equal_the_metrics_of_sliced_arrays() -> None:
 
 def test_strategies_agree_at_full_size_and_pca_concentrates_variance() -> None:
     x = manifold(500, 24, 24, seed=3)
-    settings = SuiteSettings(strategies=("prefix", "random", "pca"), random_orderings=3, mle_neighbours=10, pca_fit="insample")
+    settings = SuiteSettings(
+        strategies=("prefix", "random", "pca"), random_orderings=3, mle_neighbours=10, pca_fit="insample"
+    )
     table = measure(x, [4, 24], settings).scalars.replace({"strategy": {"pca-insample": "pca"}})
     full = table[table["dim"] == 24].pivot(index="metric", columns="strategy", values="value")
     np.testing.assert_allclose(full["random"], full["prefix"], rtol=1e-5, atol=1e-7)  # a permutation changes nothing
@@ -130,13 +137,16 @@ def test_rotating_strategies_report_only_the_metrics_a_rotation_leaves_unchanged
     x[:, 5] += 60  # by mean |value|, and a rogue dimension of the cosine
     rotation = np.linalg.qr(rng.standard_normal((16, 16)))[0]
     settings = SuiteSettings(mle_neighbours=10, strategies=("prefix", "pca"))
-    tables = [measure(z, [16], settings).scalars.query("strategy == 'prefix'").set_index("metric")["value"] for z in (x, x @ rotation)]
+    tables = [
+        measure(z, [16], settings).scalars.query("strategy == 'prefix'").set_index("metric")["value"]
+        for z in (x, x @ rotation)
+    ]
     for metric in suite.METRICS:
         same = tables[0][metric] == pytest.approx(tables[1][metric], rel=1e-4, abs=1e-6)
         assert same == record_of(metric).rotation_invariant, metric
     table = measure(x, [4, 16], settings).scalars
     for k in (4, 16):
-        pca = set(table.query("strategy == 'pca' and dim == @k")["metric"])
+        pca = set(table.loc[(table["strategy"] == "pca") & (table["dim"] == k), "metric"])
         assert pca == {m for m in suite.METRICS if record_of(m).rotation_invariant}
         assert not pca & {"mean_abs_correlation", "outliers_variance_count", "rogue_top_share"}
 
@@ -144,16 +154,22 @@ def test_rotating_strategies_report_only_the_metrics_a_rotation_leaves_unchanged
 def test_duplicates_are_counted_and_intrinsic_dimension_uses_distinct_points() -> None:
     x = manifold(500, 12, 5).astype(np.float64)
     doubled = np.vstack([x, x[:50]])
-    table = measure(doubled, [12], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=10)).scalars.set_index("metric")["value"]
+    table = measure(
+        doubled, [12], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=10)
+    ).scalars.set_index("metric")["value"]
     assert table["duplicates"] == 50
     assert table["twonn"] == pytest.approx(skdim.id.TwoNN().fit(x).dimension_, rel=1e-6)
-    assert table["uniformity"] == pytest.approx(uniformity_loss(doubled), rel=1e-6)  # duplicate pairs count, at distance 0
+    assert table["uniformity"] == pytest.approx(
+        uniformity_loss(doubled), rel=1e-6
+    )  # duplicate pairs count, at distance 0
     assert table["isoscore"] == pytest.approx(isoscore(doubled), rel=1e-8)
 
 
 def test_intervals_are_seeded_named_and_hold_their_estimate() -> None:
     x = manifold(800, 16, 16, seed=5)
-    settings = SuiteSettings(bootstrap=40, seed=1, mle_neighbours=10, strategies=("prefix", "pca", "random"), random_orderings=3)
+    settings = SuiteSettings(
+        bootstrap=40, seed=1, mle_neighbours=10, strategies=("prefix", "pca", "random"), random_orderings=3
+    )
     first = measure(x, [8, 16], settings).scalars
     second = measure(x, [8, 16], settings).scalars
     assert first.equals(second)
@@ -175,7 +191,11 @@ def test_intervals_are_seeded_named_and_hold_their_estimate() -> None:
 def test_random_baseline_does_not_depend_on_the_bootstrap() -> None:
     x = manifold(300, 16, 10, seed=2)
     tables = [
-        measure(x, [4, 16], SuiteSettings(bootstrap=b, strategies=("prefix", "random"), random_orderings=3, mle_neighbours=5)).scalars
+        measure(
+            x,
+            [4, 16],
+            SuiteSettings(bootstrap=b, strategies=("prefix", "random"), random_orderings=3, mle_neighbours=5),
+        ).scalars
         for b in (0, 50)
     ]
     random = [t[t["strategy"] == "random"].reset_index(drop=True) for t in tables]
@@ -205,7 +225,11 @@ def test_replicates_are_paired_draws_of_the_same_documents() -> None:
 
 def test_n_below_d_warns_about_the_isoscore_cap() -> None:
     with pytest.warns(UserWarning, match=r"n = 10 <= d = 20: IsoScore is capped"):
-        table = measure(np.random.default_rng(0).standard_normal((10, 20)), [20], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=3)).scalars
+        table = measure(
+            np.random.default_rng(0).standard_normal((10, 20)),
+            [20],
+            SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=3),
+        ).scalars
     assert table.set_index("metric")["value"]["isoscore"] <= (10 - 2) / (20 - 1) + 1e-12
 
 
@@ -217,7 +241,9 @@ def test_profiles_flag_an_outlier_dimension() -> None:
     assert variance.loc[variance["outlier"], "index"].tolist() == [7]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        scalars = measure(x, [20], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=5)).scalars.set_index("metric")["value"]
+        scalars = measure(
+            x, [20], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=5)
+        ).scalars.set_index("metric")["value"]
     assert scalars["outliers_variance_count"] == 1
     assert scalars["outliers_variance_share"] == pytest.approx(100 / 119, rel=0.05)
 
@@ -227,7 +253,14 @@ def test_isoscore_star_is_the_package_over_the_suites_seeded_minibatches() -> No
     of the suite's own stream, shrunk towards the covariance of the (resampled) documents; not the old
     fixed function of IsoScore (C0 = (tr C / d) I)."""
     x = manifold(300, 12, 12, seed=6) + np.linspace(0.0, 3.0, 12, dtype=np.float32)
-    settings = SuiteSettings(strategies=("prefix",), mle_neighbours=5, isoscore_star_sample_size=20, isoscore_star_samples=4, seed=2, bootstrap=3)
+    settings = SuiteSettings(
+        strategies=("prefix",),
+        mle_neighbours=5,
+        isoscore_star_sample_size=20,
+        isoscore_star_samples=4,
+        seed=2,
+        bootstrap=3,
+    )
     result = measure(x, [6, 12], settings)
     table = result.scalars.set_index(["dim", "metric"])["value"]
     replicates = result.replicates.set_index(["dim", "metric", "replicate"])["value"]
@@ -238,7 +271,9 @@ def test_isoscore_star_is_the_package_over_the_suites_seeded_minibatches() -> No
         batches = minibatches(population, 20, 4, seed_sequence(2, "isoscore_star_batches", column))
         for k in (6, 12):
             c0_k = torch.tensor(c0[:k, :k])
-            expected = np.mean([float(IsoScore.IsoScore_star(x[rows, :k].astype(np.float64), c0_k, 0.2)) for rows in batches])
+            expected = np.mean(
+                [float(IsoScore.IsoScore_star(x[rows, :k].astype(np.float64), c0_k, 0.2)) for rows in batches]
+            )
             got = table[(k, "isoscore_star")] if column == 0 else replicates[(k, "isoscore_star", column - 1)]
             assert got == pytest.approx(expected, rel=1e-6)
     pr, d = table[(12, "participation_ratio")], 12
@@ -264,7 +299,9 @@ def test_exact_near_and_prefix_only_duplicates_are_measured_once_estimate_and_ha
     for k, points in distinct.items():
         assert table[(k, "twonn")] == pytest.approx(skdim.id.TwoNN().fit(points).dimension_, rel=1e-6)
         assert table[(k, "mle")] == pytest.approx(skdim.id.MLE().fit(points, n_neighbors=10).dimension_, rel=1e-6)
-    original = np.concatenate([np.arange(500), np.arange(40), np.arange(500, 520), np.arange(60, 70)])  # point of each document
+    original = np.concatenate(
+        [np.arange(500), np.arange(40), np.arange(500, 520), np.arange(60, 70)]
+    )  # point of each document
     replicates = result.replicates.set_index(["dim", "metric", "replicate"])["value"]
     halves = resampling_counts(len(data), 3, "halves", seed=4)
     for r in range(3):
@@ -293,13 +330,18 @@ def test_rogue_dimensions_match_all_pairs_for_the_sample_and_a_replicate() -> No
     every ordered pair of distinct documents (a replicate's repeated draws of one document left out)."""
     rng = np.random.default_rng(9)
     x = rng.standard_normal((120, 8)) + np.array([4.0, 0.0, 1.0, 0.0, 0.0, 0.5, 0.0, 2.0])
-    settings = SuiteSettings(strategies=("prefix",), bootstrap=2, seed=5, mle_neighbours=5, rogue_top=3, rogue_factor=2.0)
+    settings = SuiteSettings(
+        strategies=("prefix",), bootstrap=2, seed=5, mle_neighbours=5, rogue_top=3, rogue_factor=2.0
+    )
     result = measure(x, [4, 8], settings, methods={"rogue_top_share": "basic-bootstrap"})
     table = result.scalars.set_index(["dim", "metric"])["value"]
     replicates = result.replicates.set_index(["dim", "metric", "replicate"])["value"]
     boot = resampling_counts(120, 2, "bootstrap", seed=5)
     for k in (4, 8):
-        for counts, got in ((np.ones(120, dtype=int), table[(k, "rogue_top_share")]), (boot[:, 1], replicates[(k, "rogue_top_share", 1)])):
+        for counts, got in (
+            (np.ones(120, dtype=int), table[(k, "rogue_top_share")]),
+            (boot[:, 1], replicates[(k, "rogue_top_share", 1)]),
+        ):
             documents = np.repeat(np.arange(120), counts)
             u = x[documents, :k] / np.linalg.norm(x[documents, :k], axis=1, keepdims=True)
             distinct = documents[:, None] != documents[None, :]
@@ -321,22 +363,35 @@ def test_heldout_pca_is_fitted_on_one_half_and_measured_on_the_other() -> None:
     order = np.random.default_rng(seed_sequence(3, "pca_split")).permutation(400)
     fit_half, measured = np.sort(order[:200]), np.sort(order[200:])
     basis = np.linalg.eigh(np.cov(x[fit_half].astype(np.float64).T))[1][:, ::-1]
-    by_hand = measure(x[measured] @ basis, [4, 16], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=10, seed=3)).scalars.set_index(["dim", "metric"])
+    by_hand = measure(
+        x[measured] @ basis, [4, 16], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=10, seed=3)
+    ).scalars.set_index(["dim", "metric"])
     for metric in ("isoscore", "participation_ratio", "effective_rank_sigma", "uniformity", "twonn", "average_cosine"):
         for k in (4, 16):
-            assert table.loc[("pca", k, metric), "value"] == pytest.approx(by_hand.loc[(k, metric), "value"], rel=1e-4, abs=1e-7)
+            assert table.loc[("pca", k, metric), "value"] == pytest.approx(
+                by_hand.loc[(k, metric), "value"], rel=1e-4, abs=1e-7
+            )
     assert set(table.loc["pca", "n"]) == {200} and set(table.loc["prefix", "n"]) == {400}
     insample = measure(x, [4], replace(settings, pca_fit="insample")).scalars.set_index(["strategy", "metric"])["value"]
     assert "pca" not in insample.index.get_level_values(0)
     own_basis = np.linalg.eigh(np.cov(x.astype(np.float64).T))[1][:, ::-1]
-    expected = measure(x @ own_basis, [4], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=10)).scalars.set_index("metric")["value"]
+    expected = measure(
+        x @ own_basis, [4], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=10)
+    ).scalars.set_index("metric")["value"]
     assert insample[("pca-insample", "participation_ratio")] == pytest.approx(expected["participation_ratio"], rel=1e-5)
-    assert abs(insample[("pca-insample", "participation_ratio")] - table.loc[("pca", 4, "participation_ratio"), "value"]) > 1e-3
+    assert (
+        abs(insample[("pca-insample", "participation_ratio")] - table.loc[("pca", 4, "participation_ratio"), "value"])
+        > 1e-3
+    )
     other = manifold(300, 16, 16, seed=14)
     fitted = measure(x, [4], settings, fit=other).scalars.query("strategy == 'pca'").set_index("metric")
     other_basis = np.linalg.eigh(np.cov(other.astype(np.float64).T))[1][:, ::-1]
-    expected = measure(x @ other_basis, [4], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=10)).scalars.set_index("metric")["value"]
-    assert fitted.loc["isoscore", "value"] == pytest.approx(expected["isoscore"], rel=1e-5) and set(fitted["n"]) == {400}
+    expected = measure(
+        x @ other_basis, [4], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=10)
+    ).scalars.set_index("metric")["value"]
+    assert fitted.loc["isoscore", "value"] == pytest.approx(expected["isoscore"], rel=1e-5) and set(fitted["n"]) == {
+        400
+    }
     with pytest.raises(ValueError, match="analysis.pca_fit"):
         measure(x, [4], replace(settings, pca_fit="elsewhere"))
 
@@ -345,4 +400,7 @@ def test_the_schemas_strategies_and_pca_fits_are_the_registrys() -> None:
     schema = yaml.safe_load((Path(__file__).parents[1] / "workflow" / "schemas" / "config.schema.yaml").read_text())
     analysis = schema["properties"]["analysis"]["properties"]
     assert analysis["strategies"]["items"]["enum"] == list(STRATEGIES)
-    assert analysis["pca_fit"]["enum"] == list(PCA_FITS) and analysis["pca_fit"]["default"] == SuiteSettings(strategies=("prefix",), bootstrap=0).pca_fit
+    assert (
+        analysis["pca_fit"]["enum"] == list(PCA_FITS)
+        and analysis["pca_fit"]["default"] == SuiteSettings(strategies=("prefix",), bootstrap=0).pca_fit
+    )

@@ -14,12 +14,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import ROOT, SNAKEMAKE, snakemake, write_config
 from snakemake.api import SnakemakeApi, WorkflowApi
 from snakemake.common import FUNC_OVERWRITE_PARAMS_ATTR
 from snakemake.settings.enums import Quietness
 from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
 
-from conftest import ROOT, SNAKEMAKE, snakemake, write_config
 from mrlens.inference.intervals import record_of
 from mrlens.metrics.suite import METRICS
 
@@ -63,13 +63,27 @@ def test_outputs_of_a_complete_run(finished_run: tuple[Path, dict]) -> None:
     assert set(profiles["kind"]) == {"covariance_eigenvalue", "variance", "mean_abs"}
     table = pd.read_csv(results / "metrics" / "geometry.csv")
     assert list(table.columns) == [
-        "model", "variant", "seed", "checkpoint", "corpus", "strategy", "dim", "metric", "value", "ci_low", "ci_high", "interval", "n"
+        "model",
+        "variant",
+        "seed",
+        "checkpoint",
+        "corpus",
+        "strategy",
+        "dim",
+        "metric",
+        "value",
+        "ci_low",
+        "ci_high",
+        "interval",
+        "n",
     ]
     units = {(m, "final") for m in MODELS} | {(m, "step-3") for m in MODELS[1:]}
     assert set(map(tuple, table[["model", "checkpoint"]].drop_duplicates().values)) == units
     invariant = sum(record_of(m).rotation_invariant for m in METRICS)  # only these get PCA rows
     assert len(table) == len(units) * 3 * (2 * len(METRICS) + invariant)  # sizes 8, 16, 32 x metrics x strategies
-    assert set(table.loc[table["strategy"] == "pca", "metric"]) == {m for m in METRICS if record_of(m).rotation_invariant}
+    assert set(table.loc[table["strategy"] == "pca", "metric"]) == {
+        m for m in METRICS if record_of(m).rotation_invariant
+    }
     assert table.query("strategy == 'prefix' and metric == 'isoscore'")["ci_low"].notna().all()
     assert table.loc[table["strategy"] != "pca", "n"].eq(120).all()
     assert table.loc[table["strategy"] == "pca", "n"].eq(60).all()  # the other half fitted the basis
@@ -97,14 +111,21 @@ def test_outputs_of_a_complete_run(finished_run: tuple[Path, dict]) -> None:
     assert {"grad_norm", "update_norm", "drift", "accuracy", "loss"} <= set(training["metric"])
     differences = pd.read_csv(results / "metrics" / "differences.csv")
     assert {tuple(p) for p in differences[["variant", "reference"]].drop_duplicates().values} >= {
-        ("mrl-32-8", "no-mrl"), ("mrl-32-16-8", "no-mrl"), ("mrl-32-16-8", "mrl-32-8")
+        ("mrl-32-8", "no-mrl"),
+        ("mrl-32-16-8", "no-mrl"),
+        ("mrl-32-16-8", "mrl-32-8"),
     }
-    iso = differences.query("metric == 'isoscore' and strategy == 'prefix' and checkpoint == 'final' and versus_dim != versus_dim")
+    iso = differences.query(
+        "metric == 'isoscore' and strategy == 'prefix' and checkpoint == 'final' and versus_dim != versus_dim"
+    )
     assert len(iso) == 3 * 3 and iso["interval"].eq("ci95-paired-basic-bootstrap").all()  # 3 pairs x 3 sizes, one seed
     assert ((iso["ci_low"] <= iso["difference"]) & (iso["difference"] <= iso["ci_high"])).all()
     geometry = table.set_index(["model", "checkpoint", "strategy", "dim", "metric"])["value"]
     row = iso[(iso["variant"] == "mrl-32-8") & (iso["dim"] == 8)].iloc[0]
-    expected = geometry[("mrl-32-8_s0", "final", "prefix", 8, "isoscore")] - geometry[("no-mrl_s0", "final", "prefix", 8, "isoscore")]
+    expected = (
+        geometry[("mrl-32-8_s0", "final", "prefix", 8, "isoscore")]
+        - geometry[("no-mrl_s0", "final", "prefix", 8, "isoscore")]
+    )
     assert row["difference"] == pytest.approx(expected, abs=1e-12)
     assert differences["task"].dropna().isin(["lee50", "simlex999", "wordnet-heldout"]).all()
     findings = (results / "findings.md").read_text()
@@ -142,14 +163,23 @@ def test_changing_analysis_sizes_reruns_metrics_and_figures_only(finished_run: t
     workdir, config = finished_run
     planned = planned_outputs(workdir, changed(config, lambda c: c["analysis"].update({"dims": [4, 8, 32]})))
     kinds = {f.split("/")[1] for f in planned}
-    assert {"metrics", "figures", "quality"} <= kinds <= {"metrics", "figures", "quality", "diffing", "provenance.json", "findings.md", "findings.csv"}
-    assert len([f for f in planned if f.startswith("results/metrics/") and f.count("/") == 4]) == 7 * 2  # scalars, profiles (base + 3 twins x 2 checkpoints)
+    assert (
+        {"metrics", "figures", "quality"}
+        <= kinds
+        <= {"metrics", "figures", "quality", "diffing", "provenance.json", "findings.md", "findings.csv"}
+    )
+    assert (
+        len([f for f in planned if f.startswith("results/metrics/") and f.count("/") == 4]) == 7 * 2
+    )  # scalars, profiles (base + 3 twins x 2 checkpoints)
 
 
 def test_adding_a_corpus_embeds_only_that_corpus(finished_run: tuple[Path, dict]) -> None:
     workdir, config = finished_run
     planned = planned_outputs(
-        workdir, changed(config, lambda c: c["data"]["corpora"].update({"wiki2": {"kind": "gensim_wiki", "max_docs": 40, "seed": 1}}))
+        workdir,
+        changed(
+            config, lambda c: c["data"]["corpora"].update({"wiki2": {"kind": "gensim_wiki", "max_docs": 40, "seed": 1}})
+        ),
     )
     embedded = {f for f in planned if f.startswith("results/embeddings/")}
     assert embedded and all(f.endswith("/wiki2.parquet") for f in embedded)
@@ -181,10 +211,16 @@ def test_the_same_values_written_another_way_rerun_nothing(finished_run: tuple[P
 def test_a_rewritten_config_with_a_new_corpus_embeds_only_that_corpus(finished_run: tuple[Path, dict]) -> None:
     workdir, config = finished_run
     planned = planned_outputs(
-        workdir, rewritten(config, lambda c: c["data"]["corpora"].update({"a-first": {"kind": "gensim_wiki", "max_docs": 40}}))
+        workdir,
+        rewritten(config, lambda c: c["data"]["corpora"].update({"a-first": {"kind": "gensim_wiki", "max_docs": 40}})),
     )
     collectors = {f"results/metrics/{t}.{e}" for t in ("geometry", "differences") for e in ("parquet", "csv")}
-    collectors |= {"results/metrics/profiles.parquet", "results/provenance.json", "results/findings.md", "results/findings.csv"}
+    collectors |= {
+        "results/metrics/profiles.parquet",
+        "results/provenance.json",
+        "results/findings.md",
+        "results/findings.csv",
+    }
     others = {f for f in planned if "a-first" not in f and f not in collectors and not f.startswith("results/figures/")}
     assert others == set()  # diffing's probe corpus is named in the config: a corpus sorting first changes nothing
     assert len({f for f in planned if f.startswith("results/embeddings/")}) == 7
@@ -209,7 +245,14 @@ def test_changing_a_training_hyper_parameter_reruns_all_training(finished_run: t
 
 def test_slurm_profile_sends_gpu_rules_to_the_gpu_partition(finished_run: tuple[Path, dict]) -> None:
     workdir, config = finished_run
-    result = snakemake(workdir, write_config(workdir, config, "slurm.yaml"), "--workflow-profile", str(ROOT / "profiles" / "slurm"), "--dry-run", "--forceall")
+    result = snakemake(
+        workdir,
+        write_config(workdir, config, "slurm.yaml"),
+        "--workflow-profile",
+        str(ROOT / "profiles" / "slurm"),
+        "--dry-run",
+        "--forceall",
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     jobs = result.stdout.split("\nrule ")
     train = [j for j in jobs if j.startswith("train:")]
@@ -258,6 +301,10 @@ def test_lint_and_formatting_are_clean() -> None:
     lint = subprocess.run([*SNAKEMAKE, "--lint", "--directory", str(ROOT)], capture_output=True, text=True, timeout=300)
     assert lint.returncode == 0, lint.stdout[-3000:] + lint.stderr[-3000:]
     fmt = subprocess.run(
-        [sys.executable, "-m", "snakefmt", "--check", "Snakefile", "workflow"], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "snakefmt", "--check", "Snakefile", "workflow"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert fmt.returncode == 0, fmt.stderr[-3000:]

@@ -140,7 +140,11 @@ def upgrade_records(metadata: str | Path = ".snakemake/metadata", dry_run: bool 
             content = json.loads(record.read_text())
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             continue
-        if not isinstance(content, dict) or (content.get("record_format_version") or 0) < 6 or not content.get("params"):
+        if (
+            not isinstance(content, dict)
+            or (content.get("record_format_version") or 0) < 6
+            or not content.get("params")
+        ):
             continue
         params = sorted(canonical_text(p) for p in content["params"])
         if params == content["params"]:

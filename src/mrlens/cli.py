@@ -22,7 +22,6 @@ from pathlib import Path
 
 from mrlens.errors import MrlensError
 
-
 SUITE_OPTIONS = ("uniformity_t", "strategies", "pca_fit", "bootstrap", "seed", "mle_neighbours", "outlier_k")
 
 
@@ -87,7 +86,9 @@ def _upgrade_records(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="mrlens", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="mrlens", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     embed = commands.add_parser("embed", help="embed a file of documents with a local model folder")
     embed.add_argument("model", type=Path, help="SentenceTransformer folder, or a plain Hugging Face encoder folder")
@@ -95,28 +96,46 @@ def main(argv: list[str] | None = None) -> int:
     embed.add_argument("--out", type=Path, required=True, help="output .parquet: 'id' and full-size 'embedding'")
     embed.add_argument("--text-column", default=None, help="column holding the documents (default 'text')")
     embed.add_argument("--id-column", default=None, help="column of unique ids (default 'id', else row numbers)")
-    embed.add_argument("--max-seq-length", type=int, default=128, help="tokens per document, longer ones truncated (default 128)")
+    embed.add_argument(
+        "--max-seq-length", type=int, default=128, help="tokens per document, longer ones truncated (default 128)"
+    )
     embed.add_argument("--batch-size", type=int, default=64, help="documents per batch (default 64)")
-    embed.add_argument("--precision", default="auto", help="auto (bf16/fp16 on CUDA, float32 on CPU), float32, float16, bfloat16")
+    embed.add_argument(
+        "--precision", default="auto", help="auto (bf16/fp16 on CUDA, float32 on CPU), float32, float16, bfloat16"
+    )
     embed.add_argument("--device", default=None, help="cpu or cuda (default: cuda when a GPU is visible)")
-    embed.add_argument("--compile", action="store_true", help="run the transformer through torch.compile (large corpora)")
+    embed.add_argument(
+        "--compile", action="store_true", help="run the transformer through torch.compile (large corpora)"
+    )
     embed.set_defaults(run=_embed)
     metrics = commands.add_parser("metrics", help="geometry of an embeddings file at every truncation size")
     metrics.add_argument("embeddings", type=Path, help="Parquet file with 'id' and 'embedding' columns")
-    metrics.add_argument("--dims", type=_sizes, default=None, help="truncation sizes, e.g. 32,64,128 (default: full size)")
+    metrics.add_argument(
+        "--dims", type=_sizes, default=None, help="truncation sizes, e.g. 32,64,128 (default: full size)"
+    )
     # defaults None: SuiteSettings's own (the workflow's analysis.* defaults, tested equal to the schema's)
     metrics.add_argument("--uniformity-t", type=float, help="t of the uniformity loss (default 2)")
     metrics.add_argument("--strategies", help="truncation strategies: prefix,random,pca (default all three)")
-    metrics.add_argument("--pca-fit", choices=["heldout", "insample"], help="pca basis from a held-out half (default) or in sample")
-    metrics.add_argument("--bootstrap", type=int, help="bootstrap replicates for confidence intervals (default 100; 0: none)")
+    metrics.add_argument(
+        "--pca-fit", choices=["heldout", "insample"], help="pca basis from a held-out half (default) or in sample"
+    )
+    metrics.add_argument(
+        "--bootstrap", type=int, help="bootstrap replicates for confidence intervals (default 100; 0: none)"
+    )
     metrics.add_argument("--seed", type=int, help="seed of the bootstrap and the random orderings (default 0)")
     metrics.add_argument("--mle-neighbours", type=int, help="k of the MLE intrinsic dimension (default 20)")
     metrics.add_argument("--outlier-k", type=float, help="outlier threshold, times the mean (default 5)")
-    metrics.add_argument("--profiles", type=Path, default=None, help="also write spectra and per-dimension variances here")
-    metrics.add_argument("--out", type=Path, default=None, help="output .parquet (a .csv is written beside it); default: CSV on stdout")
+    metrics.add_argument(
+        "--profiles", type=Path, default=None, help="also write spectra and per-dimension variances here"
+    )
+    metrics.add_argument(
+        "--out", type=Path, default=None, help="output .parquet (a .csv is written beside it); default: CSV on stdout"
+    )
     metrics.set_defaults(run=_metrics)
     upgrade = commands.add_parser("upgrade-records", help="keep results made before reruns became value-based")
-    upgrade.add_argument("--directory", type=Path, default=Path("."), help="the folder Snakemake runs in (default: here)")
+    upgrade.add_argument(
+        "--directory", type=Path, default=Path("."), help="the folder Snakemake runs in (default: here)"
+    )
     upgrade.add_argument("--dry-run", action="store_true", help="list the records that would change, change nothing")
     upgrade.set_defaults(run=_upgrade_records)
     args = parser.parse_args(argv)

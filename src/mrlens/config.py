@@ -147,7 +147,9 @@ def validate_config(
     schema = load_schema(schema_path)
     config = coerce_to_schema(copy.deepcopy(dict(config)), schema)
     validator = _DefaultsValidator(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    errors = sorted(
+        validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))
+    )
     if errors:
         raise ConfigError(_describe(jsonschema.exceptions.best_match(errors)))
     config = coerce_to_schema(config, schema)  # the defaults just filled in too
@@ -188,7 +190,13 @@ def validate_config(
 
 def quality_metric_names(quality: Mapping[str, Any]) -> list[str]:
     """The metric names of the quality tables (``ndcg@k`` with the configured k, ...)."""
-    return ["spearman", f"ndcg@{quality['ndcg_at']}", f"mrr@{quality['mrr_at']}", f"recall@{quality['recall_at']}", "alignment"]
+    return [
+        "spearman",
+        f"ndcg@{quality['ndcg_at']}",
+        f"mrr@{quality['mrr_at']}",
+        f"recall@{quality['recall_at']}",
+        "alignment",
+    ]
 
 
 def _check_findings(config: Mapping[str, Any]) -> None:
@@ -199,7 +207,12 @@ def _check_findings(config: Mapping[str, Any]) -> None:
     at_k = {"ndcg", "mrr", "recall"}
     metrics = [m for m in INTERVAL_METHODS if m not in at_k] + quality_metric_names(config["quality"])
     check_claims(
-        configured_claims(findings), metrics, variants, config["quality"]["tasks"], config["data"]["corpora"], config["analysis"]["dims"]
+        configured_claims(findings),
+        metrics,
+        variants,
+        config["quality"]["tasks"],
+        config["data"]["corpora"],
+        config["analysis"]["dims"],
     )
 
 
@@ -233,7 +246,9 @@ def _check_tasks(config: Mapping[str, Any]) -> None:
         raise ConfigError(f"config quality.pca_corpus: {pca!r} is not a corpus in data.corpora ({', '.join(corpora)})")
     probe = config["diffing"]["probe_corpus"]
     if probe is not None and probe not in corpora:
-        raise ConfigError(f"config diffing.probe_corpus: {probe!r} is not a corpus in data.corpora ({', '.join(corpora)})")
+        raise ConfigError(
+            f"config diffing.probe_corpus: {probe!r} is not a corpus in data.corpora ({', '.join(corpora)})"
+        )
 
 
 def settings_from(cls: type[T], mapping: Mapping[str, Any], section: str) -> T:
@@ -244,7 +259,9 @@ def settings_from(cls: type[T], mapping: Mapping[str, Any], section: str) -> T:
     known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(mapping) - known)
     if unknown:
-        raise ConfigError(f"config {section}.{unknown[0]}: not a setting of {cls.__name__} ({', '.join(sorted(known))})")
+        raise ConfigError(
+            f"config {section}.{unknown[0]}: not a setting of {cls.__name__} ({', '.join(sorted(known))})"
+        )
     return cls(**mapping)
 
 

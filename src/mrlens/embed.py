@@ -164,7 +164,10 @@ def embed_tokens(
     dim = checkpoint_dim(Path(model_dir))
     encoder = TokenEncoder(model, batch_size, precision, tokens["pad_token_id"], tokens["model_input_names"], compile)
     meta = {**metadata, "n": tokens["n"], "dim": dim, "max_seq_length": max_seq_length, "compile": compile}
-    meta |= {"tokenizer_fingerprint": tokens["tokenizer_fingerprint"], "precision": str(encoder.dtype).removeprefix("torch.")}
+    meta |= {
+        "tokenizer_fingerprint": tokens["tokenizer_fingerprint"],
+        "precision": str(encoder.dtype).removeprefix("torch."),
+    }
     log.info(
         "embedding %d documents on %s (%s%s), batch %d, max %d tokens, %d threads",
         tokens["n"], device, meta["precision"], ", compiled" if compile else "", batch_size, max_seq_length,

@@ -92,9 +92,7 @@ class EmbeddingWriter:
             raise exc
 
 
-def write_embeddings(
-    path: str | Path, ids: Sequence[str], vectors: np.ndarray, metadata: Mapping[str, Any]
-) -> None:
+def write_embeddings(path: str | Path, ids: Sequence[str], vectors: np.ndarray, metadata: Mapping[str, Any]) -> None:
     """Write ``vectors`` (n x dim) with their ``ids`` in one go."""
     with EmbeddingWriter(path, vectors.shape[1], metadata) as writer:
         writer.write(ids, vectors)

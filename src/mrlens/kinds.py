@@ -42,4 +42,6 @@ def check_needs(section: str, name: str, spec: Mapping[str, Any]) -> None:
     kind = spec["kind"]
     for key in FAMILIES[section][kind].needs:
         if key not in spec:
-            raise ConfigError(f"config {section}.{name}.{key}: a {kind} {'task' if section == 'quality.tasks' else 'source'} needs it")
+            raise ConfigError(
+                f"config {section}.{name}.{key}: a {kind} {'task' if section == 'quality.tasks' else 'source'} needs it"
+            )

@@ -114,7 +114,9 @@ def _pooling_mode(config: dict[str, Any]) -> str | None:
 
 def _plain_transformer(config: dict[str, Any]) -> bool:
     """Whether a Transformer module's config asks for nothing but the encoder's last hidden state."""
-    text = config.get("modality_config", {}).get("text", {"method": "forward", "method_output_name": "last_hidden_state"})
+    text = config.get("modality_config", {}).get(
+        "text", {"method": "forward", "method_output_name": "last_hidden_state"}
+    )
     return (
         not any(config.get(key) for key in ("model_args", "config_args", "processor_kwargs", "model_kwargs"))
         and config.get("transformer_task", "feature-extraction") == "feature-extraction"

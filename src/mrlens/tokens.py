@@ -86,7 +86,9 @@ def tokenizer_fingerprint(model_dir: str | Path) -> str:
             digest.update(path.read_bytes())
         digest.update(b"\0")
     if not found:
-        raise DataError(f"checkpoint {model_dir}: no tokenizer files ({', '.join(TOKENIZER_FILES[:2])}, ...) in {folder}")
+        raise DataError(
+            f"checkpoint {model_dir}: no tokenizer files ({', '.join(TOKENIZER_FILES[:2])}, ...) in {folder}"
+        )
     return digest.hexdigest()[:16]
 
 
@@ -180,7 +182,9 @@ def read_token_metadata(path: str | Path) -> dict[str, Any]:
         raise DataError(f"{path}: not a readable token file ({exc})") from exc
     raw = parquet.schema_arrow.metadata or {}
     if METADATA_KEY not in raw:
-        raise DataError(f"{path}: not a token file (no '{METADATA_KEY.decode()}' metadata); remake it with the tokenize rule")
+        raise DataError(
+            f"{path}: not a token file (no '{METADATA_KEY.decode()}' metadata); remake it with the tokenize rule"
+        )
     return {**json.loads(raw[METADATA_KEY]), "n": parquet.metadata.num_rows}
 
 

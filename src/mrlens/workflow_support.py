@@ -58,4 +58,3 @@ def label_table(table: Any, labels: dict[str, Any]) -> Any:
     if "seed" in labels:
         labelled = labelled.astype({"seed": "Int64"})
     return labelled[[*labels, *table.columns]]
-

@@ -65,7 +65,5 @@ def select_columns(
         if theirs in frame.columns:
             out[ours] = frame[theirs]
         elif ours in required or ours in mapping:
-            raise DataError(
-                f"{source}: column {theirs!r} (for {ours!r}) not found; the data has {list(frame.columns)}"
-            )
+            raise DataError(f"{source}: column {theirs!r} (for {ours!r}) not found; the data has {list(frame.columns)}")
     return pd.DataFrame(out)

@@ -189,16 +189,26 @@ def _ratio(numerator: float, denominator: float) -> float:
     return float(numerator / denominator) if denominator > 0 else float("nan")
 
 
-def _base_records(name: str, model: str, w0: torch.Tensor, delta: torch.Tensor, top_singular: int) -> tuple[dict, list[dict]]:
+def _base_records(
+    name: str, model: str, w0: torch.Tensor, delta: torch.Tensor, top_singular: int
+) -> tuple[dict, list[dict]]:
     base_sq, delta_sq = _squared_norm(w0), _squared_norm(delta)
-    record = {"model": model, "reference": "base", "comparison": "base", "tensor": name,
-              "base_sq": base_sq, "delta_sq": delta_sq}
+    record = {
+        "model": model,
+        "reference": "base",
+        "comparison": "base",
+        "tensor": name,
+        "base_sq": base_sq,
+        "delta_sq": delta_sq,
+    }
     spectrum: list[dict] = []
     if delta.ndim == 2 and min(delta.shape) > 1:
         values = singular_values(delta)
         record["stable_rank"] = stable_rank(values)
-        spectrum = [{"model": model, "tensor": name, "rank": k + 1, "singular_value": float(s)}
-                    for k, s in enumerate(values[:top_singular])]
+        spectrum = [
+            {"model": model, "tensor": name, "rank": k + 1, "singular_value": float(s)}
+            for k, s in enumerate(values[:top_singular])
+        ]
     return record, spectrum
 
 
@@ -209,19 +219,34 @@ def _layernorm_rows(name: str, model: str, w0: torch.Tensor, weights: torch.Tens
     z_delta = robust_z(delta) if model != "base" else np.zeros_like(delta)
     picked = np.flatnonzero((np.abs(z_value) > k) | (np.abs(z_delta) > k))
     return [
-        {"model": model, "tensor": name, "index": int(i), "value": float(values[i]),
-         "base_value": float(base_values[i]), "delta": float(delta[i]), "z_value": float(z_value[i]),
-         "z_delta": float(z_delta[i]), "outlier_value": bool(abs(z_value[i]) > k),
-         "outlier_delta": bool(abs(z_delta[i]) > k)}
+        {
+            "model": model,
+            "tensor": name,
+            "index": int(i),
+            "value": float(values[i]),
+            "base_value": float(base_values[i]),
+            "delta": float(delta[i]),
+            "z_value": float(z_value[i]),
+            "z_delta": float(z_delta[i]),
+            "outlier_value": bool(abs(z_value[i]) > k),
+            "outlier_delta": bool(abs(z_delta[i]) > k),
+        }
         for i in picked
     ]
 
 
 def _twin_record(name: str, a: str, b: str, w0: torch.Tensor, delta_a: torch.Tensor, delta_b: torch.Tensor) -> dict:
     """Sums of one tensor for a pair of twins; ``delta_a`` is overwritten (no temporary copy)."""
-    record = {"model": a, "reference": b, "comparison": "twin", "tensor": name, "base_sq": _squared_norm(w0),
-              "dot": float(torch.dot(delta_a.reshape(-1), delta_b.reshape(-1))), "a_sq": _squared_norm(delta_a),
-              "b_sq": _squared_norm(delta_b)}
+    record = {
+        "model": a,
+        "reference": b,
+        "comparison": "twin",
+        "tensor": name,
+        "base_sq": _squared_norm(w0),
+        "dot": float(torch.dot(delta_a.reshape(-1), delta_b.reshape(-1))),
+        "a_sq": _squared_norm(delta_a),
+        "b_sq": _squared_norm(delta_b),
+    }
     record["diff_sq"] = _squared_norm(delta_a.sub_(delta_b))  # W_a - W_b = dW_a - dW_b
     return record
 
@@ -323,8 +348,18 @@ def diff_weights(
     tensors, layers = _summarise(records)
     spectra_table = pd.DataFrame(spectra, columns=["model", "tensor", "rank", "singular_value"])
     spectra_table.insert(2, "group", spectra_table["tensor"].map(layer_group))
-    ln_columns = ["model", "tensor", "index", "value", "base_value", "delta", "z_value", "z_delta",
-                  "outlier_value", "outlier_delta"]
+    ln_columns = [
+        "model",
+        "tensor",
+        "index",
+        "value",
+        "base_value",
+        "delta",
+        "z_value",
+        "z_delta",
+        "outlier_value",
+        "outlier_delta",
+    ]
     ln_table = pd.DataFrame(layernorm, columns=ln_columns)
     ln_table.insert(2, "group", ln_table["tensor"].map(layer_group))
     return WeightDiff(tensors=tensors, layers=layers, spectra=spectra_table, layernorm=ln_table)

@@ -63,27 +63,40 @@ class Claim:
 PUBLISHED_CLAIMS: dict[str, dict[str, Any]] = {
     "a_isoscore": {
         "text": "The no-MRL model has higher IsoScore than the MRL models at every size but the smallest",
-        "metric": "isoscore", "direction": "less", "sizes": "all_but_smallest",
+        "metric": "isoscore",
+        "direction": "less",
+        "sizes": "all_but_smallest",
     },
     "b_isoscore_cuts": {
         "text": "MRL with more cut points has higher IsoScore than MRL with fewer",
-        "metric": "isoscore", "direction": "greater", "model": "most_cuts", "reference": "fewest_cuts",
+        "metric": "isoscore",
+        "direction": "greater",
+        "model": "most_cuts",
+        "reference": "fewest_cuts",
     },
     "c_uniformity_trend": {
         "text": "Uniformity: MRL moves ahead of no-MRL as the size shrinks (uniformity loss: lower is better)",
-        "metric": "uniformity", "direction": "less", "kind": "trend",
+        "metric": "uniformity",
+        "direction": "less",
+        "kind": "trend",
     },
     "d_correlation": {
         "text": "The no-MRL model has the least correlated dimensions at every size",
-        "metric": "mean_abs_correlation", "direction": "greater",
+        "metric": "mean_abs_correlation",
+        "direction": "greater",
     },
     "e_quality_full": {
         "text": "MRL costs nothing at full size: a loss of the main score larger than the margin is excluded",
-        "metric": MAIN, "direction": "greater", "sizes": "largest", "margin": 0.01,
+        "metric": MAIN,
+        "direction": "greater",
+        "sizes": "largest",
+        "margin": 0.01,
     },
     "f_quality_small": {
         "text": "MRL gains at the smallest size",
-        "metric": MAIN, "direction": "greater", "sizes": "smallest",
+        "metric": MAIN,
+        "direction": "greater",
+        "sizes": "smallest",
     },
 }
 

@@ -141,13 +141,13 @@ def decision_rule(confidence: float) -> str:
         f"**Decision rule.** Every claim is about a paired difference d = model − reference between twins "
         f"trained with the same seed and measured on the same documents, queries or pairs. At each size the "
         f"claim **holds** when the {level} confidence interval of d lies entirely on the claimed side of its "
-        f"bound (0, or −margin for a non-inferiority claim such as \"costs nothing\"), is **reversed** when it "
+        f'bound (0, or −margin for a non-inferiority claim such as "costs nothing"), is **reversed** when it '
         f"lies entirely on the other side, and is **inconclusive** when it contains the bound or there is no "
         f"interval. With two or more seeds d is the mean over seeds and its interval (`seeds-t`) carries the "
         f"training-run variance and the document noise every seed shares; with one seed it is the paired "
         f"bootstrap interval over documents, which says nothing about training-run variance. A trend claim "
         f"judges d at the smallest size minus d at the largest, from the same paired replicates. "
-        f"\"Inconclusive\" is not evidence of no difference."
+        f'"Inconclusive" is not evidence of no difference.'
     )
 
 
@@ -176,13 +176,20 @@ def render_markdown(
         lines += ["", f"Nothing to compare in this run for: {', '.join(missing)} (no such variants, tasks or sizes)."]
     for claim in claims:
         rows = verdicts[verdicts["claim"] == claim.name]
-        lines += ["", f"## {claim.name}: {claim.text}", "", f"Claimed: {_claimed(claim)}; strategy `{claim.strategy}`, "
-                  f"checkpoint `{claim.checkpoint}`.", ""]
+        lines += [
+            "",
+            f"## {claim.name}: {claim.text}",
+            "",
+            f"Claimed: {_claimed(claim)}; strategy `{claim.strategy}`, checkpoint `{claim.checkpoint}`.",
+            "",
+        ]
         if rows.empty:
             lines.append("Nothing to compare in this run.")
             continue
-        lines += ["| comparison | corpus / task | size | d | interval | method | n | seeds | verdict |",
-                  "|" + " --- |" * 9]
+        lines += [
+            "| comparison | corpus / task | size | d | interval | method | n | seeds | verdict |",
+            "|" + " --- |" * 9,
+        ]
         for _, r in rows.iterrows():
             interval = f"[{_number(r['ci_low'])}, {_number(r['ci_high'])}]"
             lines.append(

@@ -129,6 +129,7 @@ METHODS = {
     "subsampling": Method("halves", subsampling_interval),
 }
 
+
 @dataclass(frozen=True)
 class MetricRecord:
     """What mrlens declares about one metric. ``interval``: its method (a key of :data:`METHODS`) or

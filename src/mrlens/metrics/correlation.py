@@ -8,7 +8,6 @@ import numpy as np
 
 from mrlens.metrics.covariance import covariance
 
-
 CONSTANT_SD = 1e-5  # relative to the largest standard deviation
 
 

@@ -25,7 +25,8 @@ MAX_BLOCK_ELEMENTS = 1 << 23  # rows x documents per block
 class PairwiseResult:
     """``log_sums[k]``: for every weight vector w (columns of ``weights``), the log of
     ``sum_{i != j} w_i w_j exp(-t ||u_i - u_j||^2)`` over distinct rows i, j, u the re-normalised
-    k-prefix (pairs within one row, at distance 0, are left to the caller); ``neighbours[k]``: sorted Euclidean distances from each row to its nearest other
+    k-prefix (pairs within one row, at distance 0, are left to the caller); ``neighbours[k]``: sorted Euclidean
+    distances from each row to its nearest other
     rows in the raw k-prefix (n x m, float64, recomputed exactly)."""
 
     log_sums: dict[int, np.ndarray] = field(default_factory=dict)
@@ -110,7 +111,9 @@ def prefix_pairwise(
                 # ||x_j||^2 - 2 x_i.x_j ranks the neighbours of row i (its own norm is a constant)
                 torch.mul(gram, -2.0, out=work).add_(squared_norms[k].float()[None, :])
                 work[diagonal] = float("inf")
-                torch.topk(work, candidates, dim=1, largest=False, sorted=False, out=(top_values[:rows], top_indices[:rows]))
+                torch.topk(
+                    work, candidates, dim=1, largest=False, sorted=False, out=(top_values[:rows], top_indices[:rows])
+                )
                 nearest[k].append(top_indices[:rows].clone())
     result = PairwiseResult()
     for k in sizes:

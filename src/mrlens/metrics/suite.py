@@ -191,7 +191,9 @@ def _neighbour_count(rows: int, settings: SuiteSettings) -> int:
     return max(2, settings.mle_neighbours) if rows > settings.mle_neighbours else 0
 
 
-def _neighbours_among(z: np.ndarray, rows: np.ndarray, k: int, settings: SuiteSettings, device: str | None) -> np.ndarray | None:
+def _neighbours_among(
+    z: np.ndarray, rows: np.ndarray, k: int, settings: SuiteSettings, device: str | None
+) -> np.ndarray | None:
     """Sorted neighbour distances of the rows ``rows`` of ``z`` among themselves in the k-prefix; None
     when they are too few for the MLE's neighbourhood."""
     count = _neighbour_count(len(rows), settings)
@@ -201,7 +203,12 @@ def _neighbours_among(z: np.ndarray, rows: np.ndarray, k: int, settings: SuiteSe
 
 
 def _intrinsic_columns(
-    z: np.ndarray, draws: _Draws, sizes: list[int], settings: SuiteSettings, device: str | None, sample: dict[int, np.ndarray]
+    z: np.ndarray,
+    draws: _Draws,
+    sizes: list[int],
+    settings: SuiteSettings,
+    device: str | None,
+    sample: dict[int, np.ndarray],
 ) -> dict[tuple[int, str], np.ndarray]:
     """TwoNN, MLE and ``duplicates`` per column of ``draws``, every near-duplicate cluster measured once.
 
@@ -219,7 +226,10 @@ def _intrinsic_columns(
         labels[k] = found.labels
         neighbours = sample[k]
         if found.dropped:
-            warnings.warn(f"{found.dropped} point(s) within {found.threshold:.3g} of another in their {k}-prefix: each cluster counts once in TwoNN and MLE", stacklevel=4)
+            warnings.warn(
+                f"{found.dropped} point(s) within {found.threshold:.3g} of another in their {k}-prefix: each cluster counts once in TwoNN and MLE",
+                stacklevel=4,
+            )
             neighbours = _neighbours_among(z, found.representatives, k, settings, device)
         out[(k, "duplicates")][0] = draws.weights[:, 0].sum() - len(found.representatives)
         for m, v in _intrinsic(neighbours, settings).items():
@@ -233,13 +243,17 @@ def _intrinsic_columns(
         for k in sizes:
             _, first = np.unique(labels[k][rows], return_index=True)
             merged = len(first) < len(rows)
-            neighbours = _neighbours_among(z, rows[np.sort(first)], k, settings, device) if merged else subset.neighbours[k]
+            neighbours = (
+                _neighbours_among(z, rows[np.sort(first)], k, settings, device) if merged else subset.neighbours[k]
+            )
             for m, v in _intrinsic(neighbours, settings).items():
                 out[(k, m)][c] = v
     return out
 
 
-def _isoscore_star(z: np.ndarray, w: np.ndarray, cov: np.ndarray, sizes: list[int], settings: SuiteSettings, column: int) -> dict[int, float]:
+def _isoscore_star(
+    z: np.ndarray, w: np.ndarray, cov: np.ndarray, sizes: list[int], settings: SuiteSettings, column: int
+) -> dict[int, float]:
     """IsoScore* at every size (:func:`mrlens.metrics.isotropy.isoscore_star_by_prefix`) of the documents of
     weight column ``column`` (row i of ``z`` drawn ``w_i`` times), C0 their covariance ``cov``, over seeded
     mini-batches of its own stream (the same batches for every model measured on the same documents);
@@ -306,7 +320,9 @@ def _all_metrics(
             {(k, m): v for k in sizes for m, v in _covariance_metrics(cov[:k, :k], mean_abs[c, :k], settings).items()}
             | {(k, "isoscore_star"): v for k, v in star.items()}
         )
-    out: dict[tuple[int, str], np.ndarray] = {key: np.array([column[key] for column in per_column]) for key in per_column[0]}
+    out: dict[tuple[int, str], np.ndarray] = {
+        key: np.array([column[key] for column in per_column]) for key in per_column[0]
+    }
     for k in sizes:
         same_document = totals**2 - draws.pairs  # ordered pairs of draws of one document, cosine 1
         out[(k, "average_cosine")] = ((prefix_sums[k] ** 2).sum(axis=1) - same_document) / draws.pairs
@@ -322,17 +338,25 @@ def _all_metrics(
     if neighbours:
         out.update(_intrinsic_columns(z, draws, sizes, settings, device, pairs.neighbours))
     return out
-def _sampling_draws(n: int, inverse: np.ndarray, rows: int, methods: Mapping[str, str], settings: SuiteSettings) -> _Draws:
+
+
+def _sampling_draws(
+    n: int, inverse: np.ndarray, rows: int, methods: Mapping[str, str], settings: SuiteSettings
+) -> _Draws:
     """Column 0: the sample; then ``settings.bootstrap`` replicates of each scheme some method needs."""
     needed = {METHODS[m].scheme for m in methods.values() if m != "none"} if settings.bootstrap else set()
     schemes = [s for s in SCHEMES if s in needed]
     b = settings.bootstrap
     columns = {s: range(1 + i * b, 1 + (i + 1) * b) for i, s in enumerate(schemes)}
-    per_document = np.column_stack([np.ones(n, dtype=np.int64)] + [resampling_counts(n, b, s, settings.seed) for s in schemes])
+    per_document = np.column_stack(
+        [np.ones(n, dtype=np.int64)] + [resampling_counts(n, b, s, settings.seed) for s in schemes]
+    )
     return _Draws.from_counts(per_document, inverse, rows, columns)
 
 
-def _intervals(result: dict[Key, np.ndarray], draws: _Draws, methods: Mapping[str, str], settings: SuiteSettings, n: int) -> Estimates:
+def _intervals(
+    result: dict[Key, np.ndarray], draws: _Draws, methods: Mapping[str, str], settings: SuiteSettings, n: int
+) -> Estimates:
     """Estimates, bounds, interval labels and replicate values of every (size, metric) from its method's columns."""
     found = Estimates({key: v[0] for key, v in result.items()}, dict.fromkeys(METRICS, n))
     for (k, m), v in result.items():
@@ -418,7 +442,14 @@ def _profiles(x: np.ndarray, cov: np.ndarray, sizes: list[int], settings: SuiteS
     rows = []
     for k in sizes:
         rows.extend(
-            {"strategy": "prefix", "dim": k, "kind": "covariance_eigenvalue", "index": i, "value": float(v), "outlier": False}
+            {
+                "strategy": "prefix",
+                "dim": k,
+                "kind": "covariance_eigenvalue",
+                "index": i,
+                "value": float(v),
+                "outlier": False,
+            }
             for i, v in enumerate(covariance_spectrum(cov[:k, :k]))
         )
     d = x.shape[1]

@@ -198,6 +198,8 @@ def over_strategies(
             if strategy.rotating and not record_of(m).rotation_invariant:
                 continue
             kind = found.kinds.get((k, m), "none")
-            rows.append((label, k, m, value, found.low.get((k, m), np.nan), found.high.get((k, m), np.nan), kind, found.n[m]))
+            rows.append(
+                (label, k, m, value, found.low.get((k, m), np.nan), found.high.get((k, m), np.nan), kind, found.n[m])
+            )
             replicates.extend((label, k, m, r, float(v)) for r, v in enumerate(found.replicates.get((k, m), ())))
     return pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame(replicates, columns=REPLICATE_COLUMNS)

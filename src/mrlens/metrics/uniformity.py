@@ -10,7 +10,9 @@ from mrlens.metrics.checks import as_points, as_sizes
 from mrlens.metrics.pairwise import prefix_pairwise
 
 
-def uniformity_by_prefix(x: np.ndarray, dims: Sequence[int], t: float = 2.0, device: str | None = None) -> dict[int, float]:
+def uniformity_by_prefix(
+    x: np.ndarray, dims: Sequence[int], t: float = 2.0, device: str | None = None
+) -> dict[int, float]:
     """Uniformity loss of every prefix size k in ``dims``, with each prefix L2-normalised first::
 
         U_k = log( 1 / (n (n - 1)) * sum_{i != j} exp(-t ||u_i - u_j||^2) ),  u_i = x_i[:k] / ||x_i[:k]||
@@ -26,7 +28,9 @@ def uniformity_by_prefix(x: np.ndarray, dims: Sequence[int], t: float = 2.0, dev
     for k in sizes:
         norms = np.linalg.norm(x[:, :k], axis=1)
         if (norms == 0).any():
-            raise ValueError(f"document {int(np.argmin(norms))} has an all-zero prefix of size {k}; it cannot be normalised")
+            raise ValueError(
+                f"document {int(np.argmin(norms))} has an all-zero prefix of size {k}; it cannot be normalised"
+            )
     sums = prefix_pairwise(x, sizes, t, device=device).log_sums
     return {k: float(sums[k][0]) - float(np.log(n * (n - 1.0))) for k in sizes}  # rows as given, copies included
 

@@ -48,8 +48,15 @@ def _annotate(ax: plt.Axes, values: np.ndarray, fmt: str) -> None:
     middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
     for (i, j), value in np.ndenumerate(values):
         if np.isfinite(value):
-            ax.text(j, i, format(value, fmt), ha="center", va="center", fontsize=6,
-                    color="white" if value < middle else "black")
+            ax.text(
+                j,
+                i,
+                format(value, fmt),
+                ha="center",
+                va="center",
+                fontsize=6,
+                color="white" if value < middle else "black",
+            )
 
 
 def weight_heatmaps(layers: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150) -> None:
@@ -58,9 +65,13 @@ def weight_heatmaps(layers: pd.DataFrame, paths: Sequence[str | Path], dpi: int 
     distance for each pair of twins. The ``total`` row is the whole model; groups that never move
     are left out."""
     layers = _first_seed(layers)
-    panels = [p for p in WEIGHT_PANELS if not layers[(layers["comparison"] == p[0]) & (layers["quantity"] == p[1])].empty]
+    panels = [
+        p for p in WEIGHT_PANELS if not layers[(layers["comparison"] == p[0]) & (layers["quantity"] == p[1])].empty
+    ]
     groups = _moving_groups(layers)
-    figure, axes = plt.subplots(1, max(1, len(panels)), figsize=(3.6 * max(1, len(panels)), 0.32 * len(groups) + 2.4), squeeze=False)
+    figure, axes = plt.subplots(
+        1, max(1, len(panels)), figsize=(3.6 * max(1, len(panels)), 0.32 * len(groups) + 2.4), squeeze=False
+    )
     for ax, (comparison, quantity, title, cmap) in zip(axes[0], panels):
         data = layers[(layers["comparison"] == comparison) & (layers["quantity"] == quantity)]
         data = data.assign(column=data.apply(_column, axis=1))
@@ -94,16 +105,25 @@ def cka_matrices(cka: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150)
     for index, (ax, layer) in enumerate(zip(axes.flat, layer_ids)):
         matrix = np.eye(len(models))
         for row in cka[cka["layer"] == layer].itertuples():
-            matrix[position[row.model_a], position[row.model_b]] = matrix[position[row.model_b], position[row.model_a]] = row.cka
+            matrix[position[row.model_a], position[row.model_b]] = matrix[
+                position[row.model_b], position[row.model_a]
+            ] = row.cka
         image = ax.imshow(matrix, cmap="viridis", vmin=low, vmax=1.0, interpolation="nearest")
         if len(models) <= 8:
             for (i, j), value in np.ndenumerate(matrix):
-                ax.text(j, i, f"{value:.3f}", ha="center", va="center", fontsize=5.5,
-                        color="white" if value < (low + 1) / 2 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{value:.3f}",
+                    ha="center",
+                    va="center",
+                    fontsize=5.5,
+                    color="white" if value < (low + 1) / 2 else "black",
+                )
         ax.set_xticks(range(len(models)), models, fontsize=6, rotation=40, ha="right")
         ax.set_yticks(range(len(models)), models if index % columns == 0 else [], fontsize=6)
         ax.set_title("embedding layer" if layer == 0 else f"after block {layer}", fontsize=8)
-    for ax in list(axes.flat)[len(layer_ids):]:
+    for ax in list(axes.flat)[len(layer_ids) :]:
         ax.axis("off")
     figure.tight_layout()
     if image is not None:
@@ -122,13 +142,17 @@ def task_cosine_figure(layers: pd.DataFrame, paths: Sequence[str | Path], dpi: i
     panels = (("twin", "task_cosine", "task-vector cosine"), ("base", "relative_change", "||W - W0|| / ||W0||"))
     palette = plt.get_cmap("tab10")
     for ax, (comparison, quantity, label) in zip(axes, panels):
-        data = layers[(layers["comparison"] == comparison) & (layers["quantity"] == quantity) & layers["group"].isin(groups)]
+        data = layers[
+            (layers["comparison"] == comparison) & (layers["quantity"] == quantity) & layers["group"].isin(groups)
+        ]
         key = data["variant"] + ("" if comparison == "base" else " vs " + data["reference_variant"])
         for i, (name, part) in enumerate(data.assign(key=key).groupby("key", sort=False)):
             x = part["group"].map(position)
             ax.scatter(x, part["value"], s=10, color=palette(i % 10), alpha=0.6)
             mean = part.groupby("group")["value"].mean().reindex(groups).dropna()
-            ax.plot([position[g] for g in mean.index], mean.to_numpy(), color=palette(i % 10), label=name, linewidth=1.4)
+            ax.plot(
+                [position[g] for g in mean.index], mean.to_numpy(), color=palette(i % 10), label=name, linewidth=1.4
+            )
         if data.empty:
             ax.text(0.5, 0.5, "no twins of the same seed", ha="center", va="center", transform=ax.transAxes)
         ax.set_xticks(range(len(groups)), groups, fontsize=7, rotation=30, ha="right")
@@ -149,7 +173,11 @@ def truncation_cka_figure(table: pd.DataFrame, paths: Sequence[str | Path], dpi:
     for model, part in table.groupby("model", sort=False):
         part = part.sort_values("dim")
         variant = part["variant"].iloc[0]
-        style = {**BASE_STYLE, "marker": "o"} if variant == BASE else {"color": colours[variant], "linestyle": "-", "marker": "o"}
+        style = (
+            {**BASE_STYLE, "marker": "o"}
+            if variant == BASE
+            else {"color": colours[variant], "linestyle": "-", "marker": "o"}
+        )
         ax.plot(part["dim"], part["cka"], markersize=3, label=model, **style)
     ax.set_xscale("log", base=2)
     sizes = sorted(table["dim"].unique())

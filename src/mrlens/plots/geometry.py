@@ -36,7 +36,9 @@ def _strategies(data: pd.DataFrame) -> list[str]:
     return [name for name in names if name in set(data["strategy"])]
 
 
-def draw_strategies(ax: plt.Axes, data: pd.DataFrame, variants: Sequence[str], colours: dict, reference_variants: Sequence[str]) -> None:
+def draw_strategies(
+    ax: plt.Axes, data: pd.DataFrame, variants: Sequence[str], colours: dict, reference_variants: Sequence[str]
+) -> None:
     """One line per variant against size: its prefix curve (solid, with markers) and, for the
     ``reference_variants`` (the no-MRL twins), the curve of every other strategy with rows in ``data``,
     in its registry style (:data:`mrlens.metrics.truncation.STRATEGIES`: ``random`` dashed, ``pca``
@@ -53,17 +55,30 @@ def draw_strategies(ax: plt.Axes, data: pd.DataFrame, variants: Sequence[str], c
             style = BASE_STYLE["linestyle"] if variant == BASE else strategy_of(strategy).line_style
             seeds = data.loc[data["variant"] == variant, "seed"].nunique()
             named = strategy.replace(INSAMPLE, ", fitted in sample")
-            label = BASE_LABEL if variant == BASE else f"{variant} ({named})" + (f", {seeds} seeds" if seeds > 1 else "")
+            label = (
+                BASE_LABEL if variant == BASE else f"{variant} ({named})" + (f", {seeds} seeds" if seeds > 1 else "")
+            )
             banded = not strategy_of(strategy).fitted and (line["high"] > line["low"]).any()
             rows = data[(data["variant"] == variant) & (data["strategy"] == strategy)]
             label += f"\n{band_text(rows)}" if banded and band_text(rows) else ""
             marker = "o" if strategy == "prefix" else None
-            ax.plot(line["dim"], line["mean"], linestyle=style, color=colour, linewidth=1.4, marker=marker, markersize=3, label=label)
+            ax.plot(
+                line["dim"],
+                line["mean"],
+                linestyle=style,
+                color=colour,
+                linewidth=1.4,
+                marker=marker,
+                markersize=3,
+                label=label,
+            )
             if banded:
                 ax.fill_between(line["dim"], line["low"], line["high"], color=colour, alpha=0.15, linewidth=0)
 
 
-def geometry_figure(table: pd.DataFrame, paths: Sequence[str | Path], checkpoint: str = "final", dpi: int = 150) -> None:
+def geometry_figure(
+    table: pd.DataFrame, paths: Sequence[str | Path], checkpoint: str = "final", dpi: int = 150
+) -> None:
     """One row of three panels per corpus; one line per variant (mean over seeds; band = min..max
     over seeds, or the table's interval with one seed, named in the legend), the base model dashed;
     prefix truncation. ``table`` is the tidy metric table (model, variant, seed, checkpoint, corpus,
@@ -77,7 +92,9 @@ def geometry_figure(table: pd.DataFrame, paths: Sequence[str | Path], checkpoint
     variants = list(dict.fromkeys([BASE, *table["variant"]]))  # the config's order
     colours = variant_colours(variants)
     dims = sorted(table["dim"].unique())
-    figure, axes = plt.subplots(len(corpora), len(PANELS), figsize=(4.4 * len(PANELS), 3.6 * len(corpora)), squeeze=False)
+    figure, axes = plt.subplots(
+        len(corpora), len(PANELS), figsize=(4.4 * len(PANELS), 3.6 * len(corpora)), squeeze=False
+    )
     for row, corpus in enumerate(corpora):
         for col, (metric, label) in enumerate(PANELS):
             ax = axes[row][col]
@@ -94,7 +111,9 @@ def geometry_figure(table: pd.DataFrame, paths: Sequence[str | Path], checkpoint
                 style = BASE_STYLE if variant == BASE else {"color": colours[variant], "linestyle": "-", "marker": "o"}
                 ax.plot(line["dim"], line["mean"], label=name, markersize=4, linewidth=1.6, **style)
                 if banded:
-                    ax.fill_between(line["dim"], line["low"], line["high"], color=style["color"], alpha=0.2, linewidth=0)
+                    ax.fill_between(
+                        line["dim"], line["low"], line["high"], color=style["color"], alpha=0.2, linewidth=0
+                    )
             ax.set_xscale("log", base=2)
             ax.set_xticks(dims, [str(d) for d in dims])
             ax.minorticks_off()

@@ -20,7 +20,9 @@ def _style(variant: str, colours: dict) -> dict:
     return dict(BASE_STYLE) if variant == BASE else {"color": colours[variant], "linestyle": "-"}
 
 
-def collapse_figure(profiles: pd.DataFrame, paths: Sequence[str | Path], checkpoint: str = "final", dpi: int = 150) -> None:
+def collapse_figure(
+    profiles: pd.DataFrame, paths: Sequence[str | Path], checkpoint: str = "final", dpi: int = 150
+) -> None:
     """Log eigenvalues of the covariance against their rank (Jing et al. 2022): one row per corpus,
     one column per truncation size, one line per model (first seed). A cliff marks collapsed dimensions."""
     data = _final(profiles, checkpoint)
@@ -58,7 +60,9 @@ def outlier_figure(
     corpora = sorted(data["corpus"].unique())
     first_seed = data["seed"].min()
     models = list(dict.fromkeys(data.loc[data["seed"].isna() | (data["seed"] == first_seed), "model"]))
-    figure, axes = plt.subplots(len(corpora), len(models), figsize=(3.6 * len(models), 2.6 * len(corpora)), squeeze=False, sharey="row")
+    figure, axes = plt.subplots(
+        len(corpora), len(models), figsize=(3.6 * len(models), 2.6 * len(corpora)), squeeze=False, sharey="row"
+    )
     for row, corpus in enumerate(corpora):
         for col, model in enumerate(models):
             ax = axes[row][col]
@@ -67,7 +71,9 @@ def outlier_figure(
             flagged = subset[subset["outlier"]]
             ax.bar(flagged["index"], flagged["value"], width=1.0, color="tab:red")
             ax.axhline(outlier_k * subset["value"].mean(), color="tab:red", linewidth=0.8, linestyle="--")
-            ax.set_title(f"{model}: {len(flagged)} outlier(s)" + (f" — {corpus}" if len(corpora) > 1 else ""), fontsize=9)
+            ax.set_title(
+                f"{model}: {len(flagged)} outlier(s)" + (f" — {corpus}" if len(corpora) > 1 else ""), fontsize=9
+            )
             ax.set_xlabel("dimension")
             if col == 0:
                 ax.set_ylabel("variance")

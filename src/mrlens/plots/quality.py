@@ -86,7 +86,9 @@ def quality_figure(
     for row, (task, metric) in enumerate(panels):
         for col, frame in enumerate((table, relative)):
             ax = axes[row][col]
-            draw_strategies(ax, frame[(frame["task"] == task) & (frame["metric"] == metric)], variants, colours, reference_variants)
+            draw_strategies(
+                ax, frame[(frame["task"] == task) & (frame["metric"] == metric)], variants, colours, reference_variants
+            )
             ax.set_xscale("log", base=2)
             ax.set_xticks(dims, [str(d) for d in dims])
             ax.minorticks_off()
@@ -121,7 +123,13 @@ def cost_figure(cost: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150)
         if np.nan_to_num(errors).any():
             ax.errorbar(positions, stats["mean"], yerr=errors, fmt="none", ecolor="0.2", capsize=3, linewidth=1)
         for x, value in zip(positions, stats["mean"]):
-            ax.annotate("n/a" if np.isnan(value) else (f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"), (x, 0 if np.isnan(value) else value), ha="center", va="bottom", fontsize=7)
+            ax.annotate(
+                "n/a" if np.isnan(value) else (f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"),
+                (x, 0 if np.isnan(value) else value),
+                ha="center",
+                va="bottom",
+                fontsize=7,
+            )
         ax.set_xticks(positions, variants, rotation=30, ha="right", fontsize=8)
         ax.set_title(label, fontsize=9)
         ax.grid(axis="y", alpha=0.3)

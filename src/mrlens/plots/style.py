@@ -29,7 +29,11 @@ def band_text(frame: pd.DataFrame) -> str:
     words = []
     for kind in kinds:
         level, _, method = kind.partition("-")
-        words.append("min-max over random orderings" if kind == "range-orderings" else f"{level[2:]} % CI, {method.replace('-', ' ')}")
+        words.append(
+            "min-max over random orderings"
+            if kind == "range-orderings"
+            else f"{level[2:]} % CI, {method.replace('-', ' ')}"
+        )
     return "band: " + "; ".join(words) if words else ""
 
 
@@ -47,7 +51,9 @@ def save_figure(figure: plt.Figure, paths: Sequence[str | Path], dpi: int = 150)
     plt.close(figure)
 
 
-def legend_below_and_save(figure: plt.Figure, ax: plt.Axes, paths: Sequence[str | Path], dpi: int = 150, top: float = 1.0) -> None:
+def legend_below_and_save(
+    figure: plt.Figure, ax: plt.Axes, paths: Sequence[str | Path], dpi: int = 150, top: float = 1.0
+) -> None:
     """One legend (the entries of ``ax``) centred under the panels, then :func:`save_figure`."""
     handles, labels = ax.get_legend_handles_labels()
     columns = min(4, len(labels))

@@ -62,7 +62,9 @@ def suite_figure(
         ax.minorticks_off()
         ax.set_title(TITLES.get(metric, metric), fontsize=9)
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(metrics):]:
+    for ax in list(axes.flat)[len(metrics) :]:
         ax.axis("off")
-    figure.suptitle(f"Geometry at every size, corpus {corpus} (checkpoint {checkpoint}); x: leading dimensions kept", fontsize=11)
+    figure.suptitle(
+        f"Geometry at every size, corpus {corpus} (checkpoint {checkpoint}); x: leading dimensions kept", fontsize=11
+    )
     legend_below_and_save(figure, axes[0][0], paths, dpi, top=0.97)

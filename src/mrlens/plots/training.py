@@ -56,9 +56,14 @@ def norms_figure(logs: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150
     the drift from the base, one row per variant (first seed). Zero values are left blank."""
     logs = logs[(logs["seed"] == logs["seed"].min()) & (logs["group"].notna()) & (logs["group"] != "total")]
     variants = list(dict.fromkeys(logs["variant"]))
-    metrics = [("grad_norm", "gradient norm"), ("update_norm", "update norm ||theta_t - theta_t-1||"),
-               ("drift", "drift ||theta_t - theta_0|| / ||theta_0||")]
-    figure, axes = plt.subplots(len(variants), len(metrics), figsize=(5.0 * len(metrics), 2.6 * len(variants)), squeeze=False)
+    metrics = [
+        ("grad_norm", "gradient norm"),
+        ("update_norm", "update norm ||theta_t - theta_t-1||"),
+        ("drift", "drift ||theta_t - theta_0|| / ||theta_0||"),
+    ]
+    figure, axes = plt.subplots(
+        len(variants), len(metrics), figsize=(5.0 * len(metrics), 2.6 * len(variants)), squeeze=False
+    )
     for row, variant in enumerate(variants):
         for col, (metric, title) in enumerate(metrics):
             ax = axes[row][col]
@@ -81,7 +86,10 @@ def norms_figure(logs: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150
 
 
 def checkpoint_figure(
-    table: pd.DataFrame, max_steps: int, paths: Sequence[str | Path], metrics: Sequence[str] = ("isoscore", "uniformity", "mean_abs_correlation"),
+    table: pd.DataFrame,
+    max_steps: int,
+    paths: Sequence[str | Path],
+    metrics: Sequence[str] = ("isoscore", "uniformity", "mean_abs_correlation"),
     dpi: int = 150,
 ) -> None:
     """Geometry against training step (checkpoints ``step-N`` and ``final`` = ``max_steps``) at the
@@ -102,7 +110,9 @@ def checkpoint_figure(
             data = table[(table["dim"] == size) & (table["metric"] == metric)]
             base = data[data["variant"] == "base"]["value"]
             for i, variant in enumerate(variants):
-                line = pd.concat([data[data["variant"] == "base"], data[data["variant"] == variant]]).sort_values("step")
+                line = pd.concat([data[data["variant"] == "base"], data[data["variant"] == variant]]).sort_values(
+                    "step"
+                )
                 ax.plot(line["step"], line["value"], marker="o", markersize=3, color=palette(i % 10), label=variant)
             if not base.empty:
                 ax.axhline(base.iloc[0], color="0.35", linestyle="--", linewidth=0.8)

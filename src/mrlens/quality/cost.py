@@ -54,7 +54,9 @@ def read_benchmark(path: str | Path) -> dict[str, float]:
         raise DataError(f"cannot read benchmark file {path} ({type(exc).__name__}: {exc})") from exc
     missing = set(BENCHMARK_COLUMNS) - set(frame.columns)
     if frame.empty or missing:
-        raise DataError(f"benchmark file {path}: expected a row with columns {sorted(BENCHMARK_COLUMNS)}, missing {sorted(missing)}")
+        raise DataError(
+            f"benchmark file {path}: expected a row with columns {sorted(BENCHMARK_COLUMNS)}, missing {sorted(missing)}"
+        )
     numbers = frame[list(BENCHMARK_COLUMNS)].apply(pd.to_numeric, errors="coerce")  # "NA" when not measured
     return {
         "job_seconds": float(numbers["s"].mean()),
@@ -83,7 +85,9 @@ def _model_cost(log: pd.DataFrame) -> dict[str, float]:
         out["seconds_per_step"] = float("nan")
     tokens = values("tokens")
     out["tokens_per_step"] = float(tokens["value"].mean()) if len(tokens) else float("nan")
-    out["tokens_per_second"] = out["tokens_per_step"] / out["seconds_per_step"] if out["seconds_per_step"] > 0 else float("nan")
+    out["tokens_per_second"] = (
+        out["tokens_per_step"] / out["seconds_per_step"] if out["seconds_per_step"] > 0 else float("nan")
+    )
     memory = values("peak_memory_mb")
     out["peak_memory_mb"] = float(memory["value"].max()) if len(memory) else float("nan")
     if len(logging) and out["steps"]:
@@ -122,7 +126,14 @@ def cost_table(
     for model, path in benchmarks.items():
         if model not in logged:
             variant, _, seed = str(model).rpartition("_s")
-            rows.append({"model": model, "variant": variant or model, "seed": int(seed) if seed.isdigit() else None, **read_benchmark(path)})
+            rows.append(
+                {
+                    "model": model,
+                    "variant": variant or model,
+                    "seed": int(seed) if seed.isdigit() else None,
+                    **read_benchmark(path),
+                }
+            )
     if not rows:
         raise DataError("no training log rows and no benchmark files: nothing to tabulate")
     table = pd.DataFrame(rows).reindex(columns=COLUMNS)

@@ -64,7 +64,6 @@ from mrlens.quality.similarity import pair_cosines, spearman, spearman_replicate
 from mrlens.quality.tasks import task_type
 
 
-
 @dataclass(frozen=True)
 class QualitySettings:
     """Parameters of the quality evaluation (``quality.*`` in the workflow config, with the
@@ -112,7 +111,11 @@ class _Similarity:
 
     def resample(self, counts: np.ndarray) -> None:
         """Replicates from now on: ``counts`` (B x pairs) says how often each pair is drawn in each."""
-        self.draws = np.stack([np.repeat(np.arange(self.units), row) for row in counts]) if len(counts) else np.empty((0, self.units), dtype=np.int64)
+        self.draws = (
+            np.stack([np.repeat(np.arange(self.units), row) for row in counts])
+            if len(counts)
+            else np.empty((0, self.units), dtype=np.int64)
+        )
         self.score_ranks = rankdata(self.scores[self.draws], axis=1)
 
     def measure(self, z: np.ndarray, k: int, bootstrap: bool) -> dict[str, tuple[float, np.ndarray]]:
@@ -149,7 +152,11 @@ class _Retrieval:
         self.n_relevant = np.bincount(self.query_index, minlength=n_queries)
         self.units = n_queries
         self.resample(np.empty((0, n_queries)))
-        self.names = {"ndcg": f"ndcg@{settings.ndcg_at}", "mrr": f"mrr@{settings.mrr_at}", "recall": f"recall@{settings.recall_at}"}
+        self.names = {
+            "ndcg": f"ndcg@{settings.ndcg_at}",
+            "mrr": f"mrr@{settings.mrr_at}",
+            "recall": f"recall@{settings.recall_at}",
+        }
         self.n = {**{name: n_queries for name in self.names.values()}, "alignment": len(labels)}
 
     def resample(self, counts: np.ndarray) -> None:
@@ -157,7 +164,9 @@ class _Retrieval:
         self.counts = counts.astype(np.float64)
         self.pair_counts = self.counts @ self.n_relevant
 
-    def measure(self, z: np.ndarray, k: int, bootstrap: bool, device: str | None = None) -> dict[str, tuple[float, np.ndarray]]:
+    def measure(
+        self, z: np.ndarray, k: int, bootstrap: bool, device: str | None = None
+    ) -> dict[str, tuple[float, np.ndarray]]:
         s = self.settings
         queries = unit_rows(z[self.query_rows, :k])
         documents = unit_rows(z[self.document_rows, :k])
@@ -249,7 +258,9 @@ def measure_quality(
             for metric, (value, reps) in task_measure(z, k, resample and bool(chosen)).items():
                 found.values[(k, metric)] = value
                 if metric in chosen and len(reps):
-                    found.low[(k, metric)], found.high[(k, metric)] = interval(chosen[metric], value, reps, settings.confidence, task.units)
+                    found.low[(k, metric)], found.high[(k, metric)] = interval(
+                        chosen[metric], value, reps, settings.confidence, task.units
+                    )
                     found.kinds[(k, metric)] = interval_label(chosen[metric], settings.confidence)
                     found.replicates[(k, metric)] = reps
         return found
@@ -266,7 +277,9 @@ def _fitted_inputs(x: np.ndarray, fit: np.ndarray | None, settings: QualitySetti
     if settings.pca_fit == "insample":
         return Inputs(basis=pca_basis(covariance(x)), insample=True)
     if fit is None:
-        raise DataError("analysis.pca_fit heldout: the pca strategy needs embeddings of other documents to fit its basis (fit)")
+        raise DataError(
+            "analysis.pca_fit heldout: the pca strategy needs embeddings of other documents to fit its basis (fit)"
+        )
     fit = as_points(fit)
     if fit.shape[1] != x.shape[1]:
         raise DataError(f"the PCA fitting embeddings have {fit.shape[1]} dimensions, the task's {x.shape[1]}")

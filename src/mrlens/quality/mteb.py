@@ -21,7 +21,9 @@ def _mteb():  # type: ignore[no-untyped-def]
     try:
         import mteb
     except ImportError as exc:
-        raise DataError("quality task of kind mteb: the mteb package is not installed (pip install 'mteb>=2.11')") from exc
+        raise DataError(
+            "quality task of kind mteb: the mteb package is not installed (pip install 'mteb>=2.11')"
+        ) from exc
     return mteb
 
 

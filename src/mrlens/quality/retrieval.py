@@ -46,11 +46,18 @@ def top_k(
     indices = np.empty((len(queries), k), dtype=np.int64)
     with torch.no_grad():
         doc_blocks = [
-            (start, torch.from_numpy(np.ascontiguousarray(documents[start : start + document_block], dtype=np.float32)).to(device))
+            (
+                start,
+                torch.from_numpy(np.ascontiguousarray(documents[start : start + document_block], dtype=np.float32)).to(
+                    device
+                ),
+            )
             for start in range(0, len(documents), document_block)
         ]
         for q_start in range(0, len(queries), query_block):
-            q = torch.from_numpy(np.ascontiguousarray(queries[q_start : q_start + query_block], dtype=np.float32)).to(device)
+            q = torch.from_numpy(np.ascontiguousarray(queries[q_start : q_start + query_block], dtype=np.float32)).to(
+                device
+            )
             best_scores = best_indices = None
             for d_start, d in doc_blocks:
                 block_scores, block_indices = (q @ d.T).topk(min(k, len(d)), dim=1)

@@ -66,7 +66,9 @@ def gensim_data_folder() -> Path:
     """gensim's test data folder, found without importing gensim (which is slow to import)."""
     spec = importlib.util.find_spec("gensim")
     if spec is None or not spec.submodule_search_locations:
-        raise DataError("gensim is not installed: it ships lee.cor, simlex999.txt and wordsim353.tsv (pip install gensim)")
+        raise DataError(
+            "gensim is not installed: it ships lee.cor, simlex999.txt and wordsim353.tsv (pip install gensim)"
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "test" / "test_data"
 
 
@@ -107,11 +109,17 @@ def _scores(values: pd.Series, column: str, source: str) -> np.ndarray:
     return numbers
 
 
-def similarity_task(text_a: Iterable[str], text_b: Iterable[str], scores: Iterable[float], source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def similarity_task(
+    text_a: Iterable[str], text_b: Iterable[str], scores: Iterable[float], source: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Texts and labels of a similarity task from aligned pairs of texts and their scores."""
     collected = _Texts()
     labels = [
-        (collected.add(f"t{len(collected.rows)}", a, "text"), collected.add(f"t{len(collected.rows)}", b, "text"), float(s))
+        (
+            collected.add(f"t{len(collected.rows)}", a, "text"),
+            collected.add(f"t{len(collected.rows)}", b, "text"),
+            float(s),
+        )
         for a, b, s in zip(text_a, text_b, scores, strict=True)
     ]
     if not labels:
@@ -145,7 +153,9 @@ def retrieval_task(
     relevance = _scores(qrels["relevance"], "relevance", f"{source} qrels")
     bad = (relevance < 0) | (relevance != np.round(relevance))
     if bad.any():
-        raise DataError(f"{source}: qrels relevance must be a non-negative integer, got {relevance[bad][0]} in row {int(np.argmax(bad))}")
+        raise DataError(
+            f"{source}: qrels relevance must be a non-negative integer, got {relevance[bad][0]} in row {int(np.argmax(bad))}"
+        )
     qrels = qrels.assign(relevance=relevance.astype(np.int64))
     for column, frame, name in (("doc_id", corpus, "corpus"), ("query_id", queries, "queries")):
         unknown = ~qrels[column].isin(frame["id"])
@@ -170,10 +180,20 @@ def retrieval_task(
         keep[rng.choice(others, size=room, replace=False)] = True
         corpus = corpus[keep]
     collected = _Texts()
-    doc_ids = {d: collected.add(f"d:{d}", t, "document") for d, t in zip(corpus["id"], _check_texts(corpus["text"], "text", f"{source} corpus"))}
-    query_ids = {q: collected.add(f"q:{q}", t, "query") for q, t in zip(judged["id"], _check_texts(judged["text"], "text", f"{source} queries"))}
+    doc_ids = {
+        d: collected.add(f"d:{d}", t, "document")
+        for d, t in zip(corpus["id"], _check_texts(corpus["text"], "text", f"{source} corpus"))
+    }
+    query_ids = {
+        q: collected.add(f"q:{q}", t, "query")
+        for q, t in zip(judged["id"], _check_texts(judged["text"], "text", f"{source} queries"))
+    }
     labels = pd.DataFrame(
-        {"query_id": qrels["query_id"].map(query_ids), "doc_id": qrels["doc_id"].map(doc_ids), "relevance": qrels["relevance"]}
+        {
+            "query_id": qrels["query_id"].map(query_ids),
+            "doc_id": qrels["doc_id"].map(doc_ids),
+            "relevance": qrels["relevance"],
+        }
     )
     labels = labels.groupby(["query_id", "doc_id"], sort=False, as_index=False)["relevance"].max()
     return collected.table(), labels.astype({"relevance": "int64"}).reset_index(drop=True)
@@ -201,9 +221,13 @@ def lee50(spec: Mapping[str, Any], source: str) -> tuple[pd.DataFrame, pd.DataFr
     except ValueError as exc:
         raise DataError(f"{source}: {ratings_path} is not a numeric matrix ({exc})") from exc
     if ratings.shape != (len(documents), len(documents)):
-        raise DataError(f"{source}: {ratings_path} is {ratings.shape[0]} x {ratings.shape[1]}, but {documents_path} has {len(documents)} documents")
+        raise DataError(
+            f"{source}: {ratings_path} is {ratings.shape[0]} x {ratings.shape[1]}, but {documents_path} has {len(documents)} documents"
+        )
     rows, columns = np.triu_indices(len(documents), k=1)
-    return similarity_task((documents[i] for i in rows), (documents[j] for j in columns), ratings[rows, columns], source)
+    return similarity_task(
+        (documents[i] for i in rows), (documents[j] for j in columns), ratings[rows, columns], source
+    )
 
 
 def word_pairs(spec: Mapping[str, Any], filename: str, source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -229,7 +253,9 @@ def heldout_retrieval(
     """Held-out pairs (anchor, positive, group) as a retrieval task: each group is one query (its
     anchor) with its positive as the relevant document; every other held-out positive is a distractor."""
     if heldout_pairs is None:
-        raise DataError(f"{source}: a heldout_retrieval task needs the held-out pairs of data.pairs.{spec.get('pairs')}")
+        raise DataError(
+            f"{source}: a heldout_retrieval task needs the held-out pairs of data.pairs.{spec.get('pairs')}"
+        )
     missing = {"anchor", "positive"} - set(heldout_pairs.columns)
     if missing:
         raise DataError(f"{source}: the held-out pairs lack column(s) {sorted(missing)}")
@@ -244,7 +270,9 @@ def heldout_retrieval(
     groups = pairs["group"].astype(str)
     queries = pd.DataFrame({"id": groups, "text": pairs["anchor"]}).drop_duplicates("id")
     qrels = pd.DataFrame({"query_id": groups, "doc_id": pairs["positive"].map(doc_of), "relevance": 1})
-    return retrieval_task(corpus, queries, qrels, source, spec.get("max_queries"), spec.get("max_documents"), int(spec.get("seed", 0)))
+    return retrieval_task(
+        corpus, queries, qrels, source, spec.get("max_queries"), spec.get("max_documents"), int(spec.get("seed", 0))
+    )
 
 
 def _local_similarity(spec: Mapping[str, Any], source: str) -> pd.DataFrame:
@@ -278,7 +306,10 @@ def _beir_columns(spec: Mapping[str, Any], source: str) -> dict[str, dict[str, s
     unknown = set(overrides) - known
     if unknown:
         raise DataError(f"{source}.columns: unknown column name(s) {sorted(unknown)}; ours are {sorted(known)}")
-    return {table: {ours: overrides.get(ours, theirs) for ours, theirs in mapping.items()} for table, mapping in BEIR_COLUMNS.items()}
+    return {
+        table: {ours: overrides.get(ours, theirs) for ours, theirs in mapping.items()}
+        for table, mapping in BEIR_COLUMNS.items()
+    }
 
 
 def _local_beir_file(folder: Path, name: str, split: str, source: str) -> Path:
@@ -288,7 +319,8 @@ def _local_beir_file(folder: Path, name: str, split: str, source: str) -> Path:
     for path in candidates:
         if path.exists():
             return path
-    raise DataError(f"{source}: no {name} file in {folder} (looked for {', '.join(p.name if p.parent == folder else str(p.relative_to(folder)) for p in candidates)})")
+    looked = ", ".join(p.name if p.parent == folder else str(p.relative_to(folder)) for p in candidates)
+    raise DataError(f"{source}: no {name} file in {folder} (looked for {looked})")
 
 
 def _read_beir_table(path: Path, source: str) -> pd.DataFrame:
@@ -328,7 +360,9 @@ def beir_retrieval(spec: Mapping[str, Any], source: str) -> tuple[pd.DataFrame, 
         if raw.empty:
             raise DataError(f"{where}: no rows")
         optional = {"corpus": ["title"], "qrels": ["relevance"]}.get(name, [])
-        mapping = {ours: theirs for ours, theirs in columns[name].items() if ours not in optional or theirs in raw.columns}
+        mapping = {
+            ours: theirs for ours, theirs in columns[name].items() if ours not in optional or theirs in raw.columns
+        }
         required = [c for c in columns[name] if c not in optional]
         frame = select_columns(raw, mapping, required, optional, where)
         for column in ("id", "query_id", "doc_id"):
@@ -369,7 +403,9 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
-def prepare_task(spec: Mapping[str, Any], name: str, heldout_pairs: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def prepare_task(
+    spec: Mapping[str, Any], name: str, heldout_pairs: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Texts (id, text, role) and labels of the task ``quality.tasks.NAME`` described by ``spec``.
 
     ``heldout_pairs`` (anchor, positive, group) is the held-out split of ``spec["pairs"]``, needed by
@@ -378,7 +414,9 @@ def prepare_task(spec: Mapping[str, Any], name: str, heldout_pairs: pd.DataFrame
     source = f"quality.tasks.{name}"
     kind = spec.get("kind")
     if kind not in BUILDERS:
-        raise DataError(f"{source}.kind: unknown kind {kind!r} to prepare (an MTEB task embeds its own); use one of {list(BUILDERS)}")
+        raise DataError(
+            f"{source}.kind: unknown kind {kind!r} to prepare (an MTEB task embeds its own); use one of {list(BUILDERS)}"
+        )
     return BUILDERS[kind](spec, source, heldout_pairs)
 
 
