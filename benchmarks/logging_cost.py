@@ -22,7 +22,9 @@ def main() -> None:
         logging = table.loc[table["metric"] == "logging_seconds", "value"].sum()
         wall = pd.read_csv(results / "benchmarks" / "train" / f"{model}.tsv", sep="\t")["s"].iloc[-1]
         steps = int(table["step"].max())
-        print(f"{model:32s} logging {logging:6.2f} s of {wall:7.1f} s job ({100 * logging / wall:.2f}%), {wall / steps:.2f} s/step")
+        print(
+            f"{model:32s} logging {logging:6.2f} s of {wall:7.1f} s job ({100 * logging / wall:.2f}%), {wall / steps:.2f} s/step"
+        )
 
 
 if __name__ == "__main__":

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 import torch
+from embed_throughput import build_bert_base_random, documents, minilm_tokenizer
 from sentence_transformers.sentence_transformer.losses import MatryoshkaLoss, MultipleNegativesRankingLoss
 from torch.utils.flop_counter import FlopCounterMode
 
-from embed_throughput import build_bert_base_random, documents, minilm_tokenizer
 from mrlens.models import load_model
 from mrlens.train.loss import MatryoshkaRankingLoss
 from mrlens.train.real_tokens import skip_padding
@@ -45,7 +45,9 @@ def pairs_for(args: argparse.Namespace, n: int) -> pd.DataFrame:
     if args.model == "default":
         from mrlens.data import prepare_pairs
 
-        pairs, _ = prepare_pairs({"kind": "wordnet", "path": "/usr/share/wordnet", "heldout_fraction": 0.1, "seed": 0}, "wordnet")
+        pairs, _ = prepare_pairs(
+            {"kind": "wordnet", "path": "/usr/share/wordnet", "heldout_fraction": 0.1, "seed": 0}, "wordnet"
+        )
         return pairs.sample(n=n, random_state=0)
     texts, _ = documents("synthetic", 2 * n, minilm_tokenizer(args.tokenizer), args.max_seq_length)
     return pd.DataFrame({"anchor": texts["text"][:n].tolist(), "positive": texts["text"][n:].tolist()})
@@ -59,8 +61,12 @@ def main() -> None:
     parser.add_argument("--max-seq-length", type=int, default=48)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--model", default="default", help="default (all-MiniLM-L6-v2) or bert-base-random")
-    parser.add_argument("--tokenizer", default=None, help="folder of the MiniLM tokenizer (default: the embedded model)")
-    parser.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None, help="bf16 autocast (default: on CUDA)")
+    parser.add_argument(
+        "--tokenizer", default=None, help="folder of the MiniLM tokenizer (default: the embedded model)"
+    )
+    parser.add_argument(
+        "--bf16", action=argparse.BooleanOptionalAction, default=None, help="bf16 autocast (default: on CUDA)"
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     args = parser.parse_args()
     if args.threads:
@@ -73,7 +79,9 @@ def main() -> None:
 
         model_dir = embedded_model_path()
     else:
-        model_dir = build_bert_base_random(Path(tempfile.mkdtemp()) / "bert-base-random", minilm_tokenizer(args.tokenizer))
+        model_dir = build_bert_base_random(
+            Path(tempfile.mkdtemp()) / "bert-base-random", minilm_tokenizer(args.tokenizer)
+        )
 
     def make(kind: str):  # type: ignore[no-untyped-def]
         torch.manual_seed(0)
@@ -106,7 +114,10 @@ def main() -> None:
         batch = pairs.iloc[step * args.batch_size : (step + 1) * args.batch_size]
         for kind, (model, loss, optimizer) in runs.items():
             features = [
-                {k: v.to(args.device) if isinstance(v, torch.Tensor) else v for k, v in model.preprocess(batch[column].tolist()).items()}
+                {
+                    k: v.to(args.device) if isinstance(v, torch.Tensor) else v
+                    for k, v in model.preprocess(batch[column].tolist()).items()
+                }
                 for column in ("anchor", "positive")
             ]
             sync(args.device)
@@ -123,17 +134,27 @@ def main() -> None:
                 flops[kind].append(step_flops(loss, features, tokens if kind == OURS else None))
     medians = {kind: statistics.median(t) for kind, t in times.items()}
     base = medians["no-mrl"]
-    print(f"{args.device} ({torch.cuda.get_device_name() if args.device == 'cuda' else f'{torch.get_num_threads()} threads'}), "
-          f"{args.model}, bf16 {bf16}, batch {args.batch_size}, max_seq_length {args.max_seq_length}, {args.steps} steps")
+    print(
+        f"{args.device} ({torch.cuda.get_device_name() if args.device == 'cuda' else f'{torch.get_num_threads()} threads'}), "
+        f"{args.model}, bf16 {bf16}, batch {args.batch_size}, max_seq_length {args.max_seq_length}, {args.steps} steps"
+    )
     for kind, median in medians.items():
-        print(f"{kind:48s} median {median * 1000:8.1f} ms/step   x{median / base:.3f} of no-mrl   "
-              f"peer/this x{medians[PEER] / median:.2f}")
+        print(
+            f"{kind:48s} median {median * 1000:8.1f} ms/step   x{median / base:.3f} of no-mrl   "
+            f"peer/this x{medians[PEER] / median:.2f}"
+        )
     gflop = {kind: statistics.mean(f) / 1e9 for kind, f in flops.items()}
     rate = sum(2 * a.shape[0] * a.shape[1] * b.shape[1] for a, b in products) / statistics.median(matmul_seconds) / 1e9
     limit = gflop[OURS] / rate
-    print(f"FLOPs per step: {gflop[OURS]:.1f} GFLOP (padded {gflop[PADDED]:.1f}); float32 matmul rate of the step's "
-          f"shapes {rate:.0f} GFLOP/s; limit {limit * 1000:.0f} ms/step; ours takes x{medians[OURS] / limit:.2f} of it")
-    print(json.dumps({**{k: round(v, 5) for k, v in medians.items()}, "gflop": gflop, "matmul_gflops": rate, "limit_s": limit}))
+    print(
+        f"FLOPs per step: {gflop[OURS]:.1f} GFLOP (padded {gflop[PADDED]:.1f}); float32 matmul rate of the step's "
+        f"shapes {rate:.0f} GFLOP/s; limit {limit * 1000:.0f} ms/step; ours takes x{medians[OURS] / limit:.2f} of it"
+    )
+    print(
+        json.dumps(
+            {**{k: round(v, 5) for k, v in medians.items()}, "gflop": gflop, "matmul_gflops": rate, "limit_s": limit}
+        )
+    )
 
 
 def step_flops(loss: torch.nn.Module, features: list[dict], tokens: list[int] | None) -> float:
@@ -147,7 +168,9 @@ def step_flops(loss: torch.nn.Module, features: list[dict], tokens: list[int] | 
     return float(counter.get_total_flops())
 
 
-def block_products(tokens: list[int], hidden: int, intermediate: int, device: str) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def block_products(
+    tokens: list[int], hidden: int, intermediate: int, device: str
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Random float32 operands of the matrix products of a transformer block's linear layers (forward,
     and both products of the backward) on each of ``tokens`` rows."""
     shapes = []

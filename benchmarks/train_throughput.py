@@ -31,19 +31,27 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    pairs, _ = prepare_pairs({"kind": "wordnet", "path": "/usr/share/wordnet", "heldout_fraction": 0.1, "seed": 0}, "wordnet")
-    settings = TrainSettings(max_steps=args.steps, batch_size=args.batch_size, learning_rate=5e-5, max_seq_length=48, seed=0)
+    pairs, _ = prepare_pairs(
+        {"kind": "wordnet", "path": "/usr/share/wordnet", "heldout_fraction": 0.1, "seed": 0}, "wordnet"
+    )
+    settings = TrainSettings(
+        max_steps=args.steps, batch_size=args.batch_size, learning_rate=5e-5, max_seq_length=48, seed=0
+    )
     rates: dict[str, list[float]] = {"ours": [], "peer": []}
     with tempfile.TemporaryDirectory() as folder:
         base = f"{folder}/base"
         resolve_base(str(embedded_model_path()), None, "mean", base)
         for _ in range(args.repeats):
             for which in rates:
-                trainer, _ = _trainer(base, pairs, CUTS, [1.0] * len(CUTS), settings, f"{folder}/{which}", save_states=False)
+                trainer, _ = _trainer(
+                    base, pairs, CUTS, [1.0] * len(CUTS), settings, f"{folder}/{which}", save_states=False
+                )
                 if which == "peer":  # the same model, arguments and data; sentence-transformers' own loss
                     model = trainer.model
                     loss = MatryoshkaLoss(model, MultipleNegativesRankingLoss(model, scale=settings.scale), CUTS)
-                    trainer = SentenceTransformerTrainer(model=model, args=trainer.args, train_dataset=_dataset(pairs), loss=loss)
+                    trainer = SentenceTransformerTrainer(
+                        model=model, args=trainer.args, train_dataset=_dataset(pairs), loss=loss
+                    )
                 start = time.perf_counter()
                 trainer.train()
                 rates[which].append(args.steps * args.batch_size / (time.perf_counter() - start))

@@ -45,7 +45,9 @@ def test_hub_id_offline_without_cache_is_a_clear_error(monkeypatch: pytest.Monke
         resolve_source("some-org/some-model")
 
 
-def test_hub_id_resolves_from_the_local_hub_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_model: Path) -> None:
+def test_hub_id_resolves_from_the_local_hub_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_model: Path
+) -> None:
     """The hub path (huggingface_hub.snapshot_download) on files laid out as the hub cache keeps them."""
     revision = "0123456789abcdef0123456789abcdef01234567"
     repo = tmp_path / "models--mrlens-test--tiny-bert"

@@ -19,8 +19,13 @@ from mrlens.train.launch import launch, torchrun_command, usable_gpus
 from mrlens.train.loss import MatryoshkaRankingLoss
 from mrlens.train.trainer import TrainSettings, train_variant
 
-ANCHORS = [f"anchor number {i} about {w}" for i, w in enumerate("river stone light music garden winter bread horse".split())]
-POSITIVES = [f"a text on the {w} of item {i}" for i, w in enumerate("ocean mountain city forest teacher doctor engine signal".split())]
+ANCHORS = [
+    f"anchor number {i} about {w}" for i, w in enumerate("river stone light music garden winter bread horse".split())
+]
+POSITIVES = [
+    f"a text on the {w} of item {i}"
+    for i, w in enumerate("ocean mountain city forest teacher doctor engine signal".split())
+]
 
 
 def _loss_on(model_dir: str, anchors: list[str], positives: list[str], gather: bool) -> tuple[float, torch.Tensor]:
@@ -52,7 +57,9 @@ def test_gathered_loss_is_the_global_batch_loss(tiny_model: Path, tmp_path: Path
     assert (ranks[0]["loss"] + ranks[1]["loss"]) / 2 == pytest.approx(whole, rel=1e-5)
     # DDP averages gradients over processes; each process's gathered candidates carry their gradient home
     torch.testing.assert_close((ranks[0]["grad"] + ranks[1]["grad"]) / 2, grad, rtol=1e-4, atol=1e-6)
-    local = [_loss_on(str(base), ANCHORS[4 * r : 4 * r + 4], POSITIVES[4 * r : 4 * r + 4], gather=False)[0] for r in range(2)]
+    local = [
+        _loss_on(str(base), ANCHORS[4 * r : 4 * r + 4], POSITIVES[4 * r : 4 * r + 4], gather=False)[0] for r in range(2)
+    ]
     assert (local[0] + local[1]) / 2 != pytest.approx(whole, rel=1e-3)  # without gathering it is another loss
 
 
@@ -64,17 +71,23 @@ def test_launch_command_and_device_count() -> None:
     assert usable_gpus(8) == torch.cuda.device_count() and usable_gpus(0) == 0
 
 
-def test_a_batch_that_does_not_split_over_devices_is_refused(tiny_model: Path, tiny_wordnet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_batch_that_does_not_split_over_devices_is_refused(
+    tiny_model: Path, tiny_wordnet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     base = tmp_path / "base"
     resolve_base(str(tiny_model), None, "mean", base)
     pairs, _ = prepare_pairs({"kind": "wordnet", "path": str(tiny_wordnet), "heldout_fraction": 0.1, "seed": 0}, "wn")
     monkeypatch.setenv("WORLD_SIZE", "3")
     settings = TrainSettings(max_steps=2, batch_size=8, learning_rate=1e-3)
     with pytest.raises(ConfigError, match=r"train.batch_size: 8 pairs do not split over 3 devices"):
-        train_variant(base, pairs, [32], [1.0], settings, tmp_path / "final", tmp_path / "states", tmp_path / "log.parquet")
+        train_variant(
+            base, pairs, [32], [1.0], settings, tmp_path / "final", tmp_path / "states", tmp_path / "log.parquet"
+        )
 
 
-def test_two_process_training_through_torchrun(tiny_model: Path, tiny_wordnet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_process_training_through_torchrun(
+    tiny_model: Path, tiny_wordnet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     base = tmp_path / "base"
     resolve_base(str(tiny_model), None, "mean", base)
     pairs, _ = prepare_pairs({"kind": "wordnet", "path": str(tiny_wordnet), "heldout_fraction": 0.1, "seed": 0}, "wn")

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from conftest import ROOT, build_tiny_model
 from safetensors.torch import load_file
 from sentence_transformers import SentenceTransformer
 
@@ -27,8 +28,6 @@ from mrlens.train.trainer import (
     train_variant,
 )
 
-from conftest import ROOT, build_tiny_model
-
 SETTINGS = TrainSettings(max_steps=3, batch_size=8, learning_rate=1e-3, logging_steps=1, state_every=1, seed=7)
 TIMED = ["logging_seconds", "step_seconds", "peak_memory_mb", "heldout_seconds"]  # differ from run to run
 
@@ -38,7 +37,9 @@ def wordnet_pairs(tiny_wordnet: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def base_and_pairs(tiny_model: Path, tiny_wordnet: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+def base_and_pairs(
+    tiny_model: Path, tiny_wordnet: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, pd.DataFrame]:
     base = tmp_path_factory.mktemp("base") / "final"
     resolve_base(str(tiny_model), None, "mean", base)
     return base, wordnet_pairs(tiny_wordnet)[0]
@@ -47,7 +48,15 @@ def base_and_pairs(tiny_model: Path, tiny_wordnet: Path, tmp_path_factory: pytes
 def train(base_and_pairs, folder: Path, dims, settings=SETTINGS, heldout=None) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     base, pairs = base_and_pairs
     return train_variant(
-        base, pairs, dims, [1.0] * len(dims), settings, folder / "final", folder / "states", folder / "log.parquet", heldout
+        base,
+        pairs,
+        dims,
+        [1.0] * len(dims),
+        settings,
+        folder / "final",
+        folder / "states",
+        folder / "log.parquet",
+        heldout,
     )
 
 
@@ -102,8 +111,10 @@ def test_training_is_deterministic_and_checkpoints_are_replayed_exactly(base_and
         for name, value in weights(out).items():
             torch.testing.assert_close(value, expected[name], rtol=0, atol=1e-6)
         assert SentenceTransformer(str(out), device="cpu").get_embedding_dimension() == 32
-    assert not torch.equal(weights(tmp_path / "replayed" / "step-1")["embeddings.word_embeddings.weight"],
-                           weights(tmp_path / "replayed" / "step-2")["embeddings.word_embeddings.weight"])
+    assert not torch.equal(
+        weights(tmp_path / "replayed" / "step-1")["embeddings.word_embeddings.weight"],
+        weights(tmp_path / "replayed" / "step-2")["embeddings.word_embeddings.weight"],
+    )
 
 
 KILLED_RUN = """
@@ -130,7 +141,9 @@ train_variant(base, pairs, [32, 8], [1.0, 1.0], settings, folder + "/final", fol
 """
 
 
-def test_a_killed_run_resumes_and_ends_with_the_uninterrupted_weights(base_and_pairs, tiny_wordnet: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_killed_run_resumes_and_ends_with_the_uninterrupted_weights(
+    base_and_pairs, tiny_wordnet: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     import signal
     import subprocess
     import sys
@@ -169,14 +182,19 @@ def test_logged_losses_equal_a_recomputation_from_the_saved_state(tiny_wordnet: 
     resolve_base(str(build_tiny_model(tmp_path / "raw", dropout=0.0)), None, "mean", base)
     pairs, _ = wordnet_pairs(tiny_wordnet)
     settings = TrainSettings(max_steps=3, batch_size=8, learning_rate=1e-3, logging_steps=1, state_every=1, seed=11)
-    log = train_variant(base, pairs, [32, 8], [1.0, 1.0], settings, tmp_path / "final", tmp_path / "states", tmp_path / "log.parquet")
+    log = train_variant(
+        base, pairs, [32, 8], [1.0, 1.0], settings, tmp_path / "final", tmp_path / "states", tmp_path / "log.parquet"
+    )
 
     trainer, _ = _trainer(base, pairs, [32, 8], [1.0, 1.0], settings, tmp_path / "scratch", save_states=False)
     batches = list(trainer.get_train_dataloader())
     states = complete_states(tmp_path / "states")
     for step in (1, 2, 3):
         features = batches[step - 1]
-        columns = [{k.removeprefix(f"{c}_"): v for k, v in features.items() if k.startswith(f"{c}_")} for c in ("anchor", "positive")]
+        columns = [
+            {k.removeprefix(f"{c}_"): v for k, v in features.items() if k.startswith(f"{c}_")}
+            for c in ("anchor", "positive")
+        ]
         logged = log[log["step"] == step]
         assert logged.loc[logged["metric"] == "batch", "note"].item() == batch_fingerprint(columns[0]["input_ids"])
         model = load_model(base if step == 1 else states[step - 1], device="cpu")
@@ -196,8 +214,13 @@ def direct_heldout(model: SentenceTransformer, pairs: pd.DataFrame, chunk: int, 
     losses, hits = [], []
     for start in range(0, len(pairs), chunk):
         part = pairs.iloc[start : start + chunk]
-        a, p = (model.encode(part[c].tolist(), convert_to_numpy=True).astype(np.float64)[:, :dim] for c in ("anchor", "positive"))
-        scores = 20.0 * (a / np.linalg.norm(a, axis=1, keepdims=True)) @ (p / np.linalg.norm(p, axis=1, keepdims=True)).T
+        a, p = (
+            model.encode(part[c].tolist(), convert_to_numpy=True).astype(np.float64)[:, :dim]
+            for c in ("anchor", "positive")
+        )
+        scores = (
+            20.0 * (a / np.linalg.norm(a, axis=1, keepdims=True)) @ (p / np.linalg.norm(p, axis=1, keepdims=True)).T
+        )
         top = scores.max(axis=1, keepdims=True)
         log_softmax = scores - top - np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
         losses.append(-np.diag(log_softmax).mean())
@@ -205,10 +228,13 @@ def direct_heldout(model: SentenceTransformer, pairs: pd.DataFrame, chunk: int, 
     return float(np.mean(losses)), float(np.mean(hits))
 
 
-def test_heldout_loss_equals_a_direct_computation_and_leaves_training_untouched(base_and_pairs, tiny_wordnet: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_heldout_loss_equals_a_direct_computation_and_leaves_training_untouched(
+    base_and_pairs, tiny_wordnet: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     heldout = wordnet_pairs(tiny_wordnet)[1]
-    plain = TrainSettings(max_steps=4, batch_size=8, learning_rate=1e-3, logging_steps=1, state_every=2, seed=7,
-                          heldout_pairs=0)
+    plain = TrainSettings(
+        max_steps=4, batch_size=8, learning_rate=1e-3, logging_steps=1, state_every=2, seed=7, heldout_pairs=0
+    )
     followed = TrainSettings(**{**plain.__dict__, "heldout_pairs": 64, "heldout_every": 2})
     without = train(base_and_pairs, tmp_path / "without", [32, 8], plain, heldout)
     with_heldout = train(base_and_pairs, tmp_path / "with", [32, 8], followed, heldout)
@@ -230,9 +256,9 @@ def test_heldout_loss_equals_a_direct_computation_and_leaves_training_untouched(
         model = SentenceTransformer(str(folder), device="cpu")
         for dim in (8, 16, 32):
             expected_loss, expected_accuracy = direct_heldout(model, chosen, 8, dim)
-            at = lambda table: table.loc[(table["step"] == step) & (table["dim"] == dim), "value"].item()  # noqa: E731
-            assert at(losses) == pytest.approx(expected_loss, rel=1e-4)
-            assert at(accuracy) == pytest.approx(expected_accuracy)
+            for table, expected in ((losses, expected_loss), (accuracy, expected_accuracy)):
+                value = table.loc[(table["step"] == step) & (table["dim"] == dim), "value"].item()
+                assert value == pytest.approx(expected, rel=1e-4)
 
 
 def test_heldout_evaluation_keeps_the_mode_and_the_random_state(tiny_model: Path, tiny_wordnet: Path) -> None:
@@ -267,7 +293,9 @@ def test_dynamics_equal_a_direct_computation_from_saved_weights(base_and_pairs, 
         squares: dict[str, float] = {}
         for name, tensor in tensors.items():
             squares[layer_group(name)] = squares.get(layer_group(name), 0.0) + float(tensor.double().pow(2).sum())
-        return {group: float(np.sqrt(value)) for group, value in squares.items()} | {"total": float(np.sqrt(sum(squares.values())))}
+        return {group: float(np.sqrt(value)) for group, value in squares.items()} | {
+            "total": float(np.sqrt(sum(squares.values())))
+        }
 
     at3 = log[log["step"] == 3]
     update = at3[at3["metric"] == "update_norm"].set_index("group")["value"]
@@ -283,7 +311,7 @@ def test_dynamics_equal_a_direct_computation_from_saved_weights(base_and_pairs, 
     assert {"embeddings", "layer.00", "layer.01", "total"} <= set(update.index)
 
     grads = log[log["metric"] == "grad_norm"]
-    for step, rows in grads.groupby("step"):
+    for _, rows in grads.groupby("step"):
         parts = rows[rows["group"] != "total"]["value"]
         assert np.sqrt((parts**2).sum()) == pytest.approx(rows[rows["group"] == "total"]["value"].item(), rel=1e-5)
     accuracy = log[log["metric"] == "accuracy"]

@@ -308,3 +308,9 @@ def test_lint_and_formatting_are_clean() -> None:
         timeout=300,
     )
     assert fmt.returncode == 0, fmt.stderr[-3000:]
+    python = ["src", "workflow/scripts", "benchmarks", "tests"]  # ruff's settings: pyproject.toml
+    for command in (["check", *python], ["format", "--check", *python]):
+        ruff = subprocess.run(
+            [sys.executable, "-m", "ruff", *command], cwd=ROOT, capture_output=True, text=True, timeout=300
+        )
+        assert ruff.returncode == 0, ruff.stdout[-3000:] + ruff.stderr[-3000:]

@@ -56,7 +56,10 @@ class TrainingLog(TrainerCallback):
     """
 
     def __init__(
-        self, loss: MatryoshkaRankingLoss, model: torch.nn.Module, heldout: HeldoutEvaluation | None = None,
+        self,
+        loss: MatryoshkaRankingLoss,
+        model: torch.nn.Module,
+        heldout: HeldoutEvaluation | None = None,
         heldout_every: int = 1,
     ):
         self.loss = loss
@@ -76,9 +79,27 @@ class TrainingLog(TrainerCallback):
         self.heldout_seconds = 0.0  # since the last logging step, kept out of its step_seconds
         self.last_log: tuple[int, float] | None = None
 
-    def _add(self, step: int, metric: str, value: float | None, dim: int | None = None, group: str | None = None,
-             trained: bool | None = None, note: str | None = None) -> None:
-        self.rows.append({"step": step, "metric": metric, "dim": dim, "group": group, "trained": trained, "value": value, "note": note})
+    def _add(
+        self,
+        step: int,
+        metric: str,
+        value: float | None,
+        dim: int | None = None,
+        group: str | None = None,
+        trained: bool | None = None,
+        note: str | None = None,
+    ) -> None:
+        self.rows.append(
+            {
+                "step": step,
+                "metric": metric,
+                "dim": dim,
+                "group": group,
+                "trained": trained,
+                "value": value,
+                "note": note,
+            }
+        )
 
     def _log_heldout(self, step: int) -> None:
         start = time.perf_counter()
@@ -125,7 +146,12 @@ class TrainingLog(TrainerCallback):
         drifts = group_norms(zip(self.names, self.scratch))
         for group, value in updates.items():
             self._add(step, "update_norm", value, group=group)
-            self._add(step, "drift", drifts[group] / self.initial_norms[group] if self.initial_norms[group] else None, group=group)
+            self._add(
+                step,
+                "drift",
+                drifts[group] / self.initial_norms[group] if self.initial_norms[group] else None,
+                group=group,
+            )
         self.pending = False
         self.seconds += time.perf_counter() - start
 
@@ -139,7 +165,11 @@ class TrainingLog(TrainerCallback):
         if "learning_rate" in logs:
             self._add(step, "learning_rate", float(logs["learning_rate"]))
         if self.gradients:
-            scale = float(logs["grad_norm"]) / self.gradients["total"] if logs.get("grad_norm") and self.gradients["total"] else 1.0
+            scale = (
+                float(logs["grad_norm"]) / self.gradients["total"]
+                if logs.get("grad_norm") and self.gradients["total"]
+                else 1.0
+            )
             for group, value in self.gradients.items():
                 self._add(step, "grad_norm", value * scale, group=group)
             self.gradients = {}
@@ -175,7 +205,14 @@ class TrainingLog(TrainerCallback):
     def table(self) -> pd.DataFrame:
         frame = pd.DataFrame(self.rows, columns=COLUMNS)
         return frame.astype(
-            {"step": "int64", "dim": "Int64", "group": "string", "trained": "boolean", "value": "float64", "note": "string"}
+            {
+                "step": "int64",
+                "dim": "Int64",
+                "group": "string",
+                "trained": "boolean",
+                "value": "float64",
+                "note": "string",
+            }
         )
 
 

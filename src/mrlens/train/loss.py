@@ -122,7 +122,9 @@ class MatryoshkaRankingLoss(nn.Module):
         the training batch are left as they are. For held-out pairs (:mod:`mrlens.train.heldout`)."""
         anchors, *docs = embed_columns(self.model, list(sentence_features))
         candidates, sizes = torch.cat(docs, dim=0), self.dims + self.monitor_dims
-        return prefix_ranking_losses(anchors, candidates, sizes, self.scale), prefix_accuracy(anchors, candidates, sizes)
+        return prefix_ranking_losses(anchors, candidates, sizes, self.scale), prefix_accuracy(
+            anchors, candidates, sizes
+        )
 
     def get_config_dict(self) -> dict[str, Any]:
         return {
