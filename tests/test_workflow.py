@@ -275,7 +275,14 @@ def test_report_is_built(finished_run: tuple[Path, dict]) -> None:
 def test_figures_and_tables_start_without_torch() -> None:
     """A figure or table job is start-up bound: importing torch (seconds) for it would be waste."""
     light = ["mrlens.plots", "mrlens.plots.quality", "mrlens.plots.diffing", "mrlens.io", "mrlens.workflow_support"]
-    light += ["mrlens.quality", "mrlens.inference.differences", "mrlens.inference.findings", "mrlens.config"]
+    light += [
+        "mrlens.quality",
+        "mrlens.train.cost",
+        "mrlens.layers",
+        "mrlens.inference.differences",
+        "mrlens.inference.findings",
+        "mrlens.config",
+    ]
     code = f"import sys; import {', '.join(light)}; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

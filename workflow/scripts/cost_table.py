@@ -4,7 +4,7 @@ import pandas as pd
 
 from mrlens.io import write_table
 from mrlens.plots.quality import cost_figure
-from mrlens.quality.cost import cost_table
+from mrlens.train.cost import cost_table
 from mrlens.workflow_support import log_to_rule_log
 
 log = log_to_rule_log(snakemake)

@@ -12,7 +12,7 @@ For a parameter tensor W of a trained model, its base W0 and its task vector dW 
   Dimensions that Disrupt Transformers"): robust z-score ``(x - median) / (1.4826 MAD)`` above k
   within the tensor, for the weights themselves and for their change from the base.
 
-Per layer group (:func:`mrlens.train.dynamics.layer_group`) the norms and inner products are summed
+Per layer group (:func:`mrlens.layers.layer_group`) the norms and inner products are summed
 over the group's tensors before dividing, so a group's value is that of its concatenated tensors.
 Tensors are read one name at a time from the memory-mapped files, so at most three float64 copies
 of one tensor are ever held (the base's and two twins' deltas), never a whole model.
@@ -33,7 +33,7 @@ import torch
 from safetensors import safe_open
 
 from mrlens.errors import DataError
-from mrlens.train.dynamics import layer_group
+from mrlens.layers import layer_group
 
 MAD_TO_SD = 1.4826  # the MAD of a normal distribution times this is its standard deviation
 _LAYERNORM = re.compile(r"(layernorm|layer_norm|(^|\.)ln(_\w+)?\.)", re.IGNORECASE)

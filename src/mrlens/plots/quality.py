@@ -107,7 +107,7 @@ def quality_figure(
 def cost_figure(cost: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150) -> None:
     """Bars per variant for the time per step, tokens per second and peak memory of training, and the
     training job's wall time and memory from its benchmark file (mean over seeds; whiskers: min..max
-    over seeds); columns without any value are left out. ``cost``: :func:`mrlens.quality.cost_table`."""
+    over seeds); columns without any value are left out. ``cost``: :func:`mrlens.train.cost.cost_table`."""
     panels = [(c, label) for c, label in COSTS if c in cost and cost[c].notna().any()]
     if not panels:
         raise ValueError("the cost table has no values to draw")

@@ -1,11 +1,10 @@
-"""Does MRL cost quality? Similarity and retrieval at every truncation size, and the training cost.
+"""Does MRL cost quality? Similarity and retrieval at every truncation size.
 
 ``prepare_task`` turns a configured task into texts and labels, ``evaluate`` scores one model's
-embeddings of them at every size and strategy, ``cost_table`` tabulates the training cost.
+embeddings of them at every size and strategy (the training cost is :mod:`mrlens.train.cost`).
 """
 
-from mrlens.quality.cost import cost_table
 from mrlens.quality.evaluate import QualitySettings, evaluate, measure_quality
 from mrlens.quality.tasks import prepare_task
 
-__all__ = ["QualitySettings", "cost_table", "evaluate", "measure_quality", "prepare_task"]
+__all__ = ["QualitySettings", "evaluate", "measure_quality", "prepare_task"]

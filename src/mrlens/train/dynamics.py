@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 
 import torch
 
-_LAYER = re.compile(r"(?:^|\.)(?:layer|layers|h|block|blocks)\.(\d+)\.")
-
-
-def layer_group(name: str) -> str:
-    """The group a parameter belongs to: ``embeddings``, ``layer.{i}`` (transformer block i), or ``head``
-    (pooler, dense and normalisation modules after the encoder)."""
-    match = _LAYER.search(name)
-    if match:
-        return f"layer.{int(match.group(1)):02d}"
-    if "embed" in name:
-        return "embeddings"
-    return "head"
+from mrlens.layers import layer_group
 
 
 def group_norms(named: Iterable[tuple[str, torch.Tensor | None]]) -> dict[str, float]:
