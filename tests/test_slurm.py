@@ -201,7 +201,15 @@ def test_results_equal_the_local_run(slurm_run: SlurmRun, finished_run: tuple[Pa
     local, remote = tables(local_workdir / "results"), tables(slurm_run.workdir / "results")
     assert {"geometry.csv", "profiles.parquet", "training.csv"} <= set(remote) <= set(local)
     for name, table in remote.items():
-        pd.testing.assert_frame_equal(table, local[name], check_exact=False, rtol=1e-6, atol=1e-9, obj=name)
+        expected = local[name]
+        if name.startswith(("differences", "findings")):  # the SLURM run has no quality tasks: their rows aside
+            tasks = (
+                expected["task"].notna()
+                if "task" in expected
+                else expected["where"].isin(["lee50", "simlex999", "wordnet-heldout"])
+            )
+            expected = expected.loc[~tasks, list(table.columns)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(table, expected, check_exact=False, rtol=1e-6, atol=1e-9, obj=name)
 
     from mrlens.io import read_embeddings
 

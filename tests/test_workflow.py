@@ -168,9 +168,8 @@ def test_changing_analysis_sizes_reruns_metrics_and_figures_only(finished_run: t
         <= kinds
         <= {"metrics", "figures", "quality", "diffing", "provenance.json", "findings.md", "findings.csv"}
     )
-    assert (
-        len([f for f in planned if f.startswith("results/metrics/") and f.count("/") == 4]) == 7 * 2
-    )  # scalars, profiles (base + 3 twins x 2 checkpoints)
+    per_unit = [f for f in planned if f.startswith("results/metrics/") and f.count("/") == 4]
+    assert len(per_unit) == 7 * 3  # scalars, profiles, replicates of base + 3 twins x 2 checkpoints
 
 
 def test_adding_a_corpus_embeds_only_that_corpus(finished_run: tuple[Path, dict]) -> None:
