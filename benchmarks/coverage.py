@@ -147,7 +147,7 @@ def _per_scheme(measure_one, metrics) -> tuple[dict, dict]:
 
 def geometry_coverage(args: argparse.Namespace) -> list[dict]:
     rows = []
-    settings = SuiteSettings(bootstrap=args.bootstrap)
+    settings = SuiteSettings(bootstrap=args.bootstrap, strategies=("prefix",))
     metrics = [m for m in METRICS if m != "duplicates"]
     for name in ("isotropic", "anisotropic", "low-rank"):
         rng = np.random.default_rng(1)
@@ -156,7 +156,7 @@ def geometry_coverage(args: argparse.Namespace) -> list[dict]:
         started = time.time()
         for rep in range(args.reps):
             x = draw(mean, factor, args.n, rng).astype(np.float32)
-            rep_settings = SuiteSettings(bootstrap=args.bootstrap, seed=rep)
+            rep_settings = SuiteSettings(bootstrap=args.bootstrap, seed=rep, strategies=("prefix",))
 
             def measure_one(methods: dict) -> tuple[dict, pd.DataFrame]:
                 with warnings.catch_warnings():

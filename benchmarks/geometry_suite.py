@@ -38,7 +38,9 @@ def data(n: int, d: int, seed: int = 0) -> np.ndarray:
 def ours(x: np.ndarray, sizes: list[int], k: int, device: str | None = None) -> dict[str, float]:
     from mrlens.metrics.suite import SuiteSettings, measure
 
-    table = measure(x, sizes, SuiteSettings(mle_neighbours=k), device=device).scalars
+    table = measure(
+        x, sizes, SuiteSettings(mle_neighbours=k, strategies=("prefix",), bootstrap=0), device=device
+    ).scalars
     wanted = table[table["metric"].isin(["isoscore", "uniformity", "mean_abs_correlation", "twonn", "mle"])]
     return {f"{r.metric}@{r.dim}": r.value for r in wanted.itertuples()}
 
