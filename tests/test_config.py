@@ -125,6 +125,7 @@ def edit(path: str, value: object) -> dict:
             {"reference": {"mrl-384-32": "nomrl"}},
             r"config findings.reference.mrl-384-32: 'nomrl' is not a variant",
         ),
+        ("quality.pca_corpus", "nope", r"config quality.pca_corpus: 'nope' is not a corpus in data.corpora"),
     ],
 )
 def test_bad_config_gives_one_clear_error(path: str, value: object, message: str) -> None:

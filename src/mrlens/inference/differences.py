@@ -54,9 +54,8 @@ def _seed_draws(seeds: int, draws: int, seed: int) -> np.ndarray:
 
 
 def _basic(centre: float, resampled: np.ndarray, confidence: float) -> tuple[float, float]:
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(resampled, [alpha, 1 - alpha])
-    return min(2 * centre - high, centre), max(2 * centre - low, centre)
+    """The basic bootstrap interval of :mod:`mrlens.inference.intervals`, around the mean over seeds."""
+    return interval("basic-bootstrap", centre, resampled, confidence, len(resampled))
 
 
 def hierarchical_bootstrap_interval(
