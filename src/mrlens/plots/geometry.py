@@ -9,7 +9,15 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from mrlens.metrics.truncation import INSAMPLE, STRATEGIES, strategy_of
-from mrlens.plots.style import BASE, BASE_LABEL, BASE_STYLE, band_text, legend_below_and_save, variant_colours
+from mrlens.plots.style import (
+    BASE,
+    BASE_LABEL,
+    BASE_STYLE,
+    band_note,
+    legend_below_and_save,
+    panel_title,
+    variant_colours,
+)
 
 PANELS = (
     ("isoscore", "IsoScore (higher: more isotropic)"),
@@ -38,19 +46,23 @@ def _strategies(data: pd.DataFrame) -> list[str]:
 
 def draw_strategies(
     ax: plt.Axes, data: pd.DataFrame, variants: Sequence[str], colours: dict, reference_variants: Sequence[str]
-) -> None:
+) -> list[tuple[str, pd.DataFrame]]:
     """One line per variant against size: its prefix curve (solid, with markers) and, for the
     ``reference_variants`` (the no-MRL twins), the curve of every other strategy with rows in ``data``,
     in its registry style (:data:`mrlens.metrics.truncation.STRATEGIES`: ``random`` dashed, ``pca``
     dotted), so a metric with no PCA rows (not rotation-invariant) draws no PCA line; the base model
     dashed grey. Bands come from :func:`series` (fitted strategies' rows carry none: their basis is
-    fitted once); each legend entry says what its band is (:func:`band_text`)."""
+    fitted once). Returns the ``(strategy, rows)`` of every line drawn, for the panel's
+    :func:`~mrlens.plots.style.band_note` (the legend, taken from one panel, names no band)."""
+    drawn = []
     for variant in variants:
         strategies = ["prefix"] + (_strategies(data) if variant in reference_variants else [])
         for strategy in strategies:
-            line = series(data[(data["variant"] == variant) & (data["strategy"] == strategy)])
+            rows = data[(data["variant"] == variant) & (data["strategy"] == strategy)]
+            line = series(rows)
             if line.empty:
                 continue
+            drawn.append((strategy, rows))
             colour = BASE_STYLE["color"] if variant == BASE else colours[variant]
             style = BASE_STYLE["linestyle"] if variant == BASE else strategy_of(strategy).line_style
             seeds = data.loc[data["variant"] == variant, "seed"].nunique()
@@ -59,8 +71,6 @@ def draw_strategies(
                 BASE_LABEL if variant == BASE else f"{variant} ({named})" + (f", {seeds} seeds" if seeds > 1 else "")
             )
             banded = not strategy_of(strategy).fitted and (line["high"] > line["low"]).any()
-            rows = data[(data["variant"] == variant) & (data["strategy"] == strategy)]
-            label += f"\n{band_text(rows)}" if banded and band_text(rows) else ""
             marker = "o" if strategy == "prefix" else None
             ax.plot(
                 line["dim"],
@@ -74,13 +84,15 @@ def draw_strategies(
             )
             if banded:
                 ax.fill_between(line["dim"], line["low"], line["high"], color=colour, alpha=0.15, linewidth=0)
+    return drawn
 
 
 def geometry_figure(
     table: pd.DataFrame, paths: Sequence[str | Path], checkpoint: str = "final", dpi: int = 150
 ) -> None:
     """One row of three panels per corpus; one line per variant (mean over seeds; band = min..max
-    over seeds, or the table's interval with one seed, named in the legend), the base model dashed;
+    over seeds, or the table's interval with one seed; each panel names its bands under its title:
+    :func:`~mrlens.plots.style.band_note`), the base model dashed;
     prefix truncation. ``table`` is the tidy metric table (model, variant, seed, checkpoint, corpus,
     dim, metric, value, ci_low, ci_high, interval, n)."""
     table = table[table["checkpoint"] == checkpoint]
@@ -99,15 +111,16 @@ def geometry_figure(
         for col, (metric, label) in enumerate(PANELS):
             ax = axes[row][col]
             data = table[(table["corpus"] == corpus) & (table["metric"] == metric)]
+            drawn = []
             for variant in variants:
-                line = series(data[data["variant"] == variant])
+                rows = data[data["variant"] == variant]
+                line = series(rows)
                 if line.empty:
                     continue
-                seeds = data.loc[data["variant"] == variant, "seed"].nunique()
+                drawn.append(("prefix", rows))
+                seeds = rows["seed"].nunique()
                 name = BASE_LABEL if variant == BASE else f"{variant}" + (f" ({seeds} seeds)" if seeds > 1 else "")
                 banded = (line["high"] > line["low"]).any()
-                band = band_text(data[data["variant"] == variant]) if banded else ""
-                name += f"\n{band}" if band else ""
                 style = BASE_STYLE if variant == BASE else {"color": colours[variant], "linestyle": "-", "marker": "o"}
                 ax.plot(line["dim"], line["mean"], label=name, markersize=4, linewidth=1.6, **style)
                 if banded:
@@ -118,7 +131,7 @@ def geometry_figure(
             ax.set_xticks(dims, [str(d) for d in dims])
             ax.minorticks_off()
             ax.set_xlabel("leading dimensions kept")
-            ax.set_title(label, fontsize=9)
+            panel_title(ax, label, band_note(drawn))
             ax.grid(alpha=0.3)
             if col == 0:
                 ax.set_ylabel(f"corpus: {corpus}")

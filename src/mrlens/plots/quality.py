@@ -11,7 +11,15 @@ import numpy as np
 import pandas as pd
 
 from mrlens.plots.geometry import draw_strategies
-from mrlens.plots.style import BASE, BASE_STYLE, legend_below_and_save, save_figure, variant_colours
+from mrlens.plots.style import (
+    BASE,
+    BASE_STYLE,
+    band_note,
+    legend_below_and_save,
+    panel_title,
+    save_figure,
+    variant_colours,
+)
 
 METRIC_ORDER = ("spearman", "ndcg", "mrr", "recall", "alignment")
 TITLES = {
@@ -61,7 +69,7 @@ def quality_figure(
 ) -> None:
     """One row per (task, metric): left, the metric against the number of leading dimensions kept,
     one colour per variant (mean over seeds; band: the table's interval with one seed, min..max over
-    seeds otherwise; each legend entry names its band), the base model dashed grey; for the
+    seeds otherwise; each panel names its bands under its title), the base model dashed grey; for the
     ``reference_variants`` (the no-MRL twins) also their ``pca`` (dotted, no band) and ``random``
     (dashed, band: min..max over orderings) curves. Right, the same relative to each model's own
     full-size prefix value (bands only over seeds).
@@ -86,18 +94,17 @@ def quality_figure(
     for row, (task, metric) in enumerate(panels):
         for col, frame in enumerate((table, relative)):
             ax = axes[row][col]
-            draw_strategies(
+            drawn = draw_strategies(
                 ax, frame[(frame["task"] == task) & (frame["metric"] == metric)], variants, colours, reference_variants
             )
             ax.set_xscale("log", base=2)
             ax.set_xticks(dims, [str(d) for d in dims])
             ax.minorticks_off()
             ax.grid(alpha=0.3)
-            if col == 0:
-                ax.set_title(f"{task}: {_title(metric)}", fontsize=9)
-            else:
+            if col == 1:
                 ax.axhline(1.0, color="0.6", linewidth=0.8)
-                ax.set_title(f"{task}: {metric} / own full-size value", fontsize=9)
+            title = f"{task}: {_title(metric)}" if col == 0 else f"{task}: {metric} / own full-size value"
+            panel_title(ax, title, band_note(drawn))
             if row == len(panels) - 1:
                 ax.set_xlabel("leading dimensions kept (re-normalised)")
     figure.suptitle(f"Quality at every size (checkpoint {checkpoint})", fontsize=11)

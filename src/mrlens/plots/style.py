@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -11,30 +11,88 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from mrlens.inference.intervals import METRIC_RECORDS  # noqa: E402
 from mrlens.io import atomic_path  # noqa: E402
+from mrlens.metrics.truncation import strategy_of  # noqa: E402
 
 BASE = "base"
 BASE_LABEL = "base, before fine-tuning"  # a trained sentence encoder, before our fine-tuning
 BASE_STYLE = {"color": "0.35", "linestyle": "--", "marker": None}
+NOTE_SIZE = 7  # points: the band note under each panel's title
 
 
-def band_text(frame: pd.DataFrame) -> str:
-    """What the band of one line is, for its legend entry: the spread over seeds when there are several,
-    else the tables' ``interval`` column in words (``ci95-basic-bootstrap`` -> "95 % CI, basic
-    bootstrap"; ``range-orderings`` -> "min-max over random orderings"); empty without band."""
-    seeds = frame["seed"].nunique() if "seed" in frame else 1
-    if seeds > 1:
-        return f"band: min-max over {seeds} seeds"
-    kinds = sorted(set(frame["interval"]) - {"none"}) if "interval" in frame else []
-    words = []
-    for kind in kinds:
-        level, _, method = kind.partition("-")
-        words.append(
-            "min-max over random orderings"
-            if kind == "range-orderings"
-            else f"{level[2:]} % CI, {method.replace('-', ' ')}"
+def _interval_words(kind: str) -> str:
+    """An ``interval`` label in words: ``ci95-basic-bootstrap`` -> "95 % CI (basic bootstrap)",
+    ``range-orderings`` -> "min–max over random orderings"."""
+    if kind == "range-orderings":
+        return "min–max over random orderings"
+    level, _, method = kind.partition("-")
+    return f"{level[2:]} % CI ({method.replace('-', ' ')})"
+
+
+def _declared_without_interval(metrics: Iterable[str]) -> bool:
+    """Whether every metric is declared without a valid interval method (``METRIC_RECORDS``: ``none``)."""
+    names = [m.split("@")[0] for m in metrics]
+    return bool(names) and all(name in METRIC_RECORDS and METRIC_RECORDS[name].interval == "none" for name in names)
+
+
+def _band_of(strategy: str, rows: pd.DataFrame) -> str:
+    """What the band of one drawn line is (its rows, of one variant and strategy): the spread over
+    seeds when there are several (a fitted strategy draws none), else the rows' ``interval`` kinds."""
+    fitted = strategy_of(strategy).fitted
+    seeds = rows["seed"].nunique() if "seed" in rows else 1
+    if seeds > 1 and not fitted:
+        return f"min–max over {seeds} seeds"
+    if "interval" not in rows:
+        return "no band"
+    if fitted:
+        return "no band (basis fitted once)"
+    kinds = sorted(set(rows["interval"].dropna()) - {"none"})
+    if kinds:
+        return "; ".join(_interval_words(kind) for kind in kinds)
+    return "no interval (none valid)" if _declared_without_interval(set(rows.get("metric", ()))) else "no interval"
+
+
+def band_note(lines: Iterable[tuple[str, pd.DataFrame]]) -> str:
+    """What the bands of one panel are, from the ``(strategy, rows)`` of every line it draws: the band of
+    the prefix lines first ("band: 95 % CI (basic bootstrap)", "band: min–max over 3 seeds", "no interval
+    (none valid)" for a metric that ``METRIC_RECORDS`` declares without one), then, one line each, those
+    that differ, named by strategy (or "base" for the base model's prefix line, which has one seed): e.g.
+    "random: min–max over random orderings", "pca: no band (basis fitted once)". Empty without lines."""
+    phrases: dict[str, list[str]] = {}
+    for strategy, rows in lines:
+        if rows.empty:
+            continue
+        variant = rows["variant"].iloc[0] if "variant" in rows else None
+        who = strategy if strategy != "prefix" else ("base" if variant == BASE else "prefix")
+        named = phrases.setdefault(_band_of(strategy, rows), [])
+        if who not in named:
+            named.append(who)
+    if not phrases:
+        return ""
+    main = next((phrase for phrase, who in phrases.items() if "prefix" in who), next(iter(phrases)))
+    others = [f"{', '.join(who)}: {phrase}" for phrase, who in phrases.items() if phrase != main]
+    return "\n".join([main if main.startswith("no ") else f"band: {main}", *others])
+
+
+def panel_title(ax: plt.Axes, title: str, note: str, fontsize: float = 9) -> None:
+    """The panel's ``title`` with ``note`` (:func:`band_note`: what its bands are) in small grey type
+    between it and the axes."""
+    lines = note.count("\n") + 1 if note else 0
+    if note:
+        ax.annotate(
+            note,
+            (0.5, 1.0),
+            xycoords="axes fraction",
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=NOTE_SIZE,
+            color="0.3",
+            annotation_clip=False,
         )
-    return "band: " + "; ".join(words) if words else ""
+    ax.set_title(title, fontsize=fontsize, pad=6 + 1.25 * NOTE_SIZE * lines)
 
 
 def variant_colours(variants: Sequence[str]) -> dict[str, tuple]:

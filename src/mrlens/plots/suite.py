@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from mrlens.plots.geometry import draw_strategies
-from mrlens.plots.style import BASE, legend_below_and_save, variant_colours
+from mrlens.plots.style import BASE, band_note, legend_below_and_save, panel_title, variant_colours
 
 TITLES = {
     "isoscore": "IsoScore (higher: more isotropic)",
@@ -45,7 +45,8 @@ def suite_figure(
     ``reference_variants`` (the no-MRL twins) their ``pca`` (dotted; rotation-invariant metrics only) and
     ``random`` (dashed) curves too: does an MRL prefix beat a random choice or PCA at the same size? The
     base model is dashed grey. Bands: the interval each metric declares (prefix; e.g. a 95 % basic-bootstrap CI), the
-    spread over random orderings (random), or over seeds; the legend names them."""
+    spread over random orderings (random), or over seeds; each panel names its own under its title
+    (:func:`~mrlens.plots.style.band_note`)."""
     table = table[(table["corpus"] == corpus) & (table["checkpoint"] == checkpoint)]
     metrics = [m for m in dict.fromkeys(table["metric"]) if m != "duplicates"]  # in the table's row order
     variants = list(dict.fromkeys([BASE, *table["variant"]]))
@@ -56,11 +57,11 @@ def suite_figure(
     dims = sorted(table["dim"].unique())
     for ax, metric in zip(axes.flat, metrics):
         data = table[table["metric"] == metric]
-        draw_strategies(ax, data, variants, colours, reference_variants)
+        drawn = draw_strategies(ax, data, variants, colours, reference_variants)
         ax.set_xscale("log", base=2)
         ax.set_xticks(dims, [str(d) for d in dims])
         ax.minorticks_off()
-        ax.set_title(TITLES.get(metric, metric), fontsize=9)
+        panel_title(ax, TITLES.get(metric, metric), band_note(drawn))
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(metrics) :]:
         ax.axis("off")

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from mrlens.plots.style import legend_below_and_save, save_figure
+from mrlens.plots.style import band_note, legend_below_and_save, panel_title, save_figure
 
 
 def loss_figure(logs: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150) -> None:
@@ -94,7 +94,8 @@ def checkpoint_figure(
 ) -> None:
     """Geometry against training step (checkpoints ``step-N`` and ``final`` = ``max_steps``) at the
     smallest and the largest size, one line per variant (first seed), prefix truncation, first corpus;
-    the base model is drawn at step 0."""
+    the base model is drawn at step 0. Bands: the table's interval (``ci_low``..``ci_high``), named under
+    each panel's title (:func:`~mrlens.plots.style.band_note`)."""
     table = table[(table["strategy"] == "prefix") & (table["corpus"] == sorted(table["corpus"].unique())[0])]
     table = table[table["seed"].isna() | (table["seed"] == table["seed"].min())]
     steps = table["checkpoint"].map(lambda c: max_steps if c == "final" else int(c.split("-")[1]))
@@ -109,14 +110,19 @@ def checkpoint_figure(
             ax = axes[row][col]
             data = table[(table["dim"] == size) & (table["metric"] == metric)]
             base = data[data["variant"] == "base"]["value"]
+            drawn = [("prefix", data[data["variant"] == v]) for v in ["base", *variants]]
             for i, variant in enumerate(variants):
                 line = pd.concat([data[data["variant"] == "base"], data[data["variant"] == variant]]).sort_values(
                     "step"
                 )
                 ax.plot(line["step"], line["value"], marker="o", markersize=3, color=palette(i % 10), label=variant)
+                if "ci_low" in line and (line["ci_high"] > line["ci_low"]).any():
+                    ax.fill_between(
+                        line["step"], line["ci_low"], line["ci_high"], color=palette(i % 10), alpha=0.15, linewidth=0
+                    )
             if not base.empty:
                 ax.axhline(base.iloc[0], color="0.35", linestyle="--", linewidth=0.8)
-            ax.set_title(f"{metric}, {size} dimensions", fontsize=9)
+            panel_title(ax, f"{metric}, {size} dimensions", band_note(drawn))
             ax.set_xlabel("training step")
             ax.grid(alpha=0.3)
     legend_below_and_save(figure, axes[0][0], paths, dpi)
