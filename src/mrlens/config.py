@@ -17,7 +17,7 @@ import yaml
 from jsonschema import validators
 
 from mrlens.canonical import coerce_to_schema, normalise_path
-from mrlens.checkpoints import EMBEDDED, base_model_dim, local_source
+from mrlens.checkpoints import EMBEDDED, base_model_dim, checkpoint_dim, local_source, weight_files
 from mrlens.errors import ConfigError
 from mrlens.inference.claims import check_claims, configured_claims, reference_pairs
 from mrlens.inference.intervals import INTERVAL_METHODS
@@ -71,9 +71,10 @@ def _describe(error: jsonschema.ValidationError) -> str:
         if allowed:
             return f"config {where}: unknown key {', '.join(map(repr, unknown))} (allowed: {', '.join(allowed)})"
     if kind == "propertyNames" or "propertyNames" in error.relative_schema_path:
+        characters = "dots, hyphens and underscores" if where == "models" else "dots and hyphens"
         return (
-            f"config {where}: name {error.instance!r} is not allowed: use letters, digits, dots and "
-            f"hyphens, and not the reserved name {BASE_MODEL_ID!r}"
+            f"config {where}: name {error.instance!r} is not allowed: use letters, digits, {characters}, "
+            f"and not the reserved name {BASE_MODEL_ID!r}"
         )
     if kind == "minProperties":
         return f"config {where}: must not be empty"
@@ -129,6 +130,14 @@ def _check_sizes(key: str, sizes: Iterable[int], dim: int | None) -> None:
         raise ConfigError(f"config {key}: size {too_big[0]} exceeds the base model's embedding size {dim}")
 
 
+def check_embedding_size(sizes: Iterable[int], dim: int, model: str) -> None:
+    """At a job, for a model whose size was unknown before (a hub id): every size of ``analysis.dims``
+    within its embedding size ``dim``, else a :class:`ConfigError` naming the key and the model."""
+    too_big = [s for s in sizes if s > dim]
+    if too_big:
+        raise ConfigError(f"config analysis.dims: size {too_big[0]} exceeds the embedding size {dim} of model {model}")
+
+
 def validate_config(
     config: Mapping[str, Any],
     schema_path: str | Path,
@@ -146,6 +155,8 @@ def validate_config(
         check_duplicate_keys(path)
     schema = load_schema(schema_path)
     config = coerce_to_schema(copy.deepcopy(dict(config)), schema)
+    if config.get("models") and "train" not in config:
+        config["train"] = None  # analysis only: external models, nothing trained
     validator = _DefaultsValidator(schema)
     errors = sorted(
         validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))
@@ -154,6 +165,29 @@ def validate_config(
         raise ConfigError(_describe(jsonschema.exceptions.best_match(errors)))
     config = coerce_to_schema(config, schema)  # the defaults just filled in too
 
+    train = config["train"]
+    if train is None and not config["models"]:
+        raise ConfigError("config train: empty; a run that trains nothing needs checkpoints to analyse in models")
+    if train is not None:
+        _normalise_train(config)
+    config["analysis"]["dims"] = sorted(config["analysis"]["dims"])
+    _check_models(config)
+    _check_tasks(config)
+    _check_findings(config)
+    strategies = schema["properties"]["analysis"]["properties"]["strategies"]["items"]["enum"]
+    config["analysis"]["strategies"] = sorted(config["analysis"]["strategies"], key=strategies.index)
+    _normalise_paths(config)
+
+    dim = config["base_model"]["dim"] or base_model_dim(config["base_model"]["source"])
+    config["base_model"]["dim"] = dim
+    for name, variant in (train or {}).get("variants", {}).items():
+        _check_sizes(f"train.variants.{name}", variant["dims"], dim)
+    _check_sizes("analysis.dims", config["analysis"]["dims"], dim)
+    _check_sizes("train.monitor_dims", (train or {}).get("monitor_dims") or [], dim)
+    return config
+
+
+def _normalise_train(config: dict[str, Any]) -> None:
     train = config["train"]
     variants = {name: _normalise_variant(name, spec) for name, spec in train["variants"].items()}
     train["variants"] = {name: variants[name] for name in sorted(variants, key=lambda v: (len(variants[v]["dims"]), v))}
@@ -170,22 +204,45 @@ def validate_config(
             f"({train['max_steps']}); the final model is always kept"
         )
     train["checkpoint_steps"] = sorted(train["checkpoint_steps"])
-    _check_tasks(config)
-    _check_findings(config)
-    config["analysis"]["dims"] = sorted(config["analysis"]["dims"])
     if train["monitor_dims"]:
         train["monitor_dims"] = sorted(train["monitor_dims"])
-    strategies = schema["properties"]["analysis"]["properties"]["strategies"]["items"]["enum"]
-    config["analysis"]["strategies"] = sorted(config["analysis"]["strategies"], key=strategies.index)
-    _normalise_paths(config)
 
-    dim = config["base_model"]["dim"] or base_model_dim(config["base_model"]["source"])
-    config["base_model"]["dim"] = dim
-    for name, variant in train["variants"].items():
-        _check_sizes(f"train.variants.{name}", variant["dims"], dim)
-    _check_sizes("analysis.dims", config["analysis"]["dims"], dim)
-    _check_sizes("train.monitor_dims", train["monitor_dims"] or [], dim)
-    return config
+
+def _check_models(config: dict[str, Any]) -> None:
+    """External models (``models:``): names clear of the trained ones, ``twin_of`` and ``base`` naming
+    known models, cut points descending, and for a local folder: weights present, and an embedding size
+    (read from its config files, no weights loaded) that holds every cut point and analysis size. A hub
+    id's size is checked by its first job that sees the embeddings."""
+    models = config["models"]
+    trained = set(config["train"]["variants"]) if config["train"] else set()
+    largest = max(config["analysis"]["dims"])
+    for name, spec in models.items():
+        key = f"config models.{name}"
+        variant, separator, seed = name.rpartition("_s")
+        if name == BASE_MODEL_ID or name in trained or (separator and seed.isdigit() and variant in trained):
+            what = "the base checkpoint" if name == BASE_MODEL_ID else "a trained variant or model id"
+            raise ConfigError(f"{key}: the name is taken by {what}; give the model another name")
+        spec["dims"] = sorted(spec["dims"], reverse=True)
+        for link, allowed in (("twin_of", set(models) - {name}), ("base", {BASE_MODEL_ID} | set(models) - {name})):
+            if spec[link] is not None and spec[link] not in allowed:
+                known = ", ".join(sorted(allowed)) or "none"
+                raise ConfigError(f"{key}.{link}: {spec[link]!r} is not another model of models (known: {known})")
+        folder = local_source(spec["source"], f"models.{name}.source")
+        if folder is None:
+            continue
+        if spec["revision"] is not None:
+            raise ConfigError(f"{key}.revision: only for hub ids; source {spec['source']} is a local folder")
+        try:
+            weight_files(folder)
+            dim = checkpoint_dim(folder)
+        except ConfigError as error:
+            raise ConfigError(f"{key}.source: {error}") from None
+        if spec["dims"] and spec["dims"][0] > dim:
+            raise ConfigError(f"{key}.dims: size {spec['dims'][0]} exceeds the model's embedding size {dim}")
+        if largest > dim:
+            raise ConfigError(
+                f"{key}: embedding size {dim} is smaller than the largest size {largest} of analysis.dims"
+            )
 
 
 def quality_metric_names(quality: Mapping[str, Any]) -> list[str]:
@@ -201,9 +258,10 @@ def quality_metric_names(quality: Mapping[str, Any]) -> list[str]:
 
 def _check_findings(config: Mapping[str, Any]) -> None:
     """Claims name known metrics, variants or roles, tasks, corpora and sizes; references name variants."""
-    variants = {name: v["dims"] for name, v in config["train"]["variants"].items()}
+    variants = {name: v["dims"] for name, v in (config["train"] or {}).get("variants", {}).items()}
     findings = config["findings"]
     reference_pairs(variants, findings["reference"])
+    variants |= {name: model["dims"] for name, model in config["models"].items()}  # claims may name them
     at_k = {"ndcg", "mrr", "recall"}
     metrics = [m for m in INTERVAL_METHODS if m not in at_k] + quality_metric_names(config["quality"])
     check_claims(
@@ -218,14 +276,17 @@ def _check_findings(config: Mapping[str, Any]) -> None:
 
 def _normalise_paths(config: dict[str, Any]) -> None:
     """Every file or folder the config names, in one spelling (:func:`mrlens.canonical.normalise_path`):
-    the ``path`` of each data source and task, and a local ``base_model.source``."""
+    the ``path`` of each data source and task, and a local ``base_model.source`` or ``models.*.source``."""
     for section in (config["data"]["pairs"], config["data"]["corpora"], config["quality"]["tasks"]):
         for source in section.values():
             if "path" in source:
                 source["path"] = normalise_path(source["path"])
-    base = config["base_model"]
-    if base["source"] != EMBEDDED and local_source(base["source"]) is not None:
-        base["source"] = normalise_path(base["source"])
+    for key, source in [
+        ("base_model", config["base_model"]),
+        *(("models." + n, m) for n, m in config["models"].items()),
+    ]:
+        if source["source"] != EMBEDDED and local_source(source["source"], f"{key}.source") is not None:
+            source["source"] = normalise_path(source["source"])
 
 
 def _check_tasks(config: Mapping[str, Any]) -> None:
@@ -268,7 +329,7 @@ def settings_from(cls: type[T], mapping: Mapping[str, Any], section: str) -> T:
 def variants(config: Mapping[str, Any]) -> dict[str, Variant]:
     return {
         name: Variant(name, tuple(spec["dims"]), tuple(spec["weights"]))
-        for name, spec in config["train"]["variants"].items()
+        for name, spec in (config["train"] or {}).get("variants", {}).items()
     }
 
 
@@ -288,8 +349,9 @@ def parse_model_id(model: str) -> tuple[str, int | None]:
     return variant, int(seed)
 
 
-def model_ids(config: Mapping[str, Any]) -> list[str]:
-    """The base model and every variant x seed, in a stable order."""
-    return [BASE_MODEL_ID] + [
-        trained_model_id(v, s) for v in config["train"]["variants"] for s in config["train"]["seeds"]
-    ]
+def model_ids(config: Mapping[str, Any], external: bool = True) -> list[str]:
+    """The base model, every variant x seed, then (``external``) the models of ``models:``, in a stable
+    order."""
+    train = config["train"] or {"variants": {}, "seeds": []}
+    trained = [trained_model_id(v, s) for v in train["variants"] for s in train["seeds"]]
+    return [BASE_MODEL_ID, *trained, *(config.get("models") or {} if external else {})]

@@ -161,12 +161,15 @@ def load_encoder(path: str | Path, device: str | None = None) -> torch.nn.Sequen
     return torch.nn.Sequential(*layers).to(device or pick_device())
 
 
-def resolve_base(source: str, revision: str | None, pooling: str, out_dir: str | Path) -> dict[str, Any]:
-    """Save the base checkpoint in SentenceTransformer format to ``out_dir``; return where it came from.
+def resolve_base(
+    source: str, revision: str | None, pooling: str, out_dir: str | Path, key: str = "base_model.source"
+) -> dict[str, Any]:
+    """Save the base checkpoint (or an external model of ``models:``, ``key`` naming its source in
+    errors) in SentenceTransformer format to ``out_dir``; return where it came from.
 
     Every twin starts from this copy, so all of them start from identical weights.
     """
-    path = resolve_source(source, revision)
+    path = resolve_source(source, revision, key)
     model = load_model(path, pooling, device="cpu")
     with atomic_path(out_dir) as tmp:
         model.save(str(tmp))
