@@ -16,9 +16,16 @@ from IsoScore import IsoScore
 from sklearn.neighbors import NearestNeighbors
 
 from mrlens.inference.intervals import record_of, resampling_counts, seed_sequence
-from mrlens.metrics import isoscore, mean_abs_correlation, suite, uniformity_loss
+from mrlens.metrics import mean_abs_correlation, suite, uniformity_loss
 from mrlens.metrics.intrinsic import mle_dimension, twonn_dimension
-from mrlens.metrics.isotropy import average_cosine, isoscore_star_from_covariance, minibatches
+from mrlens.metrics.isotropy import (
+    average_cosine,
+    isoscore_star_from_covariance,
+    isoscore_unbiased,
+    minibatches,
+    participation_ratio,
+    participation_ratio_unbiased,
+)
 from mrlens.metrics.outliers import outlier_dimensions, outlier_share
 from mrlens.metrics.pairwise import prefix_pairwise
 from mrlens.metrics.rogue import contributions_from_sums, cosine_contributions
@@ -102,7 +109,8 @@ def test_suite_prefix_values_equal_the_metrics_of_sliced_arrays() -> None:
     ).scalars.set_index(["dim", "metric"])["value"]
     for k in (8, 32):
         prefix = x[:, :k].astype(np.float64)
-        assert table[(k, "isoscore")] == pytest.approx(float(IsoScore.IsoScore(prefix)), rel=1e-5)
+        assert table[(k, "isoscore")] == pytest.approx(isoscore_unbiased(prefix), rel=1e-5)
+        assert table[(k, "isoscore")] > float(IsoScore.IsoScore(prefix))  # the published plug-in is biased down
         assert table[(k, "uniformity")] == pytest.approx(uniformity_loss(prefix), rel=1e-5)
         assert table[(k, "mean_abs_correlation")] == pytest.approx(mean_abs_correlation(prefix), rel=1e-8)
         assert table[(k, "average_cosine")] == pytest.approx(average_cosine(prefix), rel=1e-5, abs=1e-9)
@@ -123,8 +131,11 @@ def test_strategies_agree_at_full_size_and_pca_concentrates_variance() -> None:
     invariant = [m for m in full.index if record_of(m).rotation_invariant]
     np.testing.assert_allclose(full.loc[invariant, "pca"], full.loc[invariant, "prefix"], rtol=1e-5, atol=1e-7)
     small = table[(table["dim"] == 4) & (table["metric"] == "participation_ratio")].set_index("strategy")["value"]
-    pca4 = measure(x, [24]).profiles.query("kind == 'covariance_eigenvalue'")["value"].to_numpy()[:4]
-    assert small["pca"] == pytest.approx(pca4.sum() ** 2 / (pca4**2).sum(), rel=1e-5)  # PR of the top-4 PCA variances
+    top4 = np.linalg.eigh(np.cov(x.astype(np.float64).T))[1][:, ::-1][:, :4]
+    projected = x.astype(np.float64) @ top4
+    fourth = (((projected - projected.mean(axis=0)) ** 2).sum(axis=1) ** 2).sum()
+    expected = participation_ratio_unbiased(np.cov(projected.T), len(x), fourth)  # PR of the top-4 PCA components
+    assert small["pca"] == pytest.approx(expected, rel=1e-5)
 
 
 def test_rotating_strategies_report_only_the_metrics_a_rotation_leaves_unchanged() -> None:
@@ -162,7 +173,7 @@ def test_duplicates_are_counted_and_intrinsic_dimension_uses_distinct_points() -
     assert table["uniformity"] == pytest.approx(
         uniformity_loss(doubled), rel=1e-6
     )  # duplicate pairs count, at distance 0
-    assert table["isoscore"] == pytest.approx(isoscore(doubled), rel=1e-8)
+    assert table["isoscore"] == pytest.approx(isoscore_unbiased(doubled), rel=1e-8)
 
 
 def test_intervals_are_seeded_named_and_hold_their_estimate() -> None:
@@ -206,8 +217,9 @@ def test_random_baseline_does_not_depend_on_the_bootstrap() -> None:
 
 def test_replicates_are_paired_draws_of_the_same_documents() -> None:
     """Two embeddings of the same documents: replicate r of each is the metric of that embedding on
-    the documents of draw r (IsoScore package on the resampled rows; scikit-dimension's TwoNN on the
-    half-sample), so a difference of replicate values is a paired resample."""
+    the documents of draw r (the bias-corrected IsoScore on the resampled rows, shifted by the estimate
+    minus the IsoScore package's plug-in; scikit-dimension's TwoNN on the half-sample), so a difference of
+    replicate values is a paired resample."""
     x = manifold(200, 12, 12, seed=4)
     y = manifold(200, 12, 6, seed=9)
     settings = SuiteSettings(strategies=("prefix",), bootstrap=4, seed=3, mle_neighbours=5)
@@ -215,22 +227,23 @@ def test_replicates_are_paired_draws_of_the_same_documents() -> None:
     boot = resampling_counts(200, 4, "bootstrap", seed=3)
     halves = resampling_counts(200, 4, "halves", seed=3)
     for z in (x, y):
-        replicates = measure(z, [12], settings, methods=methods).replicates.set_index(["metric", "replicate"])["value"]
+        result = measure(z, [12], settings, methods=methods)
+        replicates = result.replicates.set_index(["metric", "replicate"])["value"]
+        shift = result.scalars.set_index("metric")["value"]["isoscore"] - float(IsoScore.IsoScore(z.astype(np.float64)))
         for r in range(4):
             resampled = np.repeat(z, boot[:, r], axis=0).astype(np.float64)
-            assert replicates[("isoscore", r)] == pytest.approx(float(IsoScore.IsoScore(resampled)), rel=1e-6)
+            assert replicates[("isoscore", r)] == pytest.approx(isoscore_unbiased(resampled) + shift, rel=1e-6)
             half = z[halves[:, r] > 0].astype(np.float64)
             assert replicates[("twonn", r)] == pytest.approx(skdim.id.TwoNN().fit(half).dimension_, rel=1e-6)
 
 
-def test_n_below_d_warns_about_the_isoscore_cap() -> None:
-    with pytest.warns(UserWarning, match=r"n = 10 <= d = 20: IsoScore is capped"):
-        table = measure(
-            np.random.default_rng(0).standard_normal((10, 20)),
-            [20],
-            SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=3),
-        ).scalars
-    assert table.set_index("metric")["value"]["isoscore"] <= (10 - 2) / (20 - 1) + 1e-12
+def test_n_below_d_warns_that_the_sample_covariance_is_rank_deficient() -> None:
+    x = np.random.default_rng(0).standard_normal((10, 20))
+    with pytest.warns(UserWarning, match=r"n = 10 <= d = 20: the sample covariance has rank at most n - 1"):
+        table = measure(x, [20], SuiteSettings(strategies=("prefix",), bootstrap=0, mle_neighbours=3)).scalars
+    assert float(IsoScore.IsoScore(x)) <= (10 - 2) / (20 - 1) + 1e-12  # the published plug-in is capped
+    value = table.set_index("metric")["value"]["isoscore"]
+    assert value == pytest.approx(isoscore_unbiased(x)) and 0.0 <= value <= 1.0
 
 
 def test_profiles_flag_an_outlier_dimension() -> None:
@@ -261,7 +274,7 @@ def test_isoscore_star_is_the_package_over_the_suites_seeded_minibatches() -> No
         seed=2,
         bootstrap=3,
     )
-    result = measure(x, [6, 12], settings)
+    result = measure(x, [6, 12], settings, methods={"isoscore_star": "basic-bootstrap"})
     table = result.scalars.set_index(["dim", "metric"])["value"]
     replicates = result.replicates.set_index(["dim", "metric", "replicate"])["value"]
     boot = resampling_counts(300, 3, "bootstrap", seed=2)
@@ -276,7 +289,7 @@ def test_isoscore_star_is_the_package_over_the_suites_seeded_minibatches() -> No
             )
             got = table[(k, "isoscore_star")] if column == 0 else replicates[(k, "isoscore_star", column - 1)]
             assert got == pytest.approx(expected, rel=1e-6)
-    pr, d = table[(12, "participation_ratio")], 12
+    pr, d = participation_ratio(np.cov(x.astype(np.float64).T)), 12
     tautological = (d / (0.8**2 * d / pr + 0.2 * 1.8) - 1) / (d - 1)
     assert abs(table[(12, "isoscore_star")] - tautological) > 0.01
 
@@ -404,3 +417,18 @@ def test_the_schemas_strategies_and_pca_fits_are_the_registrys() -> None:
         analysis["pca_fit"]["enum"] == list(PCA_FITS)
         and analysis["pca_fit"]["default"] == SuiteSettings(strategies=("prefix",), bootstrap=0).pca_fit
     )
+
+
+def test_metrics_without_interval_get_no_replicate_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """IsoScore* (interval ``none``) is computed once, on the sample, not on each of the 5 replicates;
+    asked for an interval it is computed on every replicate."""
+    calls = []
+    original = suite._isoscore_star
+    monkeypatch.setattr(suite, "_isoscore_star", lambda *args: calls.append(args[-1]) or original(*args))
+    x = manifold(200, 8, 8, seed=1)
+    settings = SuiteSettings(strategies=("prefix",), bootstrap=5, mle_neighbours=5, isoscore_star_sample_size=16)
+    result = measure(x, [8], settings)
+    assert calls == [0] and "isoscore_star" not in set(result.replicates["metric"])
+    calls.clear()
+    result = measure(x, [8], settings, methods={"isoscore_star": "basic-bootstrap"})
+    assert calls == list(range(6)) and (result.replicates["metric"] == "isoscore_star").sum() == 5

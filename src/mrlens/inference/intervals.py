@@ -146,12 +146,13 @@ class MetricRecord:
 # ndcg). Interval methods chosen by the coverage of benchmarks/coverage.py (table in benchmarks/README.md):
 # a metric whose best method does not cover 90-99 % of the time in every population there gets "none".
 METRIC_RECORDS = {
-    "isoscore": MetricRecord("basic-bootstrap", True),
-    "isoscore_star": MetricRecord("basic-bootstrap", True),
+    "isoscore": MetricRecord("basic-bootstrap", True),  # bias-corrected tr(Sigma^2); replicates centred (suite)
+    "isoscore_star": MetricRecord("none", True),  # basic bootstrap 74-87 %: its C0 plug-in is biased by O(k / n)
     "participation_ratio": MetricRecord("basic-bootstrap", True),
     "average_cosine": MetricRecord("basic-bootstrap", True),
     "uniformity": MetricRecord("basic-bootstrap", True),
     "mean_abs_correlation": MetricRecord("none", False),  # floor sqrt(2 / (pi n)) when rho = 0: 0-10 % coverage of 0
+    "mean_sq_correlation": MetricRecord("basic-bootstrap", False),  # bias-corrected r^2, smooth at rho = 0
     "max_abs_correlation": MetricRecord("none", False),
     "effective_rank_sigma": MetricRecord("basic-bootstrap", True),
     "effective_rank_sigma2": MetricRecord("basic-bootstrap", True),

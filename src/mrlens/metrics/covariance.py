@@ -28,6 +28,25 @@ def weighted_covariance(z: np.ndarray, w: np.ndarray) -> np.ndarray:
     return (scatter - np.outer(first, first) / total) / (total - 1.0)
 
 
+def weighted_fourth_moments(z: np.ndarray, weights: np.ndarray, sizes: list[int]) -> np.ndarray:
+    """``sum_i w_i ||z_i[:k] - m[:k]||^4`` per weight column (rows of the result) and prefix size k (columns),
+    ``m`` the weighted mean of the column, in one blocked pass after the means: the ``fourth`` of
+    :func:`mrlens.metrics.isotropy.trace_square_unbiased` for the rows repeated ``w`` times."""
+    shift = z.mean(axis=0, dtype=np.float64)
+    first = np.zeros((weights.shape[1], z.shape[1]))
+    for rows in row_blocks(len(z)):
+        first += weights[rows].T @ (z[rows].astype(np.float64) - shift)
+    means = first / weights.sum(axis=0)[:, None]  # column means, shifted
+    out = np.zeros((weights.shape[1], len(sizes)))
+    for rows in row_blocks(len(z)):
+        centred = z[rows].astype(np.float64) - shift
+        squares = np.cumsum(centred**2, axis=1)
+        for j, k in enumerate(sizes):
+            distance = squares[:, k - 1, None] - 2.0 * centred[:, :k] @ means[:, :k].T + (means[:, :k] ** 2).sum(axis=1)
+            out[:, j] += (weights[rows] * distance**2).sum(axis=0)
+    return out
+
+
 def covariance(x: np.ndarray) -> np.ndarray:
     """Sample covariance ``C = (X - mean)^T (X - mean) / (n - 1)`` in float64, accumulated over row blocks.
 

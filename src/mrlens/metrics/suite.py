@@ -21,7 +21,14 @@ resample documents (B of them, seeded) through integer weights on the distinct r
 repeats the pairwise pass: bootstrap resamples for ``basic-bootstrap``, half-samples of distinct
 documents for ``subsampling``, where TwoNN and MLE recompute every neighbourhood on the half-sample.
 PCA rows carry no interval (the basis is not refitted per replicate); random rows carry the minimum
-to maximum over the orderings (``range-orderings``), drawn from their own random stream.
+to maximum over the orderings (``range-orderings``), drawn from their own random stream. The costly
+metrics whose interval is ``none`` (IsoScore*, TwoNN, MLE) are not computed on replicates at all.
+
+Bias-corrected metrics (:data:`RANGES`): IsoScore and the participation ratio use an unbiased estimate of
+tr(Sigma^2) (:func:`mrlens.metrics.isotropy.trace_square_unbiased`; the published plug-in forms stay in
+:mod:`mrlens.metrics.isotropy`), ``mean_sq_correlation`` the Olkin-Pratt estimate of each rho^2
+(:func:`mrlens.metrics.correlation.olkin_pratt_mean_sq_correlation`). Their bootstrap replicates are
+centred on the estimate (:func:`_centre_on_estimate`) and their bounds clipped to the parameter's range.
 
 Pairing: the draws depend only on (number of documents, B, seed) (see
 :func:`mrlens.inference.intervals.resampling_counts`), so two models' embeddings of the same documents
@@ -49,11 +56,18 @@ from mrlens.inference.intervals import (
     streams,
 )
 from mrlens.metrics.checks import as_points, as_sizes
-from mrlens.metrics.correlation import correlation_from_covariance
-from mrlens.metrics.covariance import covariance, row_blocks, weighted_covariance
+from mrlens.metrics.correlation import correlation_from_covariance, off_diagonal, olkin_pratt_mean_sq_correlation
+from mrlens.metrics.covariance import covariance, row_blocks, weighted_covariance, weighted_fourth_moments
 from mrlens.metrics.duplicates import NEAR_DUPLICATE_FRACTION, near_duplicates
 from mrlens.metrics.intrinsic import mle_dimension, twonn_dimension
-from mrlens.metrics.isotropy import isoscore_from_covariance, isoscore_star_by_prefix, minibatches, participation_ratio
+from mrlens.metrics.isotropy import (
+    isoscore_from_covariance,
+    isoscore_star_by_prefix,
+    isoscore_unbiased_from_covariance,
+    minibatches,
+    participation_ratio,
+    participation_ratio_unbiased,
+)
 from mrlens.metrics.outliers import outlier_dimensions, outlier_share
 from mrlens.metrics.pairwise import prefix_pairwise
 from mrlens.metrics.rogue import contributions_from_sums, cosine_shares, rogue_count, top_share
@@ -78,6 +92,7 @@ METRICS = (
     "average_cosine",
     "uniformity",
     "mean_abs_correlation",
+    "mean_sq_correlation",
     "max_abs_correlation",
     "effective_rank_sigma",
     "effective_rank_sigma2",
@@ -150,23 +165,36 @@ def _weighted_sums(
     return absolute, prefixes, squares
 
 
-def _off_diagonal_abs(corr: np.ndarray) -> np.ndarray:
-    varying = ~np.isnan(np.diag(corr))
-    corr = np.abs(corr[np.ix_(varying, varying)])
-    return corr[~np.eye(len(corr), dtype=bool)]
+# The bias-corrected metrics (their plug-in form is the published one) and their parameter's range at size k.
+RANGES = {
+    "isoscore": lambda k: (0.0, 1.0),
+    "participation_ratio": lambda k: (0.0, float(k)),
+    "mean_sq_correlation": lambda k: (0.0, 1.0),
+}
 
 
-def _covariance_metrics(cov: np.ndarray, mean_abs: np.ndarray, settings: SuiteSettings) -> dict[str, float]:
+def _covariance_metrics(
+    cov: np.ndarray, mean_abs: np.ndarray, settings: SuiteSettings, n: int, fourth: float
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The metrics of one covariance of n points (``fourth``: :func:`weighted_fourth_moments`), and the
+    plug-in values of the bias-corrected ones (keys of :data:`RANGES`)."""
     eigenvalues = covariance_spectrum(cov)
     variances = np.diag(cov)
     by_variance = outlier_dimensions(variances, settings.outlier_k)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        off = _off_diagonal_abs(correlation_from_covariance(cov))
-    return {
+        off = np.abs(off_diagonal(correlation_from_covariance(cov)))
+    plug_in = {
         "isoscore": isoscore_from_covariance(cov),
         "participation_ratio": participation_ratio(cov),
+        "mean_sq_correlation": float((off**2).mean()) if off.size else float("nan"),
+    }
+    enough = n >= 4  # the unbiased tr(Sigma^2) needs four points
+    return {
+        "isoscore": isoscore_unbiased_from_covariance(cov, n, fourth) if enough else float("nan"),
+        "participation_ratio": participation_ratio_unbiased(cov, n, fourth) if enough else float("nan"),
         "mean_abs_correlation": float(off.mean()) if off.size else float("nan"),
+        "mean_sq_correlation": olkin_pratt_mean_sq_correlation(off, n) if enough else float("nan"),
         "max_abs_correlation": float(off.max()) if off.size else float("nan"),
         "effective_rank_sigma": effective_rank(np.sqrt(eigenvalues)),
         "effective_rank_sigma2": effective_rank(eigenvalues),
@@ -174,7 +202,7 @@ def _covariance_metrics(cov: np.ndarray, mean_abs: np.ndarray, settings: SuiteSe
         "outliers_variance_count": float(len(by_variance)),
         "outliers_variance_share": outlier_share(variances, by_variance),
         "outliers_magnitude_count": float(len(outlier_dimensions(mean_abs, settings.outlier_k))),
-    }
+    }, plug_in
 
 
 def _intrinsic(neighbours: np.ndarray | None, settings: SuiteSettings) -> dict[str, float]:
@@ -209,6 +237,7 @@ def _intrinsic_columns(
     settings: SuiteSettings,
     device: str | None,
     sample: dict[int, np.ndarray],
+    halves: bool = True,
 ) -> dict[tuple[int, str], np.ndarray]:
     """TwoNN, MLE and ``duplicates`` per column of ``draws``, every near-duplicate cluster measured once.
 
@@ -216,8 +245,9 @@ def _intrinsic_columns(
     (:func:`mrlens.metrics.duplicates.near_duplicates`: exact, near and prefix-only duplicates alike);
     ``duplicates`` is the number of documents minus the number of clusters. Column 0 keeps one row per
     cluster (neighbourhoods recomputed among them where a cluster merges rows); each half-sample column
-    keeps its own documents, one row per cluster of the sample, neighbourhoods recomputed; bootstrap
-    columns get NaN (a resample's repeated documents would be at distance 0)."""
+    keeps its own documents, one row per cluster of the sample, neighbourhoods recomputed (unless
+    ``halves`` is false: their interval is ``none``); bootstrap columns get NaN (a resample's repeated
+    documents would be at distance 0)."""
     columns = draws.weights.shape[1]
     out = {(k, m): np.full(columns, np.nan) for k in sizes for m in ("twonn", "mle", "duplicates")}
     labels = {}
@@ -234,7 +264,7 @@ def _intrinsic_columns(
         out[(k, "duplicates")][0] = draws.weights[:, 0].sum() - len(found.representatives)
         for m, v in _intrinsic(neighbours, settings).items():
             out[(k, m)][0] = v
-    for c in draws.columns.get("halves", range(0)):
+    for c in draws.columns.get("halves", range(0)) if halves else ():
         rows = np.flatnonzero(draws.weights[:, c])
         count = _neighbour_count(len(rows), settings)
         if not count:
@@ -302,27 +332,44 @@ class _Draws:
 
 
 def _all_metrics(
-    z: np.ndarray, draws: _Draws, sizes: list[int], settings: SuiteSettings, device: str | None
+    z: np.ndarray,
+    draws: _Draws,
+    sizes: list[int],
+    settings: SuiteSettings,
+    device: str | None,
+    resampled: frozenset[str] = frozenset(METRICS),
 ) -> dict[tuple[int, str], np.ndarray]:
     """Every metric at every size for the distinct rows ``z`` under each column of ``draws``
-    (column 0: the sample itself; others: bootstrap replicates). Returns (size, metric) -> values."""
+    (column 0: the sample itself; others: replicates). Returns (size, metric) -> values. The costly
+    metrics not in ``resampled`` (IsoScore*, TwoNN, MLE: those whose interval is ``none``) get NaN on
+    the replicate columns instead of their value. Bootstrap replicates of the bias-corrected metrics
+    (:data:`RANGES`) are shifted by the sample's estimate minus its plug-in value (:func:`_centre_on_estimate`)."""
     weights = draws.weights
     totals = weights.sum(axis=0).astype(np.float64)
     absolute, prefix_sums, squares = _weighted_sums(z, draws, sizes)
+    fourth = weighted_fourth_moments(z, weights, sizes)
     mean_abs = absolute / totals[:, None]
     neighbours = _neighbour_count(len(z), settings)
     pairs = prefix_pairwise(z, sizes, settings.uniformity_t, weights=weights, neighbours=neighbours, device=device)
     per_column: list[dict[tuple[int, str], float]] = []
+    plug_in: dict[tuple[int, str], float] = {}
     for c in range(weights.shape[1]):  # one covariance in memory at a time
         cov = weighted_covariance(z, weights[:, c])
-        star = _isoscore_star(z, weights[:, c], cov, sizes, settings, c)
-        per_column.append(
-            {(k, m): v for k in sizes for m, v in _covariance_metrics(cov[:k, :k], mean_abs[c, :k], settings).items()}
-            | {(k, "isoscore_star"): v for k, v in star.items()}
-        )
+        column = {}
+        for j, k in enumerate(sizes):
+            values, plain = _covariance_metrics(cov[:k, :k], mean_abs[c, :k], settings, int(totals[c]), fourth[c, j])
+            column |= {(k, m): v for m, v in values.items()}
+            if c == 0:
+                plug_in |= {(k, m): v for m, v in plain.items()}
+        if c == 0 or "isoscore_star" in resampled:
+            star = _isoscore_star(z, weights[:, c], cov, sizes, settings, c)
+        else:
+            star = dict.fromkeys(sizes, float("nan"))
+        per_column.append(column | {(k, "isoscore_star"): v for k, v in star.items()})
     out: dict[tuple[int, str], np.ndarray] = {
         key: np.array([column[key] for column in per_column]) for key in per_column[0]
     }
+    _centre_on_estimate(out, plug_in, draws.columns.get("bootstrap", range(0)))
     for k in sizes:
         same_document = totals**2 - draws.pairs  # ordered pairs of draws of one document, cosine 1
         out[(k, "average_cosine")] = ((prefix_sums[k] ** 2).sum(axis=1) - same_document) / draws.pairs
@@ -336,8 +383,26 @@ def _all_metrics(
             out[(k, "twonn")] = out[(k, "mle")] = np.full(weights.shape[1], np.nan)
             out[(k, "duplicates")] = totals - len(z)
     if neighbours:
-        out.update(_intrinsic_columns(z, draws, sizes, settings, device, pairs.neighbours))
+        halves = bool({"twonn", "mle"} & resampled)
+        out.update(_intrinsic_columns(z, draws, sizes, settings, device, pairs.neighbours, halves))
     return out
+
+
+def _centre_on_estimate(
+    out: dict[tuple[int, str], np.ndarray], plug_in: dict[tuple[int, str], float], columns: range
+) -> None:
+    """Shift the bootstrap replicates of each bias-corrected metric by ``estimate - plug-in`` (in place).
+
+    A bootstrap resample is drawn from the sample, so a bias-corrected statistic on it estimates the
+    sample's plug-in value (the parameter of the resampled population), not the estimate: its replicates
+    centre about one bias away from the estimate, and the basic interval ``2 theta - q*`` would remove the
+    bias twice. The basic interval needs the distribution of ``theta* - theta(F_n)`` (Efron & Tibshirani
+    1993, section 10.2: the bootstrap bias is ``E* theta* - theta(F_n)``); shifting the replicates by
+    ``theta - theta(F_n)`` gives ``[theta - (q*_hi - theta(F_n)), theta - (q*_lo - theta(F_n))]``. Half-samples
+    hold distinct documents, so a bias-corrected statistic on them is unbiased as it is: not shifted."""
+    for key, value in plug_in.items():
+        if key in out and len(columns):
+            out[key][list(columns)] += out[key][0] - value
 
 
 def _sampling_draws(
@@ -364,7 +429,10 @@ def _intervals(
         if method == "none" or not settings.bootstrap:
             continue
         values = v[list(draws.columns[METHODS[method].scheme])]
-        found.low[(k, m)], found.high[(k, m)] = interval(method, v[0], values, settings.confidence, n)
+        low, high = interval(method, v[0], values, settings.confidence, n)
+        if m in RANGES:  # the estimate lies in the range, so the clipped interval still holds it
+            low, high = (float(np.clip(bound, *RANGES[m](k))) for bound in (low, high))
+        found.low[(k, m)], found.high[(k, m)] = low, high
         found.kinds[(k, m)] = interval_label(method, settings.confidence)
         found.replicates[(k, m)] = values
     return found
@@ -405,13 +473,20 @@ def measure(
     if fit is not None and as_points(fit).shape[1] != d:
         raise ValueError(f"the PCA fitting embeddings have {fit.shape[1]} dimensions, the measured ones {d}")
     if n <= sizes[-1]:
-        warnings.warn(f"n = {n} <= d = {sizes[-1]}: IsoScore is capped at (n - 2)/(d - 1)", stacklevel=2)
+        warnings.warn(
+            f"n = {n} <= d = {sizes[-1]}: the sample covariance has rank at most n - 1 (the published IsoScore "
+            "would be capped at (n - 2)/(d - 1); the reported, bias-corrected one is not, but is noisy)",
+            stacklevel=2,
+        )
     unique, inverse = distinct_rows(x)
     draws = _sampling_draws(n, inverse, len(unique), methods, settings)
 
+    resampled = frozenset(m for m, method in methods.items() if method != "none")
+
     def one(z: np.ndarray, rows: np.ndarray | None, resample: bool) -> Estimates:
         if resample:
-            return _intervals(_all_metrics(z, draws, sizes, settings, device), draws, methods, settings, n)
+            found = _all_metrics(z, draws, sizes, settings, device, resampled)
+            return _intervals(found, draws, methods, settings, n)
         sample = draws.first() if rows is None else _Draws.of(draws.weights[rows, :1], draws.excluded[rows, :1])
         values = {key: v[0] for key, v in _all_metrics(z, sample, sizes, settings, device).items()}
         return Estimates(values, dict.fromkeys(METRICS, int(sample.weights.sum())))

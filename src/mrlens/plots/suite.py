@@ -19,6 +19,7 @@ TITLES = {
     "average_cosine": "average cosine (anisotropy)",
     "uniformity": "uniformity loss, re-normalised prefixes",
     "mean_abs_correlation": "mean |r| between dimensions",
+    "mean_sq_correlation": "mean r^2 between dimensions (bias-corrected)",
     "max_abs_correlation": "max |r| between dimensions",
     "effective_rank_sigma": "effective rank (normalised sigma)",
     "effective_rank_sigma2": "effective rank (normalised sigma^2)",
