@@ -248,7 +248,7 @@ def test_check_claims_names_the_key(change: dict, message: str) -> None:
 
 
 def test_published_claims_pass_the_checks() -> None:
-    metrics = ["isoscore", "uniformity", "mean_abs_correlation"]
+    metrics = ["isoscore", "uniformity", "mean_sq_correlation"]
     check_claims(parse_claims(PUBLISHED_CLAIMS), metrics, VARIANTS, ["simlex"], corpora=["wiki"], dims=[32, 384])
 
 
@@ -266,25 +266,33 @@ def test_render_markdown_reads_as_a_report() -> None:
     assert "## e_quality_full: MRL costs nothing at full size" in text and "d > -0.01" in text
 
 
+def _suite_twins(embeddings: dict[str, np.ndarray], dims: list[int], bootstrap: int) -> pd.DataFrame:
+    """The differences table of the suite run on each of two twins' embeddings of the same documents (the
+    first the reference), prefix only, seed 0, corpus wiki."""
+    from mrlens.inference.differences import twin_differences
+    from mrlens.metrics.suite import SuiteSettings, measure
+
+    settings = SuiteSettings(bootstrap=bootstrap, strategies=("prefix",))
+    estimates, replicates = [], []
+    for variant, x in embeddings.items():
+        geometry = measure(x.astype(np.float32), dims, settings)
+        labels = {"variant": variant, "seed": 0, "checkpoint": "final", "corpus": "wiki"}
+        estimates.append(geometry.scalars.assign(**labels))
+        replicates.append(geometry.replicates.assign(**labels))
+    reference, model = embeddings
+    return twin_differences(
+        [(pd.concat(estimates), pd.concat(replicates), 0.95)], [(model, reference)], dims[0], dims[-1]
+    )
+
+
 def test_a_run_of_the_suite_on_twins_gives_paired_differences_and_verdicts() -> None:
     """Two models embedding the same documents: the second spreads its variance unevenly over the
     dimensions (lower IsoScore, known from its covariance) — measured by the suite, differenced, judged."""
     from mrlens.inference.claims import configured_claims
-    from mrlens.inference.differences import twin_differences
     from mrlens.inference.findings import main_metrics
-    from mrlens.metrics.suite import SuiteSettings, measure
 
-    rng = np.random.default_rng(0)
-    latent = rng.standard_normal((400, 16))
-    embeddings = {"no-mrl": latent, "mrl-16-4": latent * np.linspace(3.0, 0.5, 16)}
-    settings = SuiteSettings(bootstrap=60, strategies=("prefix",))
-    estimates, replicates = [], []
-    for variant, x in embeddings.items():
-        geometry = measure(x.astype(np.float32), [4, 16], settings)
-        labels = {"variant": variant, "seed": 0, "checkpoint": "final", "corpus": "wiki"}
-        estimates.append(geometry.scalars.assign(**labels))
-        replicates.append(geometry.replicates.assign(**labels))
-    table = twin_differences([(pd.concat(estimates), pd.concat(replicates), 0.95)], [("mrl-16-4", "no-mrl")], 4, 16)
+    latent = np.random.default_rng(0).standard_normal((400, 16))
+    table = _suite_twins({"no-mrl": latent, "mrl-16-4": latent * np.linspace(3.0, 0.5, 16)}, [4, 16], 60)
     iso = table[(table["metric"] == "isoscore") & (table["dim"] == 16) & table["versus_dim"].isna()].iloc[0]
     truth = (np.linspace(3.0, 0.5, 16) ** 2).sum() ** 2 / (np.linspace(3.0, 0.5, 16) ** 4).sum()
     assert iso["ci_low"] <= iso["difference"] <= iso["ci_high"] < 0
@@ -296,3 +304,22 @@ def test_a_run_of_the_suite_on_twins_gives_paired_differences_and_verdicts() -> 
     )
     assert judged.set_index("dim")["verdict"].to_dict() == {16: "holds"}  # all but the smallest size
     assert "| a_isoscore | mrl-16-4 − no-mrl | wiki |" in render_markdown(judged, claims, 0.95, [4, 16])
+
+
+def test_claim_d_is_judged_on_the_mean_squared_correlation_of_a_suite_run() -> None:
+    """The no-MRL twin has independent dimensions, the MRL twin mixes them (population mean rho^2 known):
+    the published claim (d) holds at both sizes, on a metric with an interval, and the difference's
+    interval holds the population difference."""
+    from mrlens.inference.claims import configured_claims
+    from mrlens.inference.findings import main_metrics
+
+    latent = np.random.default_rng(1).standard_normal((600, 8))
+    mixing = np.eye(8) + 0.4 * np.eye(8, k=1)  # neighbouring dimensions correlate
+    table = _suite_twins({"no-mrl": latent, "mrl-8-4": latent @ mixing}, [4, 8], 80)
+    sigma = mixing.T @ mixing
+    rho2 = (sigma**2 / np.outer(np.diag(sigma), np.diag(sigma)))[~np.eye(8, dtype=bool)].mean()  # all 8 dims
+    row = table[(table["metric"] == "mean_sq_correlation") & (table["dim"] == 8) & table["versus_dim"].isna()].iloc[0]
+    assert row["interval"] == "ci95-paired-basic-bootstrap" and row["ci_low"] < rho2 < row["ci_high"]
+    claims = [c for c in configured_claims({}) if c.name == "d_correlation"]
+    judged = verdicts(claims, table, {"no-mrl": [8], "mrl-8-4": [8, 4]}, [("mrl-8-4", "no-mrl")], main_metrics(table))
+    assert judged.set_index("dim")["verdict"].to_dict() == {4: "holds", 8: "holds"}
