@@ -25,6 +25,7 @@ from mrlens.metrics.isotropy import (
     minibatches,
     participation_ratio,
     participation_ratio_unbiased,
+    trace_square_unbiased,
 )
 from mrlens.metrics.outliers import outlier_dimensions, outlier_share
 from mrlens.metrics.pairwise import prefix_pairwise
@@ -261,10 +262,11 @@ def test_profiles_flag_an_outlier_dimension() -> None:
     assert scalars["outliers_variance_share"] == pytest.approx(100 / 119, rel=0.05)
 
 
-def test_isoscore_star_is_the_package_over_the_suites_seeded_minibatches() -> None:
-    """Estimate and a bootstrap replicate: the IsoScore package's IsoScore_star averaged over the mini-batches
-    of the suite's own stream, shrunk towards the covariance of the (resampled) documents; not the old
-    fixed function of IsoScore (C0 = (tr C / d) I)."""
+def test_isoscore_star_is_the_bias_corrected_form_over_the_suites_seeded_minibatches() -> None:
+    """The estimate: over the mini-batches of the suite's own stream, IsoScore of (1 - zeta) C_b + zeta C0'
+    with C0' the covariance of the other documents (np.cov of them, not the suite's rank update) and
+    zeta^2 tr(C0'^2) replaced by the unbiased tr(Sigma^2) of all documents; the published form (the IsoScore
+    package with C0 of all documents) is lower; the bootstrap replicates are centred on the estimate."""
     x = manifold(300, 12, 12, seed=6) + np.linspace(0.0, 3.0, 12, dtype=np.float32)
     settings = SuiteSettings(
         strategies=("prefix",),
@@ -274,22 +276,28 @@ def test_isoscore_star_is_the_package_over_the_suites_seeded_minibatches() -> No
         seed=2,
         bootstrap=3,
     )
-    result = measure(x, [6, 12], settings, methods={"isoscore_star": "basic-bootstrap"})
+    result = measure(x, [6, 12], settings)
     table = result.scalars.set_index(["dim", "metric"])["value"]
     replicates = result.replicates.set_index(["dim", "metric", "replicate"])["value"]
-    boot = resampling_counts(300, 3, "bootstrap", seed=2)
-    for column, counts in ((0, np.ones(300, dtype=np.int64)), (2, boot[:, 1])):  # column 2 is replicate 1
-        population = np.repeat(np.arange(300), counts)
-        c0 = np.cov(x[population].astype(np.float64).T)
-        batches = minibatches(population, 20, 4, seed_sequence(2, "isoscore_star_batches", column))
-        for k in (6, 12):
-            c0_k = torch.tensor(c0[:k, :k])
-            expected = np.mean(
-                [float(IsoScore.IsoScore_star(x[rows, :k].astype(np.float64), c0_k, 0.2)) for rows in batches]
-            )
-            got = table[(k, "isoscore_star")] if column == 0 else replicates[(k, "isoscore_star", column - 1)]
-            assert got == pytest.approx(expected, rel=1e-6)
-    pr, d = participation_ratio(np.cov(x.astype(np.float64).T)), 12
+    points = x.astype(np.float64)
+    batches = minibatches(np.arange(300), 20, 4, seed_sequence(2, "isoscore_star_batches", 0))
+    for k in (6, 12):
+        fourth = (((points[:, :k] - points[:, :k].mean(axis=0)) ** 2).sum(axis=1) ** 2).sum()
+        unbiased = trace_square_unbiased(np.cov(points[:, :k].T), 300, fourth)
+        expected, published = [], []
+        for rows in batches:
+            batch = np.cov(points[rows, :k].T)
+            rest = np.cov(np.delete(points, rows, axis=0)[:, :k].T)
+            shrunk = 0.8 * batch + 0.2 * rest
+            squares = np.sum(shrunk * shrunk) - 0.04 * np.sum(rest * rest) + 0.04 * unbiased
+            expected.append((np.trace(shrunk) ** 2 / squares - 1) / (k - 1))
+            c0 = torch.tensor(np.cov(points[:, :k].T))
+            published.append(float(IsoScore.IsoScore_star(points[rows, :k], c0, 0.2)))
+        assert table[(k, "isoscore_star")] == pytest.approx(np.mean(expected), rel=1e-8)
+        assert table[(k, "isoscore_star")] > np.mean(published)
+        centre = np.mean([replicates[(k, "isoscore_star", r)] for r in range(3)])
+        assert centre == pytest.approx(table[(k, "isoscore_star")], rel=1e-10)
+    pr, d = participation_ratio(np.cov(points.T)), 12
     tautological = (d / (0.8**2 * d / pr + 0.2 * 1.8) - 1) / (d - 1)
     assert abs(table[(12, "isoscore_star")] - tautological) > 0.01
 
@@ -420,15 +428,15 @@ def test_the_schemas_strategies_and_pca_fits_are_the_registrys() -> None:
 
 
 def test_metrics_without_interval_get_no_replicate_work(monkeypatch: pytest.MonkeyPatch) -> None:
-    """IsoScore* (interval ``none``) is computed once, on the sample, not on each of the 5 replicates;
-    asked for an interval it is computed on every replicate."""
+    """IsoScore* without interval (``none``) is computed once, on the sample, not on each of the 5
+    replicates; with its interval it is computed on every replicate."""
     calls = []
     original = suite._isoscore_star
     monkeypatch.setattr(suite, "_isoscore_star", lambda *args: calls.append(args[-1]) or original(*args))
     x = manifold(200, 8, 8, seed=1)
     settings = SuiteSettings(strategies=("prefix",), bootstrap=5, mle_neighbours=5, isoscore_star_sample_size=16)
-    result = measure(x, [8], settings)
+    result = measure(x, [8], settings, methods={"isoscore_star": "none"})
     assert calls == [0] and "isoscore_star" not in set(result.replicates["metric"])
     calls.clear()
-    result = measure(x, [8], settings, methods={"isoscore_star": "basic-bootstrap"})
+    result = measure(x, [8], settings)
     assert calls == list(range(6)) and (result.replicates["metric"] == "isoscore_star").sum() == 5

@@ -147,7 +147,7 @@ class MetricRecord:
 # a metric whose best method does not cover 90-99 % of the time in every population there gets "none".
 METRIC_RECORDS = {
     "isoscore": MetricRecord("basic-bootstrap", True),  # bias-corrected tr(Sigma^2); replicates centred (suite)
-    "isoscore_star": MetricRecord("none", True),  # basic bootstrap 74-87 %: its C0 plug-in is biased by O(k / n)
+    "isoscore_star": MetricRecord("basic-bootstrap", True),  # C0's biases removed; replicates centred (suite)
     "participation_ratio": MetricRecord("basic-bootstrap", True),
     "average_cosine": MetricRecord("basic-bootstrap", True),
     "uniformity": MetricRecord("basic-bootstrap", True),

@@ -1,5 +1,6 @@
 """Isotropy: participation ratio, IsoScore, IsoScore* and the average cosine; the published plug-in forms and
-the bias-corrected forms the suite reports (an unbiased estimate of tr(Sigma^2))."""
+the bias-corrected forms the suite reports (an unbiased estimate of tr(Sigma^2); for IsoScore* also C0
+without the mini-batch)."""
 
 from __future__ import annotations
 
@@ -155,6 +156,65 @@ def isoscore_star_by_prefix(
     for b, rows in enumerate(batches):
         cov = np.cov(x[rows][:, : sizes[-1]].astype(np.float64), rowvar=False)
         scores[b] = [isoscore_star_from_covariance(cov[:k, :k], zeta, c0[:k, :k]) for k in sizes]
+    return dict(zip(sizes, scores.mean(axis=0).tolist(), strict=True))
+
+
+def _leading_block_sums(a: np.ndarray) -> np.ndarray:
+    """``out[k - 1] = sum of a[:k, :k]`` for every k, in one pass (2-D cumulative sums)."""
+    return np.diagonal(np.cumsum(np.cumsum(a, axis=0), axis=1))
+
+
+def isoscore_star_unbiased_by_prefix(
+    x: np.ndarray,
+    dims: Sequence[int],
+    c0: np.ndarray,
+    mean: np.ndarray,
+    n: int,
+    fourth: Sequence[float],
+    zeta: float,
+    batches: np.ndarray,
+) -> dict[int, float]:
+    """IsoScore* at every prefix size k in ``dims`` as an estimate of its population value, the mean over
+    mini-batches b of the population of IsoScore((1 - zeta) C_b + zeta Sigma): :func:`isoscore_star_by_prefix`
+    (the published form: ``C0`` in place of Sigma) with the two biases of ``C0`` removed. With
+    ``M = (1 - zeta) C_b + zeta Sigma``, IsoScore(M) = ((tr M)^2 / tr(M^2) - 1) / (k - 1) and::
+
+        tr(M^2) = (1 - zeta)^2 tr(C_b^2) + 2 zeta (1 - zeta) tr(C_b Sigma) + zeta^2 tr(Sigma^2)
+
+    - ``tr(C_b Sigma)`` from ``C0`` without the batch's own rows (``C0`` holds them, which biases the cross
+      term up by about (tr Sigma)^2 / n; the leave-batch-out covariance is a rank update of C0);
+    - ``tr(Sigma^2)`` from the unbiased :func:`trace_square_unbiased` of the n rows behind ``C0`` (mean
+      ``mean``, ``fourth[i] = sum ||x - mean||^4`` at size ``dims[i]``), not ``tr(C0^2)``.
+
+    ``x``: the rows the batches index (the batches are drawn from the n rows behind ``C0``); the score is
+    clipped to [0, 1]. At n = 1,500 in 32 dimensions of an isotropic population this removes a bias of
+    -0.003 (one standard error) from the published form."""
+    x = as_points(x)
+    sizes = as_sizes(dims, x.shape[1])
+    if c0.shape[0] < sizes[-1]:
+        raise ValueError(f"C0 covers {c0.shape[0]} dimensions, the largest size is {sizes[-1]}")
+    if sizes[0] < 2:
+        raise ValueError("IsoScore needs at least 2 dimensions")
+    top = sizes[-1]
+    c0, mean = c0[:top, :top], np.asarray(mean, dtype=np.float64)[:top]
+    index = np.array(sizes) - 1
+    shrunk = np.array([trace_square_unbiased(c0[:k, :k], n, f) for k, f in zip(sizes, fourth, strict=True)])
+    scores = np.zeros((len(batches), len(sizes)))
+    for b, rows in enumerate(batches):
+        points = x[rows][:, :top].astype(np.float64)
+        m = len(points)
+        cov = np.cov(points, rowvar=False)
+        shift = points.mean(axis=0) - mean
+        rest = ((n - 1) * c0 - (m - 1) * cov - (m * n / (n - m)) * np.outer(shift, shift)) / (n - m - 1)
+        batch_traces = np.cumsum(np.diag(cov))[index]
+        trace = (1 - zeta) * batch_traces + zeta * (np.cumsum(np.diag(rest))[index])
+        squares = (
+            (1 - zeta) ** 2 * _leading_block_sums(cov * cov)[index]
+            + 2 * zeta * (1 - zeta) * _leading_block_sums(cov * rest)[index]
+            + zeta**2 * shrunk
+        )
+        ratio = np.divide(trace**2, squares, out=np.zeros(len(sizes)), where=squares > 0)
+        scores[b] = np.clip((np.minimum(ratio, sizes) - 1) / (np.array(sizes) - 1.0), 0.0, 1.0)
     return dict(zip(sizes, scores.mean(axis=0).tolist(), strict=True))
 
 

@@ -11,8 +11,9 @@ metrics invariant to rotations (:class:`mrlens.inference.intervals.MetricRecord`
 Near-duplicates: at each size, documents within ``near_duplicate_fraction`` of the median
 nearest-neighbour distance of each other are one point (:mod:`mrlens.metrics.duplicates`) for TwoNN
 and MLE, in the estimate and its half-sample replicates alike; ``duplicates`` counts the documents
-merged. IsoScore* averages over seeded mini-batches shrunk towards the documents' covariance
-(:func:`mrlens.metrics.isotropy.isoscore_star_by_prefix`); rogue dimensions share out the expected
+merged. IsoScore* averages over seeded mini-batches shrunk towards the covariance of the other documents,
+with an unbiased tr(Sigma^2) (:func:`mrlens.metrics.isotropy.isoscore_star_unbiased_by_prefix`; the
+published form is :func:`mrlens.metrics.isotropy.isoscore_star_by_prefix`); rogue dimensions share out the expected
 cosine (:mod:`mrlens.metrics.rogue`).
 
 Intervals (prefix rows only): each metric's method is declared in
@@ -22,13 +23,14 @@ repeats the pairwise pass: bootstrap resamples for ``basic-bootstrap``, half-sam
 documents for ``subsampling``, where TwoNN and MLE recompute every neighbourhood on the half-sample.
 PCA rows carry no interval (the basis is not refitted per replicate); random rows carry the minimum
 to maximum over the orderings (``range-orderings``), drawn from their own random stream. The costly
-metrics whose interval is ``none`` (IsoScore*, TwoNN, MLE) are not computed on replicates at all.
+metrics whose interval is ``none`` (TwoNN, MLE; IsoScore* if asked) are not computed on replicates at all.
 
 Bias-corrected metrics (:data:`RANGES`): IsoScore and the participation ratio use an unbiased estimate of
 tr(Sigma^2) (:func:`mrlens.metrics.isotropy.trace_square_unbiased`; the published plug-in forms stay in
 :mod:`mrlens.metrics.isotropy`), ``mean_sq_correlation`` the Olkin-Pratt estimate of each rho^2
 (:func:`mrlens.metrics.correlation.olkin_pratt_mean_sq_correlation`). Their bootstrap replicates are
-centred on the estimate (:func:`_centre_on_estimate`) and their bounds clipped to the parameter's range.
+centred on the estimate (:func:`_centre_on_estimate`; IsoScore*'s too) and their bounds clipped to the
+parameter's range.
 
 Pairing: the draws depend only on (number of documents, B, seed) (see
 :func:`mrlens.inference.intervals.resampling_counts`), so two models' embeddings of the same documents
@@ -62,7 +64,7 @@ from mrlens.metrics.duplicates import NEAR_DUPLICATE_FRACTION, near_duplicates
 from mrlens.metrics.intrinsic import mle_dimension, twonn_dimension
 from mrlens.metrics.isotropy import (
     isoscore_from_covariance,
-    isoscore_star_by_prefix,
+    isoscore_star_unbiased_by_prefix,
     isoscore_unbiased_from_covariance,
     minibatches,
     participation_ratio,
@@ -282,19 +284,46 @@ def _intrinsic_columns(
 
 
 def _isoscore_star(
-    z: np.ndarray, w: np.ndarray, cov: np.ndarray, sizes: list[int], settings: SuiteSettings, column: int
+    z: np.ndarray,
+    w: np.ndarray,
+    cov: np.ndarray,
+    fourth: np.ndarray,
+    sizes: list[int],
+    settings: SuiteSettings,
+    distinct: bool,
+    column: int,
 ) -> dict[int, float]:
-    """IsoScore* at every size (:func:`mrlens.metrics.isotropy.isoscore_star_by_prefix`) of the documents of
-    weight column ``column`` (row i of ``z`` drawn ``w_i`` times), C0 their covariance ``cov``, over seeded
-    mini-batches of its own stream (the same batches for every model measured on the same documents);
-    NaN when there are fewer documents than a mini-batch holds."""
+    """IsoScore* at every size (:func:`mrlens.metrics.isotropy.isoscore_star_unbiased_by_prefix`: the
+    published form with C0's biases removed) of the documents of weight column ``column`` (row i of ``z``
+    drawn ``w_i`` times), C0 their covariance ``cov`` and ``fourth`` their fourth moments at each size, over
+    seeded mini-batches of its own stream (the same batches for every model measured on the same
+    documents); NaN when there are too few documents beside a mini-batch. ``distinct`` (bootstrap columns):
+    a batch holds distinct rows, drawn with probability proportional to ``w``, as the sample's batches hold
+    distinct documents (a batch holding one document twice has a covariance of lower rank, and such batches
+    would add a spread between replicates that the sample's estimate does not have)."""
     population = np.repeat(np.arange(len(z)), w.astype(np.int64))
-    if len(population) < settings.isoscore_star_sample_size:
+    size, samples = settings.isoscore_star_sample_size, settings.isoscore_star_samples
+    if len(population) < max(size + 2, 4) or np.count_nonzero(w) < size:
         return dict.fromkeys(sizes, float("nan"))
     seed = seed_sequence(settings.seed, "isoscore_star_batches", column)
-    batches = minibatches(population, settings.isoscore_star_sample_size, settings.isoscore_star_samples, seed)
+    if distinct:
+        rng, drawn = np.random.default_rng(seed), np.flatnonzero(w)
+        p = w[drawn] / w[drawn].sum()
+        batches = np.stack([rng.choice(drawn, size, replace=False, p=p) for _ in range(samples)])
+    else:
+        batches = minibatches(population, size, samples, seed)
     rows, inverse = np.unique(batches, return_inverse=True)  # only the rows drawn
-    return isoscore_star_by_prefix(z[rows], sizes, cov, settings.isoscore_star_zeta, inverse.reshape(batches.shape))
+    mean = w.astype(np.float64) @ z / w.sum()
+    return isoscore_star_unbiased_by_prefix(
+        z[rows],
+        sizes,
+        cov,
+        mean,
+        len(population),
+        fourth,
+        settings.isoscore_star_zeta,
+        inverse.reshape(batches.shape),
+    )
 
 
 @dataclass(frozen=True)
@@ -341,7 +370,7 @@ def _all_metrics(
 ) -> dict[tuple[int, str], np.ndarray]:
     """Every metric at every size for the distinct rows ``z`` under each column of ``draws``
     (column 0: the sample itself; others: replicates). Returns (size, metric) -> values. The costly
-    metrics not in ``resampled`` (IsoScore*, TwoNN, MLE: those whose interval is ``none``) get NaN on
+    metrics not in ``resampled`` (IsoScore*, TwoNN, MLE, when their interval is ``none``) get NaN on
     the replicate columns instead of their value. Bootstrap replicates of the bias-corrected metrics
     (:data:`RANGES`) are shifted by the sample's estimate minus its plug-in value (:func:`_centre_on_estimate`)."""
     weights = draws.weights
@@ -353,6 +382,7 @@ def _all_metrics(
     pairs = prefix_pairwise(z, sizes, settings.uniformity_t, weights=weights, neighbours=neighbours, device=device)
     per_column: list[dict[tuple[int, str], float]] = []
     plug_in: dict[tuple[int, str], float] = {}
+    boot = draws.columns.get("bootstrap", range(0))
     for c in range(weights.shape[1]):  # one covariance in memory at a time
         cov = weighted_covariance(z, weights[:, c])
         column = {}
@@ -362,14 +392,18 @@ def _all_metrics(
             if c == 0:
                 plug_in |= {(k, m): v for m, v in plain.items()}
         if c == 0 or "isoscore_star" in resampled:
-            star = _isoscore_star(z, weights[:, c], cov, sizes, settings, c)
+            star = _isoscore_star(z, weights[:, c], cov, fourth[c], sizes, settings, c in boot, c)
         else:
             star = dict.fromkeys(sizes, float("nan"))
         per_column.append(column | {(k, "isoscore_star"): v for k, v in star.items()})
     out: dict[tuple[int, str], np.ndarray] = {
         key: np.array([column[key] for column in per_column]) for key in per_column[0]
     }
-    _centre_on_estimate(out, plug_in, draws.columns.get("bootstrap", range(0)))
+    if "isoscore_star" in resampled and len(boot):  # the bootstrap population's value: the replicates' mean
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all NaN: too few documents
+            plug_in |= {(k, "isoscore_star"): float(np.nanmean(out[(k, "isoscore_star")][list(boot)])) for k in sizes}
+    _centre_on_estimate(out, plug_in, boot)
     for k in sizes:
         same_document = totals**2 - draws.pairs  # ordered pairs of draws of one document, cosine 1
         out[(k, "average_cosine")] = ((prefix_sums[k] ** 2).sum(axis=1) - same_document) / draws.pairs
@@ -389,18 +423,21 @@ def _all_metrics(
 
 
 def _centre_on_estimate(
-    out: dict[tuple[int, str], np.ndarray], plug_in: dict[tuple[int, str], float], columns: range
+    out: dict[tuple[int, str], np.ndarray], centres: dict[tuple[int, str], float], columns: range
 ) -> None:
-    """Shift the bootstrap replicates of each bias-corrected metric by ``estimate - plug-in`` (in place).
+    """Shift the bootstrap replicates of each key of ``centres`` by ``estimate - centre`` (in place).
 
     A bootstrap resample is drawn from the sample, so a bias-corrected statistic on it estimates the
-    sample's plug-in value (the parameter of the resampled population), not the estimate: its replicates
-    centre about one bias away from the estimate, and the basic interval ``2 theta - q*`` would remove the
-    bias twice. The basic interval needs the distribution of ``theta* - theta(F_n)`` (Efron & Tibshirani
-    1993, section 10.2: the bootstrap bias is ``E* theta* - theta(F_n)``); shifting the replicates by
-    ``theta - theta(F_n)`` gives ``[theta - (q*_hi - theta(F_n)), theta - (q*_lo - theta(F_n))]``. Half-samples
-    hold distinct documents, so a bias-corrected statistic on them is unbiased as it is: not shifted."""
-    for key, value in plug_in.items():
+    sample's plug-in value (the parameter of the resampled population, the centre), not the estimate: its
+    replicates centre about one bias away from the estimate, and the basic interval ``2 theta - q*`` would
+    remove the bias twice. The basic interval needs the distribution of ``theta* - theta(F_n)`` (Efron &
+    Tibshirani 1993, section 10.2: the bootstrap bias is ``E* theta* - theta(F_n)``); shifting the
+    replicates by ``theta - theta(F_n)`` gives ``[theta - (q*_hi - theta(F_n)), theta - (q*_lo - theta(F_n))]``.
+    IsoScore* averages over random mini-batches: its estimate carries Monte-Carlo noise of its own, which
+    ``2 theta - q*`` would double, and bootstrap batches hold repeated documents; its centre is the mean of
+    its replicates, so they give the spread only (the estimate is bias-corrected). Half-samples hold
+    distinct documents, so a bias-corrected statistic on them is unbiased as it is: not shifted."""
+    for key, value in centres.items():
         if key in out and len(columns):
             out[key][list(columns)] += out[key][0] - value
 
