@@ -239,6 +239,18 @@ def test_layer_states_end_in_the_sentence_embedding(tiny_model: Path, tmp_path: 
     assert ids.tolist()[0] == "d0"
 
 
+def test_layer_states_start_without_sentence_transformers_and_match_it(tiny_model: Path, tmp_path: Path) -> None:
+    """A SentenceTransformer folder of the usual layout is read by transformers alone; the states equal,
+    to the bit, those of the same weights read through SentenceTransformer (a plain folder)."""
+    from mrlens.models import TokenEmbeddings, load_encoder, load_model
+
+    load_model(tiny_model, device="cpu").save(str(tmp_path / "st"))
+    assert isinstance(load_encoder(tmp_path / "st", device="cpu")[0], TokenEmbeddings)
+    light = layer_states(tmp_path / "st", TEXTS, batch_size=4, max_seq_length=32, device="cpu")
+    through_st = layer_states(tiny_model, TEXTS, batch_size=4, max_seq_length=32, device="cpu")
+    np.testing.assert_array_equal(light, through_st)
+
+
 def test_probe_documents_are_a_seeded_sample_in_corpus_order() -> None:
     corpus = pd.DataFrame({"id": [str(i) for i in range(50)], "text": ["t"] * 50})
     probe = probe_documents(corpus, 10, seed=1)
