@@ -4,8 +4,8 @@ Truncation strategies (``prefix``, ``pca``, ``random``; what "keep k dimensions"
 defined in :mod:`mrlens.metrics.truncation` and run through its :func:`over_strategies`. ``pca`` is
 fitted out of sample by default (``pca_fit: heldout``): a seeded half of the distinct documents fits
 the basis and the other half is measured, so PCA rows have ``n`` = that half (compare them with the
-prefix at the same size knowing that n-dependent estimates, IsoScore's cap at (n - 2)/(d - 1), TwoNN,
-MLE, shift with n); ``fit`` (another corpus) measures every document. PCA rows exist only for the
+prefix at the same size knowing that n-dependent estimates, mean |r|, TwoNN and MLE, shift with n; the
+bias-corrected ones do not); ``fit`` (another corpus) measures every document. PCA rows exist only for the
 metrics invariant to rotations (:class:`mrlens.inference.intervals.MetricRecord`).
 
 Near-duplicates: at each size, documents within ``near_duplicate_fraction`` of the median
