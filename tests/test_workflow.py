@@ -64,6 +64,7 @@ def test_outputs_of_a_complete_run(finished_run: tuple[Path, dict]) -> None:
     table = pd.read_csv(results / "metrics" / "geometry.csv")
     assert list(table.columns) == [
         "model",
+        "origin",
         "variant",
         "seed",
         "checkpoint",
@@ -88,6 +89,7 @@ def test_outputs_of_a_complete_run(finished_run: tuple[Path, dict]) -> None:
     assert table.loc[table["strategy"] != "pca", "n"].eq(120).all()
     assert table.loc[table["strategy"] == "pca", "n"].eq(60).all()  # the other half fitted the basis
     assert table.loc[table["model"] == "base", "seed"].isna().all()
+    assert set(zip(table["model"] == "base", table["origin"])) == {(True, "base"), (False, "trained")}
     uniformity = table[table["metric"] == "uniformity"]["value"]  # n = 120, t = 2
     assert (uniformity >= -4 * 120 / 119).all() and (uniformity <= 0).all()
 

@@ -148,7 +148,9 @@ def validate_config(
     The result has one written form per value, so that reruns depend on values only
     (:mod:`mrlens.canonical`): numbers in their schema type, paths normalised, variants as
     ``{"dims": [...], "weights": [...]}`` ordered by number of cut points then name, seeds, sizes and
-    ``train.monitor_dims`` ascending, strategies in the schema's order.
+    ``train.monitor_dims`` ascending, strategies in the schema's order, external ``models`` by name with
+    their cut points descending. Without ``train`` but with ``models``, ``train`` is None: nothing is
+    trained.
     ``config_files`` are re-read to catch duplicate keys, which YAML loaders drop silently.
     """
     for path in config_files:
@@ -213,7 +215,7 @@ def _check_models(config: dict[str, Any]) -> None:
     known models, cut points descending, and for a local folder: weights present, and an embedding size
     (read from its config files, no weights loaded) that holds every cut point and analysis size. A hub
     id's size is checked by its first job that sees the embeddings."""
-    models = config["models"]
+    models = config["models"] = {name: config["models"][name] for name in sorted(config["models"])}  # one order
     trained = set(config["train"]["variants"]) if config["train"] else set()
     largest = max(config["analysis"]["dims"])
     for name, spec in models.items():

@@ -13,6 +13,8 @@ from typing import Any
 
 from mrlens.errors import ConfigError, MrlensError
 
+BASE = "base"  # the base checkpoint's model id (mrlens.config.BASE_MODEL_ID)
+
 
 def _report_bad_input(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
     if isinstance(error, MrlensError):
@@ -58,3 +60,15 @@ def label_table(table: Any, labels: dict[str, Any]) -> Any:
     if "seed" in labels:
         labelled = labelled.astype({"seed": "Int64"})
     return labelled[[*labels, *table.columns]]
+
+
+def with_origin(table: Any) -> Any:
+    """``table`` (a pandas DataFrame with ``model`` and ``seed`` columns) with an ``origin`` column after
+    ``model``: ``base`` (the base checkpoint), ``trained`` (a twin trained here: it has a seed) or
+    ``external`` (a model of ``models:``: no seed). Unchanged without those columns or with ``origin``."""
+    if "model" not in table or "seed" not in table or "origin" in table:
+        return table
+    origin = table["seed"].isna().map({True: "external", False: "trained"}).where(table["model"] != BASE, "base")
+    out = table.copy()
+    out.insert(out.columns.get_loc("model") + 1, "origin", origin.astype(str))
+    return out

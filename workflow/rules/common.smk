@@ -28,14 +28,18 @@ _validated = validate_config(
 config.clear()
 config.update(_validated)
 
-TRAIN = config["train"]
-VARIANTS = TRAIN["variants"]
+TRAIN = config["train"] or {}  # empty: analysis only (models:), nothing trained
+VARIANTS = TRAIN.get("variants", {})
+SEEDS = TRAIN.get("seeds", [])
+EXTERNAL = config["models"]  # checkpoints analysed beside the twins, not trained here
 MODELS = model_ids(config)
 CORPORA = list(config["data"]["corpora"])
 TASKS = config["quality"]["tasks"]
 MTEB_TASKS = [n for n, t in TASKS.items() if not TASK_KINDS[t["kind"]].embedded]
 EMBEDDED_TASKS = [name for name in TASKS if name not in MTEB_TASKS]
 NO_MRL_VARIANTS = [name for name, v in VARIANTS.items() if len(v["dims"]) == 1]
+# the standard (no-MRL) models among the external ones: drawn with their other strategies too
+STANDARD_EXTERNAL = [name for name, m in EXTERNAL.items() if len(m["dims"]) <= 1]
 CONDA_ENV = "../../envs/mrlens.yaml"
 
 
@@ -48,6 +52,7 @@ wildcard_constraints:
     variant=_one_of(VARIANTS),
     seed=r"\d+",
     model=_one_of(MODELS),
+    external=_one_of(EXTERNAL),
     checkpoint=r"final|step-\d+",
     step=r"\d+",
     corpus=_one_of([*CORPORA, *EMBEDDED_TASKS]),
@@ -112,8 +117,9 @@ def by_attempt(base):
 
 
 def checkpoints_of(model):
-    """Checkpoint names embedded for a model: always final, and each saved step if asked."""
-    if model == BASE_MODEL_ID or config["embed"]["checkpoints"] == "final":
+    """Checkpoint names embedded for a model: always final, and each saved step of a trained twin if
+    asked."""
+    if model not in VARIANT_OF or config["embed"]["checkpoints"] == "final":
         return ["final"]
     return ["final"] + [f"step-{s}" for s in TRAIN["checkpoint_steps"]]
 
@@ -145,12 +151,14 @@ def quality_tables():
 
 
 def final_targets():
-    figures = ["geometry", "collapse", "outliers", "training_loss", "training_norms"]
+    figures = ["geometry", "collapse", "outliers"]
     figures += [f"suite_{c}" for c in CORPORA]
-    if config["embed"]["checkpoints"] == "all" and TRAIN["checkpoint_steps"]:
+    tables = ["geometry"]
+    if VARIANT_OF:  # something is trained
+        figures += ["training_loss", "training_norms", "cost"]
+        tables += ["training", "cost"]
+    if config["embed"]["checkpoints"] == "all" and TRAIN.get("checkpoint_steps"):
         figures.append("checkpoints")
-    tables = ["geometry", "training", "cost"]
-    figures.append("cost")
     if TASKS:
         figures.append("quality")
         tables.append("quality")
@@ -190,13 +198,22 @@ def figure_files(name, caption):
 
 def trained_models():
     """(model id, variant, seed) of every trained twin."""
-    return [(trained_model_id(v, s), v, s) for v in VARIANTS for s in TRAIN["seeds"]]
+    return [(trained_model_id(v, s), v, s) for v in VARIANTS for s in SEEDS]
+
+
+# trained model id -> (variant, seed)
+VARIANT_OF = {m: (v, s) for m, v, s in trained_models()}
+
+
+def variant_and_seed(model):
+    """(variant, seed) of a model: an external model is its own variant, without a seed."""
+    return (model, None) if model in EXTERNAL else parse_model_id(model)
 
 
 @per_job
 def model_columns(wildcards):
     """Columns that identify a (model, checkpoint): model, variant, seed, checkpoint."""
-    variant, seed = parse_model_id(wildcards.model)
+    variant, seed = variant_and_seed(wildcards.model)
     return {
         "model": wildcards.model,
         "variant": variant,

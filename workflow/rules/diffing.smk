@@ -1,5 +1,6 @@
 # Model diffing: how the twins differ from their base and from each other, in weights (streamed
-# tensor by tensor) and in representations (linear CKA per layer on a probe set of documents).
+# tensor by tensor) and in representations (linear CKA per layer on a probe set of documents); the
+# external models likewise against the model each names as its base (models.NAME.base).
 
 
 include: "functions/diffing.smk"
@@ -41,11 +42,42 @@ rule diff_weights:
         "../scripts/diff_weights.py"
 
 
+use rule diff_weights as diff_external_weights with:
+    input:
+        base=model_dir("{diff_base}"),
+        models=external_group_folders,
+    output:
+        tensors=ensure(
+            results("diffing/weights/from-{diff_base}/tensors.parquet"), non_empty=True
+        ),
+        layers=ensure(
+            results("diffing/weights/from-{diff_base}/layers.parquet"), non_empty=True
+        ),
+        spectra=ensure(
+            results("diffing/weights/from-{diff_base}/spectra.parquet"), non_empty=True
+        ),
+        layernorm=ensure(
+            results("diffing/weights/from-{diff_base}/layernorm.parquet"),
+            non_empty=True,
+        ),
+    log:
+        logs("diffing/weights_from-{diff_base}.log"),
+    benchmark:
+        benchmarks("diffing/weights_from-{diff_base}.tsv")
+    params:
+        seed=None,
+        models=external_group,
+        pairs=external_group_pairs,
+        variants=external_group_variants,
+        top_singular=DIFFING["top_singular"],
+        layernorm_k=DIFFING["layernorm_k"],
+
+
 rule collect_diff_weights:
     input:
         expand(
-            results("diffing/weights/s{seed}/{{diff_table}}.parquet"),
-            seed=TRAIN["seeds"],
+            results("diffing/weights/{group}/{{diff_table}}.parquet"),
+            group=WEIGHT_DIFF_GROUPS,
         ),
     output:
         parquet=ensure(results("diffing/weights_{diff_table}.parquet"), non_empty=True),
@@ -87,10 +119,10 @@ rule probe_states:
 
 rule diff_representations:
     input:
-        states=expand(results("diffing/states/{model}.npz"), model=MODELS),
+        states=expand(results("diffing/states/{model}.npz"), model=DIFFED_MODELS),
         embeddings=expand(
             results("embeddings/{model}/final/{corpus}.parquet"),
-            model=MODELS,
+            model=DIFFED_MODELS,
             corpus=PROBE_CORPUS,
         ),
     output:
@@ -108,7 +140,7 @@ rule diff_representations:
         mem_mb=by_attempt(4000),
         runtime=by_attempt(30),
     params:
-        models=MODELS,
+        models=DIFFED_MODELS,
         labels=diffing_labels(),
         dims=config["analysis"]["dims"],
     script:

@@ -1,5 +1,6 @@
-# Tokenise each corpus once with the base model's tokenizer (every twin shares it), then embed it
-# once per (model, checkpoint), at full size; truncation happens downstream.
+# Tokenise each corpus once with the base model's tokenizer (every twin shares it) and once per
+# external model (its own tokenizer), then embed it once per (model, checkpoint), at full size;
+# truncation happens downstream.
 
 
 include: "functions/embed.smk"
@@ -8,7 +9,7 @@ include: "functions/embed.smk"
 rule tokenize:
     input:
         texts=texts_file,
-        base=BASE_MODEL,
+        model=BASE_MODEL,
     output:
         ensure(results("tokens/{corpus}.parquet"), non_empty=True),
     log:
@@ -27,11 +28,23 @@ rule tokenize:
         "../scripts/tokenize.py"
 
 
+use rule tokenize as tokenize_external with:
+    input:
+        texts=texts_file,
+        model=model_dir("{external}"),
+    output:
+        ensure(results("tokens/{external}/{corpus}.parquet"), non_empty=True),
+    log:
+        logs("tokenize/{external}/{corpus}.log"),
+    benchmark:
+        benchmarks("tokenize/{external}/{corpus}.tsv")
+
+
 rule embed:
     input:
         model=model_folder,
-        tokens=results("tokens/{corpus}.parquet"),
-        base_info=BASE_INFO,
+        tokens=token_file,
+        base_info=source_info,
     output:
         ensure(
             results("embeddings/{model}/{checkpoint}/{corpus}.parquet"), non_empty=True

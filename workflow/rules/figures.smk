@@ -31,7 +31,7 @@ rule suite_figure:
         CONDA_ENV
     params:
         dpi=config["figures"]["dpi"],
-        reference_variants=NO_MRL_VARIANTS,
+        reference_variants=NO_MRL_VARIANTS + STANDARD_EXTERNAL,
     script:
         "../scripts/suite_figure.py"
 
@@ -86,6 +86,6 @@ rule checkpoint_figure:
         CONDA_ENV
     params:
         dpi=config["figures"]["dpi"],
-        max_steps=TRAIN["max_steps"],
+        max_steps=TRAIN.get("max_steps"),
     script:
         "../scripts/checkpoint_figure.py"

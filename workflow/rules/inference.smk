@@ -1,5 +1,6 @@
 # Paired twin differences (each MRL twin minus its reference: same documents, same seed, the same
-# resampling draws) and the findings report that judges the configured claims on them.
+# resampling draws; each external model minus its twin_of) and the findings report that judges the
+# configured claims on them.
 
 
 include: "functions/inference.smk"
@@ -57,6 +58,7 @@ rule findings:
     conda:
         CONDA_ENV
     params:
+        **EXTERNAL_FINDINGS,
         claims=CLAIMS,
         variants=VARIANT_DIMS,
         pairs=REFERENCE_PAIRS,

@@ -1,4 +1,4 @@
-# The base checkpoint, resolved once, and the twins trained from it.
+# The base checkpoint and the external models (models:), resolved once, and the twins trained from the base.
 
 
 include: "functions/models.smk"
@@ -25,12 +25,27 @@ rule resolve_base:
         "../scripts/resolve_base.py"
 
 
+use rule resolve_base as resolve_model with:
+    output:
+        model=directory(model_dir("{external}")),
+        info=results("models/{external}/source.json"),
+    log:
+        logs("resolve_model/{external}.log"),
+    benchmark:
+        benchmarks("resolve_model/{external}.tsv")
+    params:
+        source=external_setting("source"),
+        revision=external_setting("revision"),
+        pooling=external_setting("pooling"),
+        key=external_key,
+
+
 rule train:
     input:
         base=BASE_MODEL,
-        pairs=results(f"data/pairs/{TRAIN['pairs']}/train.parquet"),
+        pairs=results(f"data/pairs/{TRAINED_PAIRS}/train.parquet"),
         # the log follows every size's loss on train.heldout_pairs of these (settings.heldout_*)
-        heldout=results(f"data/pairs/{TRAIN['pairs']}/heldout.parquet"),
+        heldout=results(f"data/pairs/{TRAINED_PAIRS}/heldout.parquet"),
     output:
         model=directory(results(f"models/{TWIN}/final")),
         log_table=ensure(results(f"models/{TWIN}/train_log.parquet"), non_empty=True),
@@ -59,7 +74,7 @@ rule train:
 rule checkpoint:
     input:
         base=BASE_MODEL,
-        pairs=results(f"data/pairs/{TRAIN['pairs']}/train.parquet"),
+        pairs=results(f"data/pairs/{TRAINED_PAIRS}/train.parquet"),
         trained=results(f"models/{TWIN}/train_log.parquet"),
     output:
         directory(results(f"models/{TWIN}/checkpoints/step-{{step}}")),

@@ -1,10 +1,11 @@
 # Where the results came from: the config and its hash, the git commit, package versions, the base
-# checkpoint.
+# checkpoint and the external models.
 
 
 rule provenance:
     input:
-        BASE_INFO,
+        base=BASE_INFO,
+        models=[results(f"models/{m}/source.json") for m in EXTERNAL],
     output:
         results("provenance.json"),
     log:

@@ -120,7 +120,7 @@ rule quality_figure:
         CONDA_ENV
     params:
         dpi=config["figures"]["dpi"],
-        reference_variants=NO_MRL_VARIANTS,
+        reference_variants=NO_MRL_VARIANTS + STANDARD_EXTERNAL,
     script:
         "../scripts/quality_figure.py"
 

@@ -1,5 +1,5 @@
-"""Linear CKA per layer between every pair of models, and between each model's truncated and full
-embedding at every size."""
+"""Linear CKA per layer between every pair of models (those with the base's number of layers), and
+between each model's truncated and full embedding at every size."""
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,9 @@ for model, path in zip(params.models, snakemake.input.states, strict=True):
     if probe_ids is not None and not np.array_equal(ids, probe_ids):
         raise DataError(f"{path}: probe documents differ from those of {params.models[0]}")
     hidden[model], probe_ids = states, ids
+layer_count = len(hidden[params.models[0]])  # the base's
+for model in [m for m, states in hidden.items() if len(states) != layer_count]:
+    log.info("%s: left out of layer CKA, %d layers where the base has %d", model, len(hidden.pop(model)), layer_count)
 layers = layer_cka(hidden)
 write_table(layers, snakemake.output.layers, snakemake.output.layers_csv)
 

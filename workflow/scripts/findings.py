@@ -3,7 +3,7 @@
 import pandas as pd
 
 from mrlens.inference.claims import parse_claims
-from mrlens.inference.findings import main_metrics, render_markdown, verdicts
+from mrlens.inference.findings import family_verdicts, main_metrics, render_markdown
 from mrlens.io import atomic_path
 from mrlens.workflow_support import log_to_rule_log
 
@@ -11,7 +11,10 @@ log = log_to_rule_log(snakemake)
 params = snakemake.params
 differences = pd.read_parquet(snakemake.input[0])
 claims = parse_claims(params.claims)
-judged = verdicts(claims, differences, params.variants, [tuple(p) for p in params.pairs], main_metrics(differences))
+families = [(params.variants, params.pairs)]  # the trained twins, then the external models (models:)
+families += [(params.external_variants, params.external_pairs)] if hasattr(params, "external_pairs") else []
+families = [(variants, [tuple(p) for p in pairs]) for variants, pairs in families]
+judged = family_verdicts(claims, differences, families, main_metrics(differences))
 log.info("%d verdicts: %s", len(judged), judged["verdict"].value_counts().to_dict())
 with atomic_path(snakemake.output.csv) as tmp:
     judged.to_csv(tmp, index=False)

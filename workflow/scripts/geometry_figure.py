@@ -3,7 +3,9 @@
 import pandas as pd
 
 from mrlens.plots import geometry_figure
+from mrlens.plots.style import label_external
 from mrlens.workflow_support import log_to_rule_log
 
 log = log_to_rule_log(snakemake)
-geometry_figure(pd.read_parquet(snakemake.input[0]), snakemake.output, dpi=snakemake.params.dpi)
+table, _ = label_external(pd.read_parquet(snakemake.input[0]))
+geometry_figure(table, snakemake.output, dpi=snakemake.params.dpi)

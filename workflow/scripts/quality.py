@@ -3,6 +3,7 @@ replicate values behind each interval (for the paired differences of twins)."""
 
 import pandas as pd
 
+from mrlens.config import check_embedding_size
 from mrlens.io import read_embeddings, write_table
 from mrlens.quality import QualitySettings, measure_quality
 from mrlens.workflow_support import label_table, log_to_rule_log
@@ -14,6 +15,7 @@ labels = pd.read_parquet(snakemake.input.labels)
 ids, vectors, _ = read_embeddings(snakemake.input.embeddings)
 fit = read_embeddings(snakemake.input.fit)[1] if "fit" in snakemake.input.keys() else None
 settings = QualitySettings.from_mapping(params.settings)
+check_embedding_size(params.dims, vectors.shape[1], params.labels["model"])
 log.info("%d texts x %d dimensions, %d labels; sizes %s; %s", *vectors.shape, len(labels), params.dims, settings)
 quality = measure_quality(texts, labels, ids, vectors, params.dims, settings, fit=fit)
 write_table(label_table(quality.table, params.labels), snakemake.output.table)

@@ -1,4 +1,4 @@
-"""Save the base checkpoint in SentenceTransformer format and record where it came from."""
+"""Save the base checkpoint (or an external model) in SentenceTransformer format and record where it came from."""
 
 from mrlens.io import write_json
 from mrlens.models import resolve_base
@@ -10,6 +10,7 @@ info = resolve_base(
     snakemake.params.revision,
     snakemake.params.pooling,
     snakemake.output.model,
+    getattr(snakemake.params, "key", "base_model.source"),
 )
-log.info("base model: %s", info)
+log.info("%s: %s", snakemake.rule, info)
 write_json(info, snakemake.output.info)

@@ -1,4 +1,5 @@
-"""Token ids of one corpus (or task's texts) with the base model's tokenizer, shared by every model."""
+"""Token ids of one corpus (or task's texts) with a model's tokenizer: the base's (shared by every twin) or an
+external model's."""
 
 import os
 
@@ -9,7 +10,7 @@ from mrlens.workflow_support import log_to_rule_log  # noqa: E402
 
 log = log_to_rule_log(snakemake)
 meta = tokenize_corpus(
-    model_dir=snakemake.input.base,
+    model_dir=snakemake.input.model,
     texts_path=snakemake.input.texts,
     out_path=snakemake.output[0],
     max_seq_length=snakemake.params.max_seq_length,

@@ -160,6 +160,22 @@ def _check_same_tensors(base: WeightReader, model: WeightReader) -> None:
             )
 
 
+def comparable_models(base: str | Path, models: Mapping[str, str | Path]) -> tuple[dict[str, str | Path], list[str]]:
+    """The ``models`` (id -> folder) whose tensors have the names and shapes of the base's, and a
+    one-line note for each other one (another architecture: it is left out of the comparison)."""
+    kept, notes = {}, []
+    with WeightReader(base) as base_reader:
+        for model, folder in models.items():
+            try:
+                with WeightReader(folder) as reader:
+                    _check_same_tensors(base_reader, reader)
+            except DataError as error:
+                notes.append(f"{model}: not diffed, its weights do not match its base's ({error})")
+                continue
+            kept[model] = folder
+    return kept, notes
+
+
 # ---- the streaming comparison -------------------------------------------------------------------
 
 
@@ -274,6 +290,10 @@ def _summarise(records: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-tensor and per-layer-group long tables from the raw sums of each (comparison, tensor)."""
     tensor_keys = ["model", "reference", "comparison", "tensor", "group", "module"]
     group_keys = ["model", "reference", "comparison", "group"]
+    if not records:  # no model to compare (each left out: another architecture than the base's)
+        return pd.DataFrame(columns=[*tensor_keys, "quantity", "value"]), pd.DataFrame(
+            columns=[*group_keys, "quantity", "value"]
+        )
     raw = pd.DataFrame(records)
     raw["group"] = raw["tensor"].map(layer_group)
     raw["module"] = raw["tensor"].map(module_name)

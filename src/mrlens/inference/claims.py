@@ -185,6 +185,13 @@ def reference_pairs(
     return [(v, r) for v in mrl for r in ([references[v]] if v in references else single)]
 
 
+def twin_of_pairs(models: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """(model, its ``twin_of``) for every external model of ``models:`` that names a reference: the
+    reference pairs of the external models, whose roles (``mrl``: two or more ``dims``) are resolved among
+    them only, never mixed with the trained twins."""
+    return [(name, model["twin_of"]) for name, model in models.items() if model.get("twin_of")]
+
+
 def _role(role: str, variants: Mapping[str, Sequence[int]], pairs: Sequence[tuple[str, str]]) -> list[str]:
     mrl = {v: len(cuts) for v, cuts in variants.items() if len(cuts) > 1}
     spread = len(set(mrl.values())) > 1

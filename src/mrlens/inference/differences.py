@@ -34,6 +34,7 @@ from mrlens.inference.intervals import interval, method_of
 
 PLACES = ("corpus", "task")
 KEYS = ("checkpoint", "strategy", "dim", "metric")
+NO_SEED = -1  # an external model's missing seed while pairing (a missing key is not found in an index)
 
 
 def seeds_t_interval(per_seed: np.ndarray, replicates: np.ndarray, confidence: float) -> tuple[float, float]:
@@ -193,17 +194,20 @@ def differences(
     ``methods`` maps a metric to its interval method (a key of
     :data:`mrlens.inference.intervals.METHODS`, or ``none``). Returns a tidy table: variant, reference,
     seed, checkpoint, corpus or task, strategy, dim, metric, difference, ci_low, ci_high, interval, n,
-    n_seeds. Raises :class:`DataError` naming a missing column or unpaired replicates."""
+    n_seeds. Models without a seed (external models, ``seed`` missing) pair with each other, their rows
+    without a seed too. Raises :class:`DataError` naming a missing column or unpaired replicates."""
     place = place_column(estimates, "estimates")
     keys = ["checkpoint", place, "strategy", "dim", "metric"]
     _check_columns(estimates, "estimates", ["variant", "seed", *keys, "value", "n"])
     _check_columns(replicates, "replicates", ["variant", "seed", *keys, "replicate", "value"])
+    estimates, replicates = (t.assign(seed=t["seed"].astype("Int64").fillna(NO_SEED)) for t in (estimates, replicates))
     group = ["variant", "reference", "seed", *keys]
     est = _paired(estimates, pairs, ["seed", *keys])[[*group, "difference", "n"]]
     arrays = _replicate_arrays(replicates, pairs, group)
     per_seed = _per_seed(est, arrays, group, confidence, methods)
     table = pd.concat([per_seed, _pooled(per_seed, arrays, group, confidence, pooled)], ignore_index=True)
     table["seed"] = table["seed"].astype("Int64")
+    table.loc[table["seed"] == NO_SEED, "seed"] = pd.NA
     columns = [*group, "difference", "ci_low", "ci_high", "interval", "n", "n_seeds"]
     return table[columns].sort_values(group, kind="stable", na_position="last").reset_index(drop=True)
 

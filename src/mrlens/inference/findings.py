@@ -119,6 +119,20 @@ def verdicts(
     return pd.concat(out, ignore_index=True)[COLUMNS]
 
 
+def family_verdicts(
+    claims: Sequence[Claim],
+    differences: pd.DataFrame,
+    families: Sequence[tuple[Mapping[str, Sequence[int]], Sequence[tuple[str, str]]]],
+    main_metrics: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """:func:`verdicts` for each family of ``(variants, reference pairs)`` — the trained twins, the external
+    models of ``models:`` — whose roles (``mrl``, ``no-mrl``, ...) are resolved within the family only; a
+    comparison that two families name (a claim naming both models) is judged once."""
+    judged = [verdicts(claims, differences, variants, pairs, main_metrics) for variants, pairs in families]
+    table = pd.concat([j for j in judged if not j.empty] or judged[:1], ignore_index=True)
+    return table.drop_duplicates(["claim", "variant", "reference", "where", "dim", "versus_dim", "metric"])
+
+
 def _number(x: float) -> str:
     return "–" if not np.isfinite(x) else f"{x:+.3g}"
 

@@ -21,7 +21,9 @@ WEIGHT_PANELS = (
 
 
 def _first_seed(table: pd.DataFrame) -> pd.DataFrame:
-    return table[table["seed"] == table["seed"].min()] if "seed" in table and table["seed"].notna().any() else table
+    if "seed" not in table or not table["seed"].notna().any():
+        return table
+    return table[(table["seed"] == table["seed"].min()) | table["seed"].isna()]  # external models have none
 
 
 def _group_order(groups: Sequence[str]) -> list[str]:

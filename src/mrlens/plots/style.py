@@ -120,3 +120,16 @@ def legend_below_and_save(
     bottom = max(0.08, min(0.45, (0.3 + 0.17 * lines) / figure.get_size_inches()[1]))  # ~0.17 in per 8-pt line
     figure.tight_layout(rect=(0, bottom, 1, top))
     save_figure(figure, paths, dpi)
+
+
+def label_external(table: pd.DataFrame, variants: Sequence[str] = ()) -> tuple[pd.DataFrame, list[str]]:
+    """``table`` with each external model's ``variant`` (a model of ``models:``, origin ``external``) named
+    "<name> (external)" for the legends, and ``variants`` (names such as the reference variants) renamed
+    alike."""
+    from mrlens.workflow_support import with_origin
+
+    origin = with_origin(table).get("origin")
+    if origin is None:
+        return table, list(variants)
+    names = {v: f"{v} (external)" for v in table.loc[origin == "external", "variant"].unique()}
+    return table.assign(variant=table["variant"].replace(names)), [names.get(v, v) for v in variants]

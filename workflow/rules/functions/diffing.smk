@@ -1,14 +1,34 @@
 # Constants, input functions and per-job parameters of the rules in diffing.smk.
 
+from snakemake.logging import logger
+
 DIFFING = config["diffing"]
 PROBE_CORPUS = DIFFING["probe_corpus"] or min(
     CORPORA
 )  # by name, not by the order written
 DIFFING_TABLES = ["tensors", "layers", "spectra", "layernorm"]
+# The external models diffed, grouped by the model each names as its base (models.NAME.base); one
+# without a base is not diffed.
+DIFF_GROUPS = {}
+for _name, _model in EXTERNAL.items():
+    if _model["base"] is not None:
+        DIFF_GROUPS.setdefault(_model["base"], []).append(_name)
+# Folders of weight diffs: one per seed of the twins, one per base of external models.
+WEIGHT_DIFF_GROUPS = [f"s{s}" for s in SEEDS if VARIANTS]
+WEIGHT_DIFF_GROUPS += [f"from-{b}" for b in sorted(DIFF_GROUPS)]
+# Models whose layers are compared (CKA): the base, the twins, and the external models with a base or
+# that are one.
+DIFFED_MODELS = [
+    m for m in MODELS if m not in EXTERNAL or EXTERNAL[m]["base"] or m in DIFF_GROUPS
+]
+for _name in EXTERNAL:
+    if DIFFING["enabled"] and _name not in DIFFED_MODELS:
+        logger.info(f"mrlens: models.{_name} names no base: left out of model diffing")
 
 
 wildcard_constraints:
     diff_table=_one_of(DIFFING_TABLES),
+    diff_base=_one_of(DIFF_GROUPS),
 
 
 def diffing_variant_order():
@@ -44,21 +64,53 @@ def diffing_variants():
     return canonical({m: v for m, v, _ in trained_models()})
 
 
+@per_job
+def external_group(wildcards):
+    """The external models fine-tuned from one base, the standard ones first (each MRL model is
+    compared with them)."""
+    group = DIFF_GROUPS[wildcards.diff_base]
+    return sorted(group, key=lambda m: (len(EXTERNAL[m]["dims"]) > 1, group.index(m)))
+
+
+@per_job
+def external_group_folders(wildcards):
+    return [model_dir(m) for m in external_group(wildcards)]
+
+
+@per_job
+def external_group_pairs(wildcards):
+    """Every pair of the group as [model, reference], later against earlier (MRL against standard)."""
+    models = external_group(wildcards)
+    return [[a, b] for i, b in enumerate(models) for a in models[i + 1 :]]
+
+
+@per_job
+def external_group_variants(wildcards):
+    """Each model its own variant; the rows of the group's base under its own name."""
+    models = external_group(wildcards)
+    return canonical({m: m for m in models} | {BASE_MODEL_ID: wildcards.diff_base})
+
+
 def diffing_labels():
     """model id -> the columns that identify its rows (model, variant, seed)."""
     labels = {
-        BASE_MODEL_ID: {"model": BASE_MODEL_ID, "variant": BASE_MODEL_ID, "seed": None}
+        m: {
+            "model": m,
+            "variant": variant_and_seed(m)[0],
+            "seed": variant_and_seed(m)[1],
+        }
+        for m in DIFFED_MODELS
     }
-    return canonical(
-        labels
-        | {m: {"model": m, "variant": v, "seed": s} for m, v, s in trained_models()}
-    )
+    return canonical(labels)
 
 
 def diffing_targets():
     """Tables and figures of the diffing stage, or nothing when diffing.enabled is false."""
     if not DIFFING["enabled"]:
         return []
+    cka = [results("diffing/cka_layers.csv"), results("diffing/cka_truncation.csv")]
+    if not WEIGHT_DIFF_GROUPS:  # nothing fine-tuned from a base we have
+        return cka
     figures = [
         "diffing_weights",
         "diffing_task_cosine",
@@ -72,6 +124,5 @@ def diffing_targets():
             ext=config["figures"]["formats"],
         ),
         *expand(results("diffing/weights_{table}.csv"), table=DIFFING_TABLES),
-        results("diffing/cka_layers.csv"),
-        results("diffing/cka_truncation.csv"),
+        *cka,
     ]

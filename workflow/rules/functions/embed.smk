@@ -13,3 +13,21 @@ def texts_file(wildcards):
 def model_folder(wildcards):
     """The folder holding the weights of a (model, checkpoint)."""
     return model_dir(wildcards.model, wildcards.checkpoint)
+
+
+@per_job
+def token_file(wildcards):
+    """The token ids of a corpus made with the model's tokenizer: the base's (every twin's), or an
+    external model's own."""
+    if wildcards.model in EXTERNAL:
+        return results(f"tokens/{wildcards.model}/{wildcards.corpus}.parquet")
+    return results(f"tokens/{wildcards.corpus}.parquet")
+
+
+@per_job
+def source_info(wildcards):
+    """Where the model's weights came from: the base checkpoint's record (a twin starts from it), or
+    an external model's own."""
+    if wildcards.model in EXTERNAL:
+        return results(f"models/{wildcards.model}/source.json")
+    return BASE_INFO

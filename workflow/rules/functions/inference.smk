@@ -5,20 +5,30 @@ from mrlens.inference.claims import (
     needed_pairs,
     parse_claims,
     reference_pairs,
+    twin_of_pairs,
 )
 
 VARIANT_DIMS = canonical({name: v["dims"] for name, v in VARIANTS.items()})
 CLAIMS = canonical(claim_settings(config["findings"]))
 _references = reference_pairs(VARIANT_DIMS, config["findings"]["reference"])
 REFERENCE_PAIRS = [list(p) for p in _references]  # (MRL twin, its reference)
-TWIN_PAIRS = [
-    list(p) for p in needed_pairs(parse_claims(CLAIMS), VARIANT_DIMS, _references)
-]
+# The external models are a family of their own: each compared with its twin_of, roles among them only.
+EXTERNAL_DIMS = canonical({name: m["dims"] for name, m in EXTERNAL.items()})
+EXTERNAL_PAIRS = [list(p) for p in twin_of_pairs(EXTERNAL)]
+_needed = needed_pairs(parse_claims(CLAIMS), VARIANT_DIMS, _references)
+_needed += needed_pairs(parse_claims(CLAIMS), EXTERNAL_DIMS, twin_of_pairs(EXTERNAL))
+TWIN_PAIRS = [list(p) for p in dict.fromkeys(_needed)]
+# only with external models, so that a run without them keeps the findings job's parameters
+EXTERNAL_FINDINGS = (
+    {"external_variants": EXTERNAL_DIMS, "external_pairs": EXTERNAL_PAIRS}
+    if EXTERNAL_PAIRS
+    else {}
+)
 
 
 def replicate_tables():
-    """The replicate values behind the intervals of every trained twin (the base is no twin; MTEB
-    tasks have none): geometry per corpus, quality per task."""
+    """The replicate values behind the intervals of every trained twin and external model (the base is
+    no twin; MTEB tasks have none): geometry per corpus, quality per task."""
     return {
         "geometry_replicates": [
             results(f"metrics/{m}/{c}/{k}.replicates.parquet")

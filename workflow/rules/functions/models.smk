@@ -1,6 +1,8 @@
 # Constants, input functions and per-job parameters of the rules in models.smk.
 
 TWIN = trained_model_id("{variant}", "{seed}")  # the wildcards of a trained model id
+# the pairs source trained on (in an analysis-only run a name that no job asks for)
+TRAINED_PAIRS = TRAIN.get("pairs", "nothing-trained")
 
 
 @per_job
@@ -21,3 +23,19 @@ def train_settings(wildcards):
         {k: v for k, v in TRAIN.items() if k not in skip}
         | {"seed": int(wildcards.seed)}
     )
+
+
+def external_setting(key):
+    """A per-job parameter: the setting ``key`` of the external model of the job."""
+
+    @per_job
+    def setting(wildcards):
+        return EXTERNAL[wildcards.external][key]
+
+    return setting
+
+
+@per_job
+def external_key(wildcards):
+    """The config key that errors about an external model's source name."""
+    return f"models.{wildcards.external}.source"
