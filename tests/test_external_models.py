@@ -144,6 +144,21 @@ def test_a_bad_models_entry_is_refused_with_one_line(
     assert not (tmp_path / "results").exists()
 
 
+@pytest.mark.workflow
+def test_a_hub_model_while_offline_fails_at_its_first_job_with_one_line(tiny_config_dict: dict, tmp_path: Path) -> None:
+    config = analysis_only(tiny_config_dict, {"hub": {"source": "some-org/a-model-that-is-not-cached"}})
+    configfile = write_config(tmp_path, config)
+    result = subprocess.run(
+        [*SNAKEMAKE, "--directory", str(tmp_path), "--configfile", str(configfile), "--cores", "1",
+         "--show-failed-logs", "results/models/hub/source.json"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    message = r"config models\.hub\.source: 'some-org/a-model-that-is-not-cached' is not a local folder and could not be fetched"
+    assert result.returncode != 0 and re.search(message, output), output[-3000:]
+    assert "Traceback" not in output and not (tmp_path / "results" / "models" / "hub" / "final").exists()
+
+
 def test_no_train_needs_models(tiny_config_dict: dict) -> None:
     config = copy.deepcopy(tiny_config_dict)
     config["train"] = None
