@@ -18,7 +18,7 @@ import yaml
 from conftest import LOCAL_RUN, ROOT, SNAKEMAKE, build_tiny_model, snakemake, tiny_config, write_config
 from test_workflow import planned_outputs
 
-from mrlens.config import model_ids, validate_config
+from mrlens.config import check_embedding_size, model_ids, validate_config
 from mrlens.errors import ConfigError
 from mrlens.inference.claims import claim_settings, parse_claims, twin_of_pairs
 from mrlens.inference.differences import twin_differences
@@ -157,6 +157,14 @@ def test_a_hub_model_while_offline_fails_at_its_first_job_with_one_line(tiny_con
     message = r"config models\.hub\.source: 'some-org/a-model-that-is-not-cached' is not a local folder and could not be fetched"
     assert result.returncode != 0 and re.search(message, output), output[-3000:]
     assert "Traceback" not in output and not (tmp_path / "results" / "models" / "hub" / "final").exists()
+
+
+def test_a_hub_model_narrower_than_the_sizes_is_refused_by_its_first_measuring_job() -> None:
+    check_embedding_size([8, 32], 32, "hub")
+    with pytest.raises(
+        ConfigError, match=r"^config analysis\.dims: size 64 exceeds the embedding size 32 of model hub$"
+    ):
+        check_embedding_size([8, 64], 32, "hub")
 
 
 def test_no_train_needs_models(tiny_config_dict: dict) -> None:
