@@ -23,7 +23,11 @@ def test_default_config_is_valid_and_normalised() -> None:
     config = validate_config(default_config(), SCHEMA)
     assert config["base_model"]["dim"] == 384
     assert config["train"]["variants"]["mrl-384-32"] == {"dims": [384, 32], "weights": [1.0, 1.0]}
-    assert model_ids(config) == ["base", "no-mrl_s0", "mrl-384-32_s0", "mrl-384-256-128-64-32_s0"]
+    assert config["train"]["seeds"] == [0, 1, 2]  # training-run variance in the default findings
+    twins = [
+        f"{variant}_s{seed}" for variant in ("no-mrl", "mrl-384-32", "mrl-384-256-128-64-32") for seed in (0, 1, 2)
+    ]
+    assert model_ids(config) == ["base", *twins]
     assert variants(config)["no-mrl"].is_mrl is False
 
 
