@@ -70,6 +70,7 @@ def sweep_config(corpora: int) -> dict:
     config["data"]["corpora"] = {
         f"wiki{i}": {"kind": "gensim_wiki", "max_docs": 1500, "seed": i} for i in range(corpora)
     }
+    config["quality"]["pca_corpus"] = config["diffing"]["probe_corpus"] = "wiki0"  # the default's "wiki" is gone
     return config
 
 
