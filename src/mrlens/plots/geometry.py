@@ -22,7 +22,7 @@ from mrlens.plots.style import (
 PANELS = (
     ("isoscore", "IsoScore (higher: more isotropic)"),
     ("uniformity", "Uniformity loss, t = 2 (lower: more uniform)\nprefixes re-normalised to unit length"),
-    ("mean_abs_correlation", "Mean |Pearson r| between dimensions\n(lower: less redundant)"),
+    ("mean_sq_correlation", "Mean squared correlation between dimensions\n(bias-corrected; lower: less redundant)"),
 )
 
 

@@ -89,7 +89,7 @@ def checkpoint_figure(
     table: pd.DataFrame,
     max_steps: int,
     paths: Sequence[str | Path],
-    metrics: Sequence[str] = ("isoscore", "uniformity", "mean_abs_correlation"),
+    metrics: Sequence[str] = ("isoscore", "uniformity", "mean_sq_correlation"),
     dpi: int = 150,
 ) -> None:
     """Geometry against training step (checkpoints ``step-N`` and ``final`` = ``max_steps``) at the
