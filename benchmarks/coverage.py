@@ -40,6 +40,9 @@ CONFIDENCE = 0.95
 RANK = 8
 
 
+POPULATIONS = ("isotropic", "anisotropic", "low-rank")
+
+
 def population(name: str, d: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, float]:
     """(mean, factor F with Sigma = F F^T, intrinsic dimension) of a population."""
     if name == "isotropic":
@@ -151,7 +154,7 @@ def geometry_coverage(args: argparse.Namespace) -> list[dict]:
     rows = []
     settings = SuiteSettings(bootstrap=args.bootstrap, strategies=("prefix",))
     metrics = [m for m in METRICS if m != "duplicates"]
-    for name in ("isotropic", "anisotropic", "low-rank"):
+    for name in args.populations:
         rng = np.random.default_rng(1)
         mean, factor, intrinsic = population(name, args.d, rng)
         truth = {k: geometry_truth(mean, factor, intrinsic, k, settings, rng) for k in args.dims}
@@ -302,6 +305,12 @@ def main() -> None:
         "--dims", type=lambda s: [int(v) for v in s.split(",")], default=None, help="sizes (default: d/4,d)"
     )
     parser.add_argument("--skip", choices=["geometry", "quality"], default=None)
+    parser.add_argument(
+        "--populations",
+        type=lambda s: s.split(","),
+        default=list(POPULATIONS),
+        help="geometry populations, comma-separated (each draws from its own seed: run them in parallel processes)",
+    )
     args = parser.parse_args()
     args.dims = args.dims or [args.d // 4, args.d]
     rows = []
