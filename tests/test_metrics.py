@@ -14,18 +14,19 @@ from scipy.special import hyp2f1
 from mrlens.metrics import (
     geometry_table,
     isoscore,
+    isoscore_unbiased,
     mean_abs_correlation,
+    mean_sq_correlation,
     participation_ratio,
     uniformity_by_prefix,
     uniformity_loss,
 )
-from mrlens.metrics.correlation import mean_sq_correlation, olkin_pratt_mean_sq_correlation
+from mrlens.metrics.correlation import olkin_pratt_mean_sq_correlation
 from mrlens.metrics.covariance import covariance, weighted_fourth_moments
 from mrlens.metrics.isotropy import (
     isoscore_from_covariance,
     isoscore_star_by_prefix,
     isoscore_star_unbiased_by_prefix,
-    isoscore_unbiased,
     minibatches,
     participation_ratio_unbiased,
     trace_square_unbiased,

@@ -1,6 +1,7 @@
 """Geometry of embeddings at every truncation size: pure functions over (n x d) arrays.
 
-``geometry_table(x, dims)`` runs the suite; each metric is also callable alone. Names are imported on
+``geometry_table(x, dims)`` runs the suite; each metric is also callable alone (``isoscore`` is the
+published plug-in form, ``isoscore_unbiased`` the bias-corrected one the tables report). Names are imported on
 first use, so a light submodule (``mrlens.metrics.truncation`` for figures) does not load torch.
 """
 
@@ -10,7 +11,9 @@ _HOMES = {
     "covariance": "mrlens.metrics.covariance",
     "geometry_table": "mrlens.metrics.suite",
     "isoscore": "mrlens.metrics.isotropy",
+    "isoscore_unbiased": "mrlens.metrics.isotropy",
     "mean_abs_correlation": "mrlens.metrics.correlation",
+    "mean_sq_correlation": "mrlens.metrics.correlation",
     "participation_ratio": "mrlens.metrics.isotropy",
     "uniformity_by_prefix": "mrlens.metrics.uniformity",
     "uniformity_loss": "mrlens.metrics.uniformity",
