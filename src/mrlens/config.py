@@ -220,8 +220,7 @@ def _check_models(config: dict[str, Any]) -> None:
     largest = max(config["analysis"]["dims"])
     for name, spec in models.items():
         key = f"config models.{name}"
-        variant, separator, seed = name.rpartition("_s")
-        if name == BASE_MODEL_ID or name in trained or (separator and seed.isdigit() and variant in trained):
+        if name == BASE_MODEL_ID or name in trained or _trained_variant(name) in trained:
             what = "the base checkpoint" if name == BASE_MODEL_ID else "a trained variant or model id"
             raise ConfigError(f"{key}: the name is taken by {what}; give the model another name")
         spec["dims"] = sorted(spec["dims"], reverse=True)
@@ -245,6 +244,15 @@ def _check_models(config: dict[str, Any]) -> None:
             raise ConfigError(
                 f"{key}: embedding size {dim} is smaller than the largest size {largest} of analysis.dims"
             )
+
+
+def _trained_variant(name: str) -> str | None:
+    """The variant a name of the trained models' form ``{variant}_s{seed}`` (:func:`parse_model_id`) names,
+    whatever the seed; None for any other name."""
+    try:
+        return parse_model_id(name)[0]
+    except ValueError:
+        return None
 
 
 def quality_metric_names(quality: Mapping[str, Any]) -> list[str]:
