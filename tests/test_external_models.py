@@ -219,7 +219,7 @@ def test_external_models_are_paired_with_their_twin_and_judged_among_themselves(
     at_8 = estimates.set_index(["model", "dim"])["value"]
     row = external[(external["dim"] == 8) & external["versus_dim"].isna()].iloc[0]
     assert row["difference"] == pytest.approx(at_8[("ext-mrl", 8)] - at_8[("ext-std", 8)])
-    assert row["interval"] == "ci95-paired-basic-bootstrap" and row["ci_low"] <= row["difference"] <= row["ci_high"]
+    assert row["interval"] == "ci95-paired-split-halves" and row["ci_low"] <= row["difference"] <= row["ci_high"]
     claims = parse_claims(claim_settings({}))
     families = [
         ({"no-mrl": [32], "mrl": [32, 8]}, [("mrl", "no-mrl")]),
@@ -268,7 +268,7 @@ def test_external_models_are_analysed_without_training(external_run: tuple[Path,
     }
     assert differences["seed"].isna().all()
     iso = differences.query("metric == 'isoscore' and strategy == 'prefix' and versus_dim != versus_dim")
-    assert len(iso) == 3 and iso["interval"].eq("ci95-paired-basic-bootstrap").all()
+    assert len(iso) == 3 and iso["interval"].eq("ci95-paired-split-halves").all()
     by_model = geometry.query("metric == 'isoscore' and strategy == 'prefix' and dim == 16").set_index("model")["value"]
     assert iso.set_index("dim").loc[16, "difference"] == pytest.approx(by_model["ext-mrl"] - by_model["ext-std"])
     verdicts = pd.read_csv(results / "findings.csv")

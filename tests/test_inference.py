@@ -296,7 +296,7 @@ def test_a_run_of_the_suite_on_twins_gives_paired_differences_and_verdicts() -> 
     iso = table[(table["metric"] == "isoscore") & (table["dim"] == 16) & table["versus_dim"].isna()].iloc[0]
     truth = (np.linspace(3.0, 0.5, 16) ** 2).sum() ** 2 / (np.linspace(3.0, 0.5, 16) ** 4).sum()
     assert iso["ci_low"] <= iso["difference"] <= iso["ci_high"] < 0
-    assert iso["interval"] == "ci95-paired-basic-bootstrap" and iso["n"] == 400
+    assert iso["interval"] == "ci95-paired-split-halves" and iso["n"] == 400
     assert iso["ci_low"] < (truth - 1) / 15 - 1.0 < iso["ci_high"]  # population IsoScores: 1 and (PR - 1)/(d - 1)
     claims = [c for c in configured_claims({}) if c.name == "a_isoscore"]
     judged = verdicts(
@@ -319,7 +319,7 @@ def test_claim_d_is_judged_on_the_mean_squared_correlation_of_a_suite_run() -> N
     sigma = mixing.T @ mixing
     rho2 = (sigma**2 / np.outer(np.diag(sigma), np.diag(sigma)))[~np.eye(8, dtype=bool)].mean()  # all 8 dims
     row = table[(table["metric"] == "mean_sq_correlation") & (table["dim"] == 8) & table["versus_dim"].isna()].iloc[0]
-    assert row["interval"] == "ci95-paired-basic-bootstrap" and row["ci_low"] < rho2 < row["ci_high"]
+    assert row["interval"] == "ci95-paired-split-halves" and row["ci_low"] < rho2 < row["ci_high"]
     claims = [c for c in configured_claims({}) if c.name == "d_correlation"]
     judged = verdicts(claims, table, {"no-mrl": [8], "mrl-8-4": [8, 4]}, [("mrl-8-4", "no-mrl")], main_metrics(table))
     assert judged.set_index("dim")["verdict"].to_dict() == {4: "holds", 8: "holds"}

@@ -12,6 +12,7 @@ from mrlens.inference.intervals import (
     interval_label,
     method_of,
     resampling_counts,
+    split_halves_variance,
     streams,
 )
 from mrlens.metrics.suite import METRICS
@@ -66,6 +67,7 @@ def test_draws_depend_only_on_units_replicates_scheme_and_seed() -> None:
     halves = resampling_counts(50, 7, "halves", seed=3)
     assert boot.shape == halves.shape == (50, 7)
     assert (boot.sum(axis=0) == 50).all() and (halves.sum(axis=0) == 25).all() and halves.max() == 1
+    assert (halves[:, 0] + halves[:, 1] == 1).all() and (halves[:, 4] + halves[:, 5] == 1).all()  # complementary
     assert np.array_equal(boot, resampling_counts(50, 7, "bootstrap", seed=3))
     assert np.array_equal(boot[:, :3], resampling_counts(50, 3, "bootstrap", seed=3))  # more replicates extend
     assert not np.array_equal(boot, resampling_counts(50, 7, "bootstrap", seed=4))
@@ -89,3 +91,41 @@ def test_every_metric_declares_a_known_method() -> None:
     assert interval_label("basic-bootstrap", 0.95) == "ci95-basic-bootstrap"
     assert interval_label("subsampling", 0.9) == "ci90-subsampling"
     assert interval_label("none", 0.95) == "none"
+
+
+def test_split_halves_by_hand() -> None:
+    # pairs (1, 3) and (2, 2): W1 = var(1, 3, 2, 2) = 2/3, W2 = (4 + 0) / 2 = 2, V = W2 / 2 - W1 = 1/3
+    replicates = np.array([1.0, 3.0, 2.0, 2.0, 7.0])  # a last unpaired replicate is left out
+    assert split_halves_variance(replicates, 10) == pytest.approx(1 / 3)
+    half = 1.959963984540054 * np.sqrt(1 / 3)
+    assert interval("split-halves", 2.0, replicates, 0.95, 10) == pytest.approx((2 - half, 2 + half))
+    with_nan = np.array([1.0, 3.0, np.nan, 5.0, 2.0, 2.0])  # the pair holding NaN is left out
+    assert split_halves_variance(with_nan, 10) == pytest.approx(1 / 3)
+    assert np.isnan(split_halves_variance(np.array([1.0, 3.0, 2.0]), 10))  # one complete pair: no variance
+    assert np.isnan(interval("split-halves", 2.0, np.array([1.0, 3.0]), 0.95, 10)).all()
+
+
+def _u_squared_norm(x: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per column of counts, the U-statistic ``sum_{i != j} x_i . x_j / (m (m - 1))`` of the m drawn points
+    (an unbiased estimate of ||mu||^2; a point drawn twice counts as two)."""
+    m = counts.sum(axis=0)
+    return (((x.T @ counts) ** 2).sum(axis=0) - (x**2).sum(axis=1) @ counts) / (m * (m - 1))
+
+
+@pytest.mark.parametrize("mu", [0.0, 0.3])
+def test_split_halves_variance_of_a_u_statistic_matches_its_closed_form(mu: float) -> None:
+    """For x ~ N(mu 1, I) in d dimensions, ``U = sum_{i != j} x_i . x_j / (n (n - 1))`` has ``Var U = (4 (n - 2)
+    zeta1 + 2 zeta2) / (n (n - 1))`` with ``zeta1 = d mu^2``, ``zeta2 = d (1 + 2 mu^2)`` (Hoeffding 1948). At
+    mu = 0 it is degenerate (no linear part), as IsoScore is at isotropy: the split-halves variance still
+    estimates it, the bootstrap's is three times too large; at mu = 0.3 the linear part dominates."""
+    rng = np.random.default_rng(11)
+    n, d, samples = 100, 20, 300
+    truth = (4 * (n - 2) * d * mu**2 + 2 * d * (1 + 2 * mu**2)) / (n * (n - 1))
+    halves, boot = resampling_counts(n, 200, "halves", seed=2), resampling_counts(n, 200, "bootstrap", seed=2)
+    split, bootstrap = [], []
+    for _ in range(samples):
+        x = rng.normal(mu, 1.0, (n, d))
+        split.append(METHODS["split-halves"].variance(_u_squared_norm(x, halves), n))
+        bootstrap.append(METHODS["basic-bootstrap"].variance(_u_squared_norm(x, boot), n))
+    assert np.mean(split) == pytest.approx(truth, rel=0.06)
+    assert np.mean(bootstrap) > 2.8 * truth if mu == 0.0 else np.mean(bootstrap) < 1.2 * truth

@@ -27,6 +27,7 @@ from mrlens.metrics.isotropy import (
     isoscore_from_covariance,
     isoscore_star_by_prefix,
     isoscore_star_unbiased_by_prefix,
+    isoscore_unbiased_from_covariance,
     minibatches,
     participation_ratio_unbiased,
     trace_square_unbiased,
@@ -212,6 +213,25 @@ def test_bias_corrected_isoscore_recovers_isotropy_and_stays_in_range() -> None:
         assert 1.0 <= participation_ratio_unbiased(cov, 6, _fourth(few)) <= 40.0
     with pytest.raises(ValueError, match="at least 4 points"):
         trace_square_unbiased(np.eye(2), 3, 1.0)
+
+
+def test_raw_estimates_fall_on_both_sides_of_an_isotropic_maximum_and_clip_to_the_reported_ones() -> None:
+    """The bias-corrected PR of isotropic samples is unbiased for d, so its raw value (``in_range=False``)
+    exceeds d in about half of the samples: the in-range value is min(raw, d), the raw one is what
+    resampling sees. Likewise Olkin-Pratt's rho^2 of independent dimensions is below 0 about half the time."""
+    d, raws, clipped, rho2 = 16, [], [], []
+    for seed in range(40):
+        x = np.random.default_rng(seed).standard_normal((400, d))
+        cov, fourth = np.cov(x.T), _fourth(x)
+        raws.append(participation_ratio_unbiased(cov, 400, fourth, in_range=False))
+        clipped.append(participation_ratio_unbiased(cov, 400, fourth))
+        assert isoscore_unbiased_from_covariance(cov, 400, fourth, in_range=False) == pytest.approx((raws[-1] - 1) / 15)
+        r = np.corrcoef(x.T)[~np.eye(d, dtype=bool)]
+        rho2.append(olkin_pratt_mean_sq_correlation(r, 400, in_range=False))
+        assert olkin_pratt_mean_sq_correlation(r, 400) == max(rho2[-1], 0.0)
+    assert clipped == pytest.approx(np.minimum(raws, d))
+    assert 10 <= sum(v > d for v in raws) <= 30 and np.mean(raws) == pytest.approx(d, abs=0.02)
+    assert 10 <= sum(v < 0 for v in rho2) <= 30 and abs(np.mean(rho2)) < 1.5e-4  # plug-in r^2: 1 / 399
 
 
 def test_olkin_pratt_mean_sq_correlation_matches_the_exact_hypergeometric_form() -> None:

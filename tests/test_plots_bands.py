@@ -10,13 +10,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from mrlens.inference.intervals import method_of
+from mrlens.inference.intervals import interval_label, method_of
 from mrlens.plots import checkpoint_figure, geometry_figure, suite_figure
 from mrlens.plots import style as plot_style
 from mrlens.plots.quality import quality_figure
 from mrlens.plots.style import BASE, band_note
 
-CI = "ci95-basic-bootstrap"
 DIMS = (8, 16, 32)
 
 
@@ -27,11 +26,7 @@ def _rows(metric: str, variants: dict[str, int], strategies: dict[str, str], **f
     for (variant, seeds), (strategy, kind), dim in itertools.product(variants.items(), strategies.items(), DIMS):
         if variant == BASE and strategy != "prefix":
             continue
-        kind = (
-            {"basic-bootstrap": CI, "subsampling": "ci95-subsampling"}.get(method_of(metric), "none")
-            if kind == "declared"
-            else kind
-        )
+        kind = interval_label(method_of(metric), 0.95) if kind == "declared" else kind
         for seed in [float("nan")] if variant == BASE else range(seeds):
             value = dim / 40 + (0 if variant == BASE else 0.1 + 0.01 * seed)
             spread = float("nan") if kind == "none" else 0.02
@@ -70,7 +65,8 @@ def test_geometry_panels_name_their_own_band(monkeypatch: pytest.MonkeyPatch) ->
     table = pd.DataFrame([r for m in metrics for r in _rows(m, TWINS, {"prefix": "declared"}, corpus="wiki")])
     geometry_figure(table, ["unused.png"])
     panels = list(_panels(figures[0]).values())
-    assert panels == ["band: 95 % CI (basic bootstrap)"] * 3
+    split, basic = "band: 95 % CI (split halves)", "band: 95 % CI (basic bootstrap)"
+    assert panels == [split, basic, split]  # each metric's own method
     assert not any("band" in label or "CI" in label for label in _legend(figures[0]))
     plt.close(figures[0])
 
@@ -83,7 +79,9 @@ def test_several_seeds_band_the_spread_over_seeds_and_the_base_keeps_its_interva
     metrics = ("isoscore", "uniformity", "mean_sq_correlation")
     table = pd.DataFrame([r for m in metrics for r in _rows(m, seeds, {"prefix": "declared"}, corpus="wiki")])
     geometry_figure(table, ["unused.png"])
-    assert set(_panels(figures[0]).values()) == {"band: min–max over 3 seeds\nbase: 95 % CI (basic bootstrap)"}
+    assert set(_panels(figures[0]).values()) == {
+        f"band: min–max over 3 seeds\nbase: 95 % CI ({method})" for method in ("split halves", "basic bootstrap")
+    }
     plt.close(figures[0])
 
 
@@ -95,7 +93,7 @@ def test_suite_panels_name_each_strategys_band(monkeypatch: pytest.MonkeyPatch) 
     suite_figure(pd.DataFrame(rows), "wiki", ["unused.png"], reference_variants=["no-mrl"])
     panels = _panels(figures[0])
     assert panels["IsoScore (higher: more isotropic)"] == (
-        "band: 95 % CI (basic bootstrap)\nrandom: min–max over random orderings\npca: no band (basis fitted once)"
+        "band: 95 % CI (split halves)\nrandom: min–max over random orderings\npca: no band (basis fitted once)"
     )
     assert panels["mean |r| between dimensions"] == "no interval (none valid)\nrandom: min–max over random orderings"
     assert not any("band" in label or "CI" in label for label in _legend(figures[0]))
@@ -125,7 +123,7 @@ def test_checkpoint_panels_draw_and_name_the_interval(monkeypatch: pytest.Monkey
             rows += [r | {"checkpoint": checkpoint} for r in step if checkpoint == "final" or r["variant"] != BASE]
     checkpoint_figure(pd.DataFrame(rows), 10, ["unused.png"], metrics=("isoscore", "mean_abs_correlation"))
     panels = _panels(figures[0])
-    assert panels["isoscore, 8 dimensions"] == panels["isoscore, 32 dimensions"] == "band: 95 % CI (basic bootstrap)"
+    assert panels["isoscore, 8 dimensions"] == panels["isoscore, 32 dimensions"] == "band: 95 % CI (split halves)"
     assert panels["mean_abs_correlation, 8 dimensions"] == "no interval (none valid)"
     bands = {ax.get_title(): len(ax.collections) for ax in figures[0].axes}
     assert bands["isoscore, 8 dimensions"] == 2 and bands["mean_abs_correlation, 8 dimensions"] == 0

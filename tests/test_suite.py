@@ -192,10 +192,10 @@ def test_intervals_are_seeded_named_and_hold_their_estimate() -> None:
     assert set(random["interval"]) == {"range-orderings"}
     assert set(first.loc[first["strategy"] == "pca", "interval"]) == {"none"}  # the basis is not refitted
     prefix = first[first["strategy"] == "prefix"].set_index(["dim", "metric"])
-    assert prefix.loc[(16, "isoscore"), "interval"] == "ci95-basic-bootstrap"
+    assert prefix.loc[(16, "isoscore"), "interval"] == "ci95-split-halves"
     assert prefix.loc[(16, "twonn"), "interval"] == "none"  # no method covers the intrinsic dimension
     assert prefix.loc[(16, "duplicates"), "interval"] == "none"
-    for metric in ("isoscore", "uniformity", "effective_rank_sigma"):
+    for metric in ("isoscore", "uniformity", "participation_ratio"):
         row = prefix.loc[(16, metric)]
         assert row["ci_low"] < row["ci_high"] < row["ci_low"] + 0.2 * abs(row["value"]) + 0.05, metric
 
@@ -224,9 +224,10 @@ def test_replicates_are_paired_draws_of_the_same_documents() -> None:
     x = manifold(200, 12, 12, seed=4)
     y = manifold(200, 12, 6, seed=9)
     settings = SuiteSettings(strategies=("prefix",), bootstrap=4, seed=3, mle_neighbours=5)
-    methods = {"twonn": "subsampling"}  # as benchmarks/coverage.py asks for it
+    methods = {"twonn": "subsampling", "isoscore": "basic-bootstrap"}  # as benchmarks/coverage.py asks for them
     boot = resampling_counts(200, 4, "bootstrap", seed=3)
     halves = resampling_counts(200, 4, "halves", seed=3)
+    assert (halves[:, 0] + halves[:, 1] == 1).all() and (halves[:, 2] + halves[:, 3] == 1).all()  # complementary
     for z in (x, y):
         result = measure(z, [12], settings, methods=methods)
         replicates = result.replicates.set_index(["metric", "replicate"])["value"]
@@ -236,6 +237,9 @@ def test_replicates_are_paired_draws_of_the_same_documents() -> None:
             assert replicates[("isoscore", r)] == pytest.approx(isoscore_unbiased(resampled) + shift, rel=1e-6)
             half = z[halves[:, r] > 0].astype(np.float64)
             assert replicates[("twonn", r)] == pytest.approx(skdim.id.TwoNN().fit(half).dimension_, rel=1e-6)
+            fourth = (((half - half.mean(axis=0)) ** 2).sum(axis=1) ** 2).sum()  # split-halves: not shifted
+            pr = participation_ratio_unbiased(np.cov(half.T), len(half), fourth)
+            assert replicates[("participation_ratio", r)] == pytest.approx(pr, rel=1e-6)
 
 
 def test_n_below_d_warns_that_the_sample_covariance_is_rank_deficient() -> None:
@@ -440,3 +444,16 @@ def test_metrics_without_interval_get_no_replicate_work(monkeypatch: pytest.Monk
     calls.clear()
     result = measure(x, [8], settings)
     assert calls == list(range(6)) and (result.replicates["metric"] == "isoscore_star").sum() == 5
+
+
+def test_isotropic_data_report_clipped_estimates_with_intervals_from_the_raw_replicates() -> None:
+    """At an isotropic population's maximum the raw bias-corrected IsoScore falls on either side of 1: the
+    reported value and both bounds lie in [0, 1] and hold each other, the interval is not degenerate,
+    and the half-sample replicates (split halves) keep their raw values, some above 1."""
+    x = np.random.default_rng(21).standard_normal((600, 8)).astype(np.float32)
+    result = measure(x, [8], SuiteSettings(strategies=("prefix",), bootstrap=40, seed=1, mle_neighbours=5))
+    row = result.scalars.set_index("metric").loc["isoscore"]
+    assert row["interval"] == "ci95-split-halves"
+    assert 0.0 <= row["ci_low"] <= row["value"] <= row["ci_high"] <= 1.0 and row["ci_low"] < 1.0 - 1e-4
+    replicates = result.replicates.query("metric == 'isoscore'")["value"]
+    assert (replicates > 1.0).any() and (replicates < 1.0).any()

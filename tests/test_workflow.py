@@ -120,7 +120,7 @@ def test_outputs_of_a_complete_run(finished_run: tuple[Path, dict]) -> None:
     iso = differences.query(
         "metric == 'isoscore' and strategy == 'prefix' and checkpoint == 'final' and versus_dim != versus_dim"
     )
-    assert len(iso) == 3 * 3 and iso["interval"].eq("ci95-paired-basic-bootstrap").all()  # 3 pairs x 3 sizes, one seed
+    assert len(iso) == 3 * 3 and iso["interval"].eq("ci95-paired-split-halves").all()  # 3 pairs x 3 sizes, one seed
     assert ((iso["ci_low"] <= iso["difference"]) & (iso["difference"] <= iso["ci_high"])).all()
     geometry = table.set_index(["model", "checkpoint", "strategy", "dim", "metric"])["value"]
     row = iso[(iso["variant"] == "mrl-32-8") & (iso["dim"] == 8)].iloc[0]

@@ -24,30 +24,45 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from mrlens.errors import DataError
-from mrlens.inference.intervals import interval, method_of
+from mrlens.inference.intervals import METHODS, Method, bootstrap_variance, interval, method_of
 
 PLACES = ("corpus", "task")
 KEYS = ("checkpoint", "strategy", "dim", "metric")
+Variance = Callable[[np.ndarray], float]  # a sampling variance from replicates in replicate order
 NO_SEED = -1  # an external model's missing seed while pairing (a missing key is not found in an index)
 
 
-def seeds_t_interval(per_seed: np.ndarray, replicates: np.ndarray, confidence: float) -> tuple[float, float]:
+def seeds_t_interval(
+    per_seed: np.ndarray, replicates: np.ndarray, confidence: float, variance: Variance | None = None
+) -> tuple[float, float]:
     """``d ± t_{S-1, 1-a/2} sqrt(s^2 / S + v_doc)``: ``d`` and ``s^2`` the mean and sample variance of the S
-    per-seed differences, ``v_doc = Var_b(mean_s D_sb)`` the variance of the seed-averaged paired
-    replicates, i.e. of the document noise that every seed shares (the t-interval over seeds, Student
+    per-seed differences, ``v_doc`` the sampling variance of the seed-averaged paired replicates
+    ``mean_s D_sb``, i.e. of the document noise that every seed shares (the t-interval over seeds, Student
     1908, widened by the shared sampling variance as in a two-stage design, Cochran 1977, ch. 10).
+    ``variance`` estimates it from replicates in the metric's scheme (its method's
+    :attr:`mrlens.inference.intervals.Method.variance`); by default their variance, the bootstrap's.
     ``s^2`` already holds each seed's own document noise, so the interval errs on the wide side."""
     s = len(per_seed)
-    shared = np.var(replicates.mean(axis=0), ddof=1)
+    shared = (variance or bootstrap_variance_of)(replicates.mean(axis=0))
     half = stats.t.ppf((1 + confidence) / 2, s - 1) * np.sqrt(np.var(per_seed, ddof=1) / s + shared)
     centre = float(np.mean(per_seed))
     return centre - half, centre + half
+
+
+def bootstrap_variance_of(replicates: np.ndarray) -> float:
+    """The variance of the finite bootstrap replicates (:func:`mrlens.inference.intervals.bootstrap_variance`)."""
+    return bootstrap_variance(replicates, len(replicates))
+
+
+def _variance(method: Method, n: int, replicates: np.ndarray) -> float:
+    return method.variance(replicates, n)
 
 
 def _seed_draws(seeds: int, draws: int, seed: int) -> np.ndarray:
@@ -60,11 +75,18 @@ def _basic(centre: float, resampled: np.ndarray, confidence: float) -> tuple[flo
 
 
 def hierarchical_bootstrap_interval(
-    per_seed: np.ndarray, replicates: np.ndarray, confidence: float, draws: int = 4000, seed: int = 0
+    per_seed: np.ndarray,
+    replicates: np.ndarray,
+    confidence: float,
+    variance: Variance | None = None,
+    draws: int = 4000,
+    seed: int = 0,
 ) -> tuple[float, float]:
     """Two-stage bootstrap (Davison & Hinkley 1997, section 3.8): draw S seeds with replacement and one
-    document replicate b for all of them, ``d* = mean_{s in draw} D_sb``; basic interval
-    ``[2 d - q_{1-a/2}(d*), 2 d - q_{a/2}(d*)]`` around ``d = mean_s d_s``. Seeded, so deterministic."""
+    document replicate b (of those finite for every seed) for all of them, ``d* = mean_{s in draw} D_sb``;
+    basic interval ``[2 d - q_{1-a/2}(d*), 2 d - q_{a/2}(d*)]`` around ``d = mean_s d_s``. Seeded, so
+    deterministic. ``variance`` is not used: the replicates are taken as bootstrap draws."""
+    replicates = replicates[:, np.isfinite(replicates).all(axis=0)]
     chosen = _seed_draws(len(per_seed), draws, seed)
     column = np.random.default_rng([seed, 1]).integers(0, replicates.shape[1], size=draws)
     resampled = replicates[chosen, column[:, None]].mean(axis=1)
@@ -72,7 +94,12 @@ def hierarchical_bootstrap_interval(
 
 
 def seed_bootstrap_interval(
-    per_seed: np.ndarray, replicates: np.ndarray, confidence: float, draws: int = 4000, seed: int = 0
+    per_seed: np.ndarray,
+    replicates: np.ndarray,
+    confidence: float,
+    variance: Variance | None = None,
+    draws: int = 4000,
+    seed: int = 0,
 ) -> tuple[float, float]:
     """Seeds only: basic interval of ``mean_{s in draw} d_s`` over S seeds drawn with replacement; the
     document replicates are ignored. A baseline for ``benchmarks/coverage_differences.py``: it under-covers
@@ -84,11 +111,12 @@ def seed_bootstrap_interval(
 
 @dataclass(frozen=True)
 class PooledMethod:
-    """An interval for the mean over seeds from the per-seed differences (S,) and their paired
-    replicates (S x B, replicate b on the same documents for every seed)."""
+    """An interval for the mean over seeds from the per-seed differences (S,), their paired replicates
+    (S x B, replicate b on the same documents for every seed), the confidence and the metric's estimate of
+    a sampling variance from its replicates (:data:`Variance`)."""
 
     name: str
-    formula: Callable[[np.ndarray, np.ndarray, float], tuple[float, float]]
+    formula: Callable[[np.ndarray, np.ndarray, float, Variance | None], tuple[float, float]]
 
 
 POOLED_METHODS = {
@@ -156,7 +184,12 @@ def _per_seed(
 
 
 def _pooled(
-    per_seed: pd.DataFrame, arrays: dict, group: list[str], confidence: float, method: PooledMethod
+    per_seed: pd.DataFrame,
+    arrays: dict,
+    group: list[str],
+    confidence: float,
+    method: PooledMethod,
+    methods: Callable[[str], str],
 ) -> pd.DataFrame:
     rows = []
     outer = [c for c in group if c != "seed"]
@@ -166,11 +199,12 @@ def _pooled(
         values = frame["difference"].to_numpy()
         draws = [arrays.get(tuple(getattr(r, c) for c in group)) for r in frame.itertuples(index=False)]
         low = high = float("nan")
-        if all(d is not None for d in draws) and len({len(d) for d in draws}) == 1:
-            matrix = np.vstack(draws)
-            matrix = matrix[:, np.isfinite(matrix).all(axis=0)]
-            if matrix.shape[1] > 1 and np.isfinite(values).all():
-                low, high = method.formula(values, matrix, confidence)
+        own = methods(frame["metric"].iloc[0])
+        if own != "none" and all(d is not None for d in draws) and len({len(d) for d in draws}) == 1:
+            matrix = np.vstack(draws)  # in replicate order: split-halves reads complementary pairs
+            n = int(frame["n"].min())
+            if np.isfinite(matrix).all(axis=0).sum() > 1 and np.isfinite(values).all():
+                low, high = method.formula(values, matrix, confidence, partial(_variance, METHODS[own], n))
         label = "none" if np.isnan(low) else f"ci{100 * confidence:g}-{method.name}"
         rows.append(
             dict(zip(outer, key))
@@ -205,7 +239,8 @@ def differences(
     est = _paired(estimates, pairs, ["seed", *keys])[[*group, "difference", "n"]]
     arrays = _replicate_arrays(replicates, pairs, group)
     per_seed = _per_seed(est, arrays, group, confidence, methods)
-    table = pd.concat([per_seed, _pooled(per_seed, arrays, group, confidence, pooled)], ignore_index=True)
+    pooled_rows = _pooled(per_seed, arrays, group, confidence, pooled, methods)
+    table = pd.concat([per_seed, pooled_rows], ignore_index=True)
     table["seed"] = table["seed"].astype("Int64")
     table.loc[table["seed"] == NO_SEED, "seed"] = pd.NA
     columns = [*group, "difference", "ci_low", "ci_high", "interval", "n", "n_seeds"]

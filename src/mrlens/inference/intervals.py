@@ -21,6 +21,19 @@ Methods (``alpha = (1 - confidence) / 2``, ``q_p`` the p-quantile of the replica
 
   mrlens draws half-samples (``m = n // 2``, ``c ~ 1``): a bias ``b(n) = a / n`` then cancels exactly
   (``b(n/2) - b(n) = b(n)``, as in Richardson extrapolation and the jackknife).
+- ``split-halves``: ``theta ± z_{1-alpha} sqrt(V)`` with ``V = W2 / 2 - W1`` from J random splits of the
+  units into two disjoint halves (replicates ``a_j``, ``b_j``: the ``halves`` scheme draws them in pairs),
+  ``W1`` the variance of the 2J half-sample values and ``W2 = mean_j (a_j - b_j)^2``. By Hoeffding's
+  decomposition (1948, "A class of statistics with asymptotically normal distribution", Ann. Math. Stat.
+  19) an unbiased statistic of degree two is ``theta + L_n + Q_n``, a linear part of variance
+  ``s1 / n`` and a degenerate part of variance ``2 s2 / n^2``; with ``m = n / 2``,
+  ``W1 ~ s1 / n + 6 s2 / n^2`` and ``W2 ~ 4 s1 / n + 16 s2 / n^2``, so ``V ~ s1 / n + 2 s2 / n^2 =
+  Var(theta_n)`` whichever part dominates. The bootstrap and subsampling assume the linear part does:
+  where it vanishes — IsoScore and the participation ratio of an isotropic population, at their maximum;
+  rho^2 at rho = 0 — the resample's own deviation from the parameter adds a linear part of its own, and
+  their intervals come out about twice too wide (100 % coverage). For a linear statistic ``a_j - b_j =
+  2 (a_j - theta)`` and ``V`` is subsampling's variance. It assumes an unbiased statistic (it does not
+  remove a bias) and a normal sampling distribution.
 
 Every interval is widened, where needed, to contain its estimate: a reported interval always holds its
 point, and coverage (``benchmarks/coverage.py``) is measured after widening. Its label names the
@@ -38,6 +51,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -72,17 +86,22 @@ def streams(seed: int) -> Streams:
 
 def resampling_counts(n: int, replicates: int, scheme: str, seed: int) -> np.ndarray:
     """How often each of ``n`` units is drawn in each replicate (n x replicates, int64): ``bootstrap``
-    draws n units with replacement, ``halves`` a subset of ``n // 2`` distinct units. Depends only on
-    (n, replicates, scheme, seed): the pairing contract of the module docstring."""
+    draws n units with replacement, ``halves`` a subset of ``n // 2`` distinct units, in complementary
+    pairs: replicates 2j and 2j + 1 are the two disjoint halves of one random permutation (for odd n one
+    unit is in neither). Depends only on (n, replicates, scheme, seed): the pairing contract of the module
+    docstring."""
     if scheme not in SCHEMES:
         raise ValueError(f"unknown resampling scheme {scheme!r}; use {list(SCHEMES)}")
     rng = streams(seed).resampling[scheme]
     counts = np.zeros((n, replicates), dtype=np.int64)
+    half = n // 2
     for r in range(replicates):
         if scheme == "bootstrap":
             counts[:, r] = np.bincount(rng.integers(0, n, n), minlength=n)
         else:
-            counts[rng.permutation(n)[: n // 2], r] = 1
+            if r % 2 == 0:
+                order = rng.permutation(n)
+            counts[order[half * (r % 2) : half * (r % 2 + 1)], r] = 1
     return counts
 
 
@@ -92,9 +111,15 @@ def _alpha(confidence: float) -> float:
     return (1 - confidence) / 2
 
 
+def _finite(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    return values[np.isfinite(values)]
+
+
 def percentile_interval(estimate: float, replicates: np.ndarray, confidence: float, n: int) -> tuple[float, float]:
-    """``[q_alpha, q_{1-alpha}]`` of the bootstrap replicates (Efron & Tibshirani 1993, ch. 13)."""
+    """``[q_alpha, q_{1-alpha}]`` of the (finite) bootstrap replicates (Efron & Tibshirani 1993, ch. 13)."""
     alpha = _alpha(confidence)
+    replicates = _finite(replicates)
     return float(np.quantile(replicates, alpha)), float(np.quantile(replicates, 1 - alpha))
 
 
@@ -115,18 +140,55 @@ def subsampling_interval(estimate: float, replicates: np.ndarray, confidence: fl
     return estimate - scale * high, estimate - scale * low
 
 
+def split_halves_variance(replicates: np.ndarray, n: int) -> float:
+    """``V = W2 / 2 - W1`` (module docstring, ``split-halves``) from half-sample replicates in complementary
+    pairs (replicates 2j and 2j + 1); pairs with a non-finite value are left out, a last unpaired one too.
+    Floored at 0; NaN with fewer than two complete pairs."""
+    values = np.asarray(replicates, dtype=np.float64)
+    pairs = values[: len(values) // 2 * 2].reshape(-1, 2)
+    pairs = pairs[np.isfinite(pairs).all(axis=1)]
+    if len(pairs) < 2:
+        return float("nan")
+    within = float(np.var(pairs, ddof=1))
+    between = float(np.mean((pairs[:, 0] - pairs[:, 1]) ** 2))
+    return max(between / 2 - within, 0.0)
+
+
+def split_halves_interval(estimate: float, replicates: np.ndarray, confidence: float, n: int) -> tuple[float, float]:
+    """``theta ± z_{1-alpha} sqrt(V)``, ``V`` of :func:`split_halves_variance` (module docstring)."""
+    half = NormalDist().inv_cdf(1 - _alpha(confidence)) * np.sqrt(split_halves_variance(replicates, n))
+    return estimate - half, estimate + half
+
+
+def bootstrap_variance(replicates: np.ndarray, n: int) -> float:
+    """The variance of the (finite) bootstrap replicates: the bootstrap estimate of ``Var(theta_n)``."""
+    values = _finite(replicates)
+    return float(np.var(values, ddof=1)) if len(values) > 1 else float("nan")
+
+
+def subsampling_variance(replicates: np.ndarray, n: int) -> float:
+    """``c^2`` times the variance of the (finite) half-sample replicates, ``c^2 = m / (n - m)``: subsampling's
+    estimate of ``Var(theta_n)`` for a root-n statistic."""
+    m = n // 2
+    return bootstrap_variance(replicates, n) * m / (n - m)
+
+
 @dataclass(frozen=True)
 class Method:
-    """An interval method: the resampling scheme its replicates come from and its formula."""
+    """An interval method: the resampling scheme its replicates come from, its formula, and its estimate
+    of the statistic's sampling variance from the same replicates (``variance(replicates, n)``; the
+    document noise that :func:`mrlens.inference.differences.seeds_t_interval` adds)."""
 
     scheme: str
     formula: Callable[[float, np.ndarray, float, int], tuple[float, float]]
+    variance: Callable[[np.ndarray, int], float]
 
 
 METHODS = {
-    "percentile-bootstrap": Method("bootstrap", percentile_interval),
-    "basic-bootstrap": Method("bootstrap", basic_interval),
-    "subsampling": Method("halves", subsampling_interval),
+    "percentile-bootstrap": Method("bootstrap", percentile_interval, bootstrap_variance),
+    "basic-bootstrap": Method("bootstrap", basic_interval, bootstrap_variance),
+    "subsampling": Method("halves", subsampling_interval, subsampling_variance),
+    "split-halves": Method("halves", split_halves_interval, split_halves_variance),
 }
 
 
@@ -146,16 +208,16 @@ class MetricRecord:
 # ndcg). Interval methods chosen by the coverage of benchmarks/coverage.py (table in benchmarks/README.md):
 # a metric whose best method does not cover 90-99 % of the time in every population there gets "none".
 METRIC_RECORDS = {
-    "isoscore": MetricRecord("basic-bootstrap", True),  # bias-corrected tr(Sigma^2); replicates centred (suite)
+    "isoscore": MetricRecord("split-halves", True),  # bias-corrected tr(Sigma^2), degenerate at isotropy
     "isoscore_star": MetricRecord("basic-bootstrap", True),  # C0's biases removed; replicates centred (suite)
-    "participation_ratio": MetricRecord("basic-bootstrap", True),
+    "participation_ratio": MetricRecord("split-halves", True),
     "average_cosine": MetricRecord("basic-bootstrap", True),
     "uniformity": MetricRecord("basic-bootstrap", True),
     "mean_abs_correlation": MetricRecord("none", False),  # floor sqrt(2 / (pi n)) when rho = 0: 0-10 % coverage of 0
-    "mean_sq_correlation": MetricRecord("basic-bootstrap", False),  # bias-corrected r^2, smooth at rho = 0
+    "mean_sq_correlation": MetricRecord("split-halves", False),  # bias-corrected r^2, degenerate at rho = 0
     "max_abs_correlation": MetricRecord("none", False),
-    "effective_rank_sigma": MetricRecord("basic-bootstrap", True),
-    "effective_rank_sigma2": MetricRecord("basic-bootstrap", True),
+    "effective_rank_sigma": MetricRecord("none", True),  # biased plug-ins, maximal at isotropy: basic bootstrap
+    "effective_rank_sigma2": MetricRecord("none", True),  # 100 % (sigma) and 72 % (sigma^2) there
     "numerical_rank": MetricRecord("none", True),
     "outliers_variance_count": MetricRecord("none", False),
     "outliers_variance_share": MetricRecord("none", False),
@@ -195,11 +257,12 @@ def interval_label(method: str, confidence: float) -> str:
 
 def interval(method: str, estimate: float, replicates: np.ndarray, confidence: float, n: int) -> tuple[float, float]:
     """The ``confidence`` interval of ``method`` (:data:`METHODS`) from the estimate and its replicates
-    (non-finite ones dropped) over ``n`` units, widened to contain the estimate; NaNs for ``none``, for
-    a non-finite estimate or without finite replicates."""
+    (in replicate order; each formula leaves out the non-finite ones) over ``n`` units, widened to contain
+    the estimate; NaNs for ``none``, for a non-finite estimate or without finite replicates or bounds."""
     replicates = np.asarray(replicates, dtype=np.float64)
-    replicates = replicates[np.isfinite(replicates)]
-    if method == "none" or not len(replicates) or not np.isfinite(estimate):
+    if method == "none" or not np.isfinite(replicates).any() or not np.isfinite(estimate):
         return float("nan"), float("nan")
     low, high = METHODS[method].formula(float(estimate), replicates, confidence, n)
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return float("nan"), float("nan")
     return min(low, float(estimate)), max(high, float(estimate))

@@ -51,7 +51,7 @@ def mean_abs_correlation(x: np.ndarray) -> float:
 OLKIN_PRATT_TERMS = 3  # terms of the hypergeometric series kept: the remainder is O(n^-3)
 
 
-def olkin_pratt_mean_sq_correlation(r: np.ndarray, n: int) -> float:
+def olkin_pratt_mean_sq_correlation(r: np.ndarray, n: int, in_range: bool = True) -> float:
     """The mean over pairs of ``rho_ij^2`` from their sample correlations ``r`` (any shape) over n points, by
     Olkin & Pratt's estimator of a squared correlation (1958, "Unbiased estimation of certain correlation
     coefficients", Ann. Math. Stat. 29, eq. 2.3 with one predictor; unbiased for bivariate Gaussians)::
@@ -64,8 +64,9 @@ def olkin_pratt_mean_sq_correlation(r: np.ndarray, n: int) -> float:
     function per pair and replicate. The plug-in ``r^2`` is biased by about ``(1 - rho^2)(1 - 2 rho^2) / n``
     (``E[r^2] = 1 / (n - 1)`` for independent dimensions, whatever their distribution); the cut series
     leaves 8 / (n^2 - 1) at rho = 0 for Gaussians. A mean of squares is smooth at rho = 0, where mean |r|
-    has a floor sqrt(2 / (pi n)) that no bootstrap removes. Clipped to [0, 1], the parameter's range; NaN
-    without pairs. Needs n >= 4."""
+    has a floor sqrt(2 / (pi n)) that no bootstrap removes. Clipped to [0, 1], the parameter's range (not
+    with ``in_range=False``: the raw value that resampling intervals need, which falls on either side of
+    0 when rho = 0); NaN without pairs. Needs n >= 4."""
     if n < 4:
         raise ValueError(f"the Olkin-Pratt estimator needs at least 4 points, got {n}")
     z = 1.0 - np.asarray(r, dtype=np.float64).ravel() ** 2
@@ -76,7 +77,8 @@ def olkin_pratt_mean_sq_correlation(r: np.ndarray, n: int) -> float:
         series += coefficient * power.mean()  # k! / (c)_k * mean z^(k + 1)
         coefficient *= (k + 1) / (c + k)
         power = power * z
-    return float(min(max(1.0 - (n - 3) / (n - 2) * series, 0.0), 1.0))
+    value = 1.0 - (n - 3) / (n - 2) * series
+    return float(min(max(value, 0.0), 1.0)) if in_range else float(value)
 
 
 def off_diagonal(corr: np.ndarray) -> np.ndarray:

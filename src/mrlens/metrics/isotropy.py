@@ -81,30 +81,35 @@ def trace_square_unbiased(cov: np.ndarray, n: int, fourth: float) -> float:
     return (n - 1) / (n * (n - 2) * (n - 3)) * ((n - 1) * (n - 2) * squares + trace * trace - n * fourth / (n - 1))
 
 
-def participation_ratio_unbiased(cov: np.ndarray, n: int, fourth: float) -> float:
+def participation_ratio_unbiased(cov: np.ndarray, n: int, fourth: float, in_range: bool = True) -> float:
     """``(tr S)^2 / T``, the participation ratio with the unbiased ``T`` of :func:`trace_square_unbiased` for
     ``tr(Sigma^2)`` (a ratio-consistent estimator; Bai & Saranadasa 1996, Stat. Sinica 6, use the same ratio
     idea). ``(tr S)^2`` keeps a relative bias ``Var(tr S) / (tr Sigma)^2``, about 2 / (n PR): 1e-5 to 2e-4
     at n = 1,500. The plug-in :func:`participation_ratio` (the published definition) is biased down by
     about PR^2 / n (117.9 instead of 128 for 1,500 isotropic points in 128 dimensions). Clipped to the
-    range of the parameter, [1, d] (T to [(tr S)^2 / d, (tr S)^2]); 0 for points without variance."""
+    range of the parameter, [1, d] (T to [(tr S)^2 / d, (tr S)^2]); 0 for points without variance. With
+    ``in_range=False`` to [1, 2 d] only, which keeps the ratio finite: the raw value that resampling
+    intervals need, whose spread is not cut at the maximum (an isotropic population's PR is d, and its
+    estimate falls on either side of it)."""
     d = cov.shape[0]
     trace = float(np.trace(cov))
     if trace <= 0.0:
         return 0.0
-    squares = min(max(trace_square_unbiased(cov, n, fourth), trace * trace / d), trace * trace)
+    least = trace * trace / (d if in_range else 2 * d)
+    squares = min(max(trace_square_unbiased(cov, n, fourth), least), trace * trace)
     return trace * trace / squares
 
 
-def isoscore_unbiased_from_covariance(cov: np.ndarray, n: int, fourth: float) -> float:
+def isoscore_unbiased_from_covariance(cov: np.ndarray, n: int, fourth: float, in_range: bool = True) -> float:
     """IsoScore with the unbiased participation ratio: ``(PR_u - 1) / (d - 1)``
-    (:func:`participation_ratio_unbiased`, :func:`isoscore_from_covariance`), in [0, 1]. Unlike the
+    (:func:`participation_ratio_unbiased`, :func:`isoscore_from_covariance`), in [0, 1] (with
+    ``in_range=False`` in [0, (2 d - 1) / (d - 1)], the raw value for resampling). Unlike the
     published plug-in, which is capped at (n - 2)/(d - 1) when n <= d, it estimates the population's
     IsoScore at any n >= 4 (with a large error when n is small)."""
     d = cov.shape[0]
     if d < 2:
         raise ValueError("IsoScore needs at least 2 dimensions")
-    pr = participation_ratio_unbiased(cov, n, fourth)
+    pr = participation_ratio_unbiased(cov, n, fourth, in_range)
     return 0.0 if pr == 0.0 else (pr - 1.0) / (d - 1.0)
 
 

@@ -20,7 +20,8 @@ Intervals (prefix rows only): each metric's method is declared in
 :data:`mrlens.inference.intervals.METRIC_RECORDS` and named in the ``interval`` column. Replicates
 resample documents (B of them, seeded) through integer weights on the distinct rows, so no replicate
 repeats the pairwise pass: bootstrap resamples for ``basic-bootstrap``, half-samples of distinct
-documents for ``subsampling``, where TwoNN and MLE recompute every neighbourhood on the half-sample.
+documents (complementary pairs) for ``split-halves`` and ``subsampling``, where TwoNN and MLE recompute
+every neighbourhood on the half-sample.
 PCA rows carry no interval (the basis is not refitted per replicate); random rows carry the minimum
 to maximum over the orderings (``range-orderings``), drawn from their own random stream. The costly
 metrics whose interval is ``none`` (TwoNN, MLE; IsoScore* if asked) are not computed on replicates at all.
@@ -28,9 +29,12 @@ metrics whose interval is ``none`` (TwoNN, MLE; IsoScore* if asked) are not comp
 Bias-corrected metrics (:data:`RANGES`): IsoScore and the participation ratio use an unbiased estimate of
 tr(Sigma^2) (:func:`mrlens.metrics.isotropy.trace_square_unbiased`; the published plug-in forms stay in
 :mod:`mrlens.metrics.isotropy`), ``mean_sq_correlation`` the Olkin-Pratt estimate of each rho^2
-(:func:`mrlens.metrics.correlation.olkin_pratt_mean_sq_correlation`). Their bootstrap replicates are
-centred on the estimate (:func:`_centre_on_estimate`; IsoScore*'s too) and their bounds clipped to the
-parameter's range.
+(:func:`mrlens.metrics.correlation.olkin_pratt_mean_sq_correlation`). They are computed raw, not clipped
+to their parameter's range, on the sample and on every replicate; the interval is taken about the raw
+estimate (their method, ``split-halves``, needs the spread on both sides of an isotropic population's
+maximum), then the estimate and both bounds are clipped to the range (:func:`_in_range`). Bootstrap
+replicates (of these, for ``benchmarks/coverage.py``, and IsoScore*'s) are centred on the estimate
+(:func:`_centre_on_estimate`).
 
 Pairing: the draws depend only on (number of documents, B, seed) (see
 :func:`mrlens.inference.intervals.resampling_counts`), so two models' embeddings of the same documents
@@ -175,11 +179,18 @@ RANGES = {
 }
 
 
+def _in_range(key: Key, value: float) -> float:
+    """A raw bias-corrected value (a key of :data:`RANGES`) clipped to its parameter's range; others as they are."""
+    k, metric = key
+    return float(np.clip(value, *RANGES[metric](k))) if metric in RANGES else value
+
+
 def _covariance_metrics(
     cov: np.ndarray, mean_abs: np.ndarray, settings: SuiteSettings, n: int, fourth: float
 ) -> tuple[dict[str, float], dict[str, float]]:
-    """The metrics of one covariance of n points (``fourth``: :func:`weighted_fourth_moments`), and the
-    plug-in values of the bias-corrected ones (keys of :data:`RANGES`)."""
+    """The metrics of one covariance of n points (``fourth``: :func:`weighted_fourth_moments`), the
+    bias-corrected ones (keys of :data:`RANGES`) raw, not yet clipped to their range (:func:`_in_range`),
+    and the plug-in values of these."""
     eigenvalues = covariance_spectrum(cov)
     variances = np.diag(cov)
     by_variance = outlier_dimensions(variances, settings.outlier_k)
@@ -193,10 +204,10 @@ def _covariance_metrics(
     }
     enough = n >= 4  # the unbiased tr(Sigma^2) needs four points
     return {
-        "isoscore": isoscore_unbiased_from_covariance(cov, n, fourth) if enough else float("nan"),
-        "participation_ratio": participation_ratio_unbiased(cov, n, fourth) if enough else float("nan"),
+        "isoscore": isoscore_unbiased_from_covariance(cov, n, fourth, in_range=False) if enough else float("nan"),
+        "participation_ratio": participation_ratio_unbiased(cov, n, fourth, in_range=False) if enough else float("nan"),
         "mean_abs_correlation": float(off.mean()) if off.size else float("nan"),
-        "mean_sq_correlation": olkin_pratt_mean_sq_correlation(off, n) if enough else float("nan"),
+        "mean_sq_correlation": olkin_pratt_mean_sq_correlation(off, n, in_range=False) if enough else float("nan"),
         "max_abs_correlation": float(off.max()) if off.size else float("nan"),
         "effective_rank_sigma": effective_rank(np.sqrt(eigenvalues)),
         "effective_rank_sigma2": effective_rank(eigenvalues),
@@ -366,13 +377,15 @@ def _all_metrics(
     sizes: list[int],
     settings: SuiteSettings,
     device: str | None,
-    resampled: frozenset[str] = frozenset(METRICS),
+    resampled: Mapping[str, str] | None = None,
 ) -> dict[tuple[int, str], np.ndarray]:
     """Every metric at every size for the distinct rows ``z`` under each column of ``draws``
-    (column 0: the sample itself; others: replicates). Returns (size, metric) -> values. The costly
-    metrics not in ``resampled`` (IsoScore*, TwoNN, MLE, when their interval is ``none``) get NaN on
-    the replicate columns instead of their value. Bootstrap replicates of the bias-corrected metrics
-    (:data:`RANGES`) are shifted by the sample's estimate minus its plug-in value (:func:`_centre_on_estimate`)."""
+    (column 0: the sample itself; others: replicates). Returns (size, metric) -> values. ``resampled``:
+    the metrics with an interval and the scheme of their method (default: every metric, every scheme).
+    The costly metrics get NaN instead of their value on the replicate columns they do not need: IsoScore*
+    outside its scheme's columns, TwoNN and MLE without halves, all three when their interval is ``none``.
+    Bootstrap replicates of the bias-corrected metrics (:data:`RANGES`) are shifted by the sample's
+    estimate minus its plug-in value (:func:`_centre_on_estimate`)."""
     weights = draws.weights
     totals = weights.sum(axis=0).astype(np.float64)
     absolute, prefix_sums, squares = _weighted_sums(z, draws, sizes)
@@ -383,6 +396,8 @@ def _all_metrics(
     per_column: list[dict[tuple[int, str], float]] = []
     plug_in: dict[tuple[int, str], float] = {}
     boot = draws.columns.get("bootstrap", range(0))
+    star_scheme = "any" if resampled is None else resampled.get("isoscore_star")
+    star_columns = range(1, weights.shape[1]) if star_scheme == "any" else draws.columns.get(star_scheme, range(0))
     for c in range(weights.shape[1]):  # one covariance in memory at a time
         cov = weighted_covariance(z, weights[:, c])
         column = {}
@@ -391,7 +406,7 @@ def _all_metrics(
             column |= {(k, m): v for m, v in values.items()}
             if c == 0:
                 plug_in |= {(k, m): v for m, v in plain.items()}
-        if c == 0 or "isoscore_star" in resampled:
+        if c == 0 or c in star_columns:
             star = _isoscore_star(z, weights[:, c], cov, fourth[c], sizes, settings, c in boot, c)
         else:
             star = dict.fromkeys(sizes, float("nan"))
@@ -399,7 +414,7 @@ def _all_metrics(
     out: dict[tuple[int, str], np.ndarray] = {
         key: np.array([column[key] for column in per_column]) for key in per_column[0]
     }
-    if "isoscore_star" in resampled and len(boot):  # the bootstrap population's value: the replicates' mean
+    if star_scheme in ("any", "bootstrap") and len(boot):  # the bootstrap population's value: the replicates' mean
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all NaN: too few documents
             plug_in |= {(k, "isoscore_star"): float(np.nanmean(out[(k, "isoscore_star")][list(boot)])) for k in sizes}
@@ -417,7 +432,7 @@ def _all_metrics(
             out[(k, "twonn")] = out[(k, "mle")] = np.full(weights.shape[1], np.nan)
             out[(k, "duplicates")] = totals - len(z)
     if neighbours:
-        halves = bool({"twonn", "mle"} & resampled)
+        halves = resampled is None or bool({"twonn", "mle"} & set(resampled))
         out.update(_intrinsic_columns(z, draws, sizes, settings, device, pairs.neighbours, halves))
     return out
 
@@ -460,15 +475,15 @@ def _intervals(
     result: dict[Key, np.ndarray], draws: _Draws, methods: Mapping[str, str], settings: SuiteSettings, n: int
 ) -> Estimates:
     """Estimates, bounds, interval labels and replicate values of every (size, metric) from its method's columns."""
-    found = Estimates({key: v[0] for key, v in result.items()}, dict.fromkeys(METRICS, n))
+    found = Estimates({key: _in_range(key, v[0]) for key, v in result.items()}, dict.fromkeys(METRICS, n))
     for (k, m), v in result.items():
         method = methods[m]
         if method == "none" or not settings.bootstrap:
             continue
         values = v[list(draws.columns[METHODS[method].scheme])]
-        low, high = interval(method, v[0], values, settings.confidence, n)
-        if m in RANGES:  # the estimate lies in the range, so the clipped interval still holds it
-            low, high = (float(np.clip(bound, *RANGES[m](k))) for bound in (low, high))
+        low, high = interval(method, v[0], values, settings.confidence, n)  # about the raw estimate
+        if m in RANGES:  # clipped with the estimate, so the interval still holds it
+            low, high = (_in_range((k, m), bound) for bound in (low, high))
         found.low[(k, m)], found.high[(k, m)] = low, high
         found.kinds[(k, m)] = interval_label(method, settings.confidence)
         found.replicates[(k, m)] = values
@@ -518,14 +533,14 @@ def measure(
     unique, inverse = distinct_rows(x)
     draws = _sampling_draws(n, inverse, len(unique), methods, settings)
 
-    resampled = frozenset(m for m, method in methods.items() if method != "none")
+    resampled = {m: METHODS[method].scheme for m, method in methods.items() if method != "none"}
 
     def one(z: np.ndarray, rows: np.ndarray | None, resample: bool) -> Estimates:
         if resample:
             found = _all_metrics(z, draws, sizes, settings, device, resampled)
             return _intervals(found, draws, methods, settings, n)
         sample = draws.first() if rows is None else _Draws.of(draws.weights[rows, :1], draws.excluded[rows, :1])
-        values = {key: v[0] for key, v in _all_metrics(z, sample, sizes, settings, device).items()}
+        values = {key: _in_range(key, v[0]) for key, v in _all_metrics(z, sample, sizes, settings, device).items()}
         return Estimates(values, dict.fromkeys(METRICS, int(sample.weights.sum())))
 
     fitted = any(STRATEGIES[s].fitted for s in settings.strategies)
