@@ -45,7 +45,7 @@ def suite_figure(
     """One panel per metric; one colour per variant with its prefix curve (solid), and for the
     ``reference_variants`` (the no-MRL twins) their ``pca`` (dotted; rotation-invariant metrics only) and
     ``random`` (dashed) curves too: does an MRL prefix beat a random choice or PCA at the same size? The
-    base model is dashed grey. Bands: the interval each metric declares (prefix; e.g. a 95 % basic-bootstrap CI), the
+    base model is dashed grey. Bands: the interval each metric declares (prefix; e.g. a 95 % split-halves CI), the
     spread over random orderings (random), or over seeds; each panel names its own under its title
     (:func:`~mrlens.plots.style.band_note`)."""
     table = table[(table["corpus"] == corpus) & (table["checkpoint"] == checkpoint)]
