@@ -112,6 +112,20 @@ METRICS = (
     "mle",
     "duplicates",
 )
+# the metrics of one covariance (:func:`_covariance_metrics`): a replicate column they do not need skips them
+COVARIANCE_METRICS = (
+    "isoscore",
+    "participation_ratio",
+    "mean_abs_correlation",
+    "mean_sq_correlation",
+    "max_abs_correlation",
+    "effective_rank_sigma",
+    "effective_rank_sigma2",
+    "numerical_rank",
+    "outliers_variance_count",
+    "outliers_variance_share",
+    "outliers_magnitude_count",
+)
 
 
 @dataclass(frozen=True)
@@ -392,29 +406,37 @@ def _all_metrics(
     fourth = weighted_fourth_moments(z, weights, sizes)
     mean_abs = absolute / totals[:, None]
     neighbours = _neighbour_count(len(z), settings)
-    pairs = prefix_pairwise(z, sizes, settings.uniformity_t, weights=weights, neighbours=neighbours, device=device)
+    uniform = _columns_needed(("uniformity",), resampled, draws)
+    pairs = prefix_pairwise(
+        z, sizes, settings.uniformity_t, weights=weights[:, uniform], neighbours=neighbours, device=device
+    )
     per_column: list[dict[tuple[int, str], float]] = []
     plug_in: dict[tuple[int, str], float] = {}
     boot = draws.columns.get("bootstrap", range(0))
-    star_scheme = "any" if resampled is None else resampled.get("isoscore_star")
-    star_columns = range(1, weights.shape[1]) if star_scheme == "any" else draws.columns.get(star_scheme, range(0))
+    star_columns = set(_columns_needed(("isoscore_star",), resampled, draws))
+    covariance_columns = set(_columns_needed(COVARIANCE_METRICS, resampled, draws))
+    skipped = {(k, m): float("nan") for k in sizes for m in COVARIANCE_METRICS}
     for c in range(weights.shape[1]):  # one covariance in memory at a time
+        column, star = dict(skipped), dict.fromkeys(sizes, float("nan"))
+        if c not in covariance_columns and c not in star_columns:
+            per_column.append(column | {(k, "isoscore_star"): v for k, v in star.items()})
+            continue
         cov = weighted_covariance(z, weights[:, c])
-        column = {}
-        for j, k in enumerate(sizes):
-            values, plain = _covariance_metrics(cov[:k, :k], mean_abs[c, :k], settings, int(totals[c]), fourth[c, j])
-            column |= {(k, m): v for m, v in values.items()}
-            if c == 0:
-                plug_in |= {(k, m): v for m, v in plain.items()}
-        if c == 0 or c in star_columns:
+        if c in covariance_columns:
+            for j, k in enumerate(sizes):
+                values, plain = _covariance_metrics(
+                    cov[:k, :k], mean_abs[c, :k], settings, int(totals[c]), fourth[c, j]
+                )
+                column |= {(k, m): v for m, v in values.items()}
+                if c == 0:
+                    plug_in |= {(k, m): v for m, v in plain.items()}
+        if c in star_columns:
             star = _isoscore_star(z, weights[:, c], cov, fourth[c], sizes, settings, c in boot, c)
-        else:
-            star = dict.fromkeys(sizes, float("nan"))
         per_column.append(column | {(k, "isoscore_star"): v for k, v in star.items()})
     out: dict[tuple[int, str], np.ndarray] = {
         key: np.array([column[key] for column in per_column]) for key in per_column[0]
     }
-    if star_scheme in ("any", "bootstrap") and len(boot):  # the bootstrap population's value: the replicates' mean
+    if star_columns & set(boot):  # the bootstrap population's value: the replicates' mean
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all NaN: too few documents
             plug_in |= {(k, "isoscore_star"): float(np.nanmean(out[(k, "isoscore_star")][list(boot)])) for k in sizes}
@@ -425,8 +447,10 @@ def _all_metrics(
         shares = cosine_shares(contributions_from_sums(prefix_sums[k], squares[k], draws.pairs))
         out[(k, "rogue_top_share")] = top_share(shares, min(settings.rogue_top, k))
         out[(k, "rogue_count")] = rogue_count(shares, settings.rogue_factor)
-        with np.errstate(divide="ignore"):
-            log_sums = np.logaddexp(pairs.log_sums[k], np.log(draws.self_pairs))
+        log_sums = np.full(weights.shape[1], np.nan)
+        log_sums[uniform] = pairs.log_sums[k]
+        with np.errstate(divide="ignore", invalid="ignore"):  # log 0: no self-pairs; NaN: a column not needed
+            log_sums = np.logaddexp(log_sums, np.log(draws.self_pairs))
         out[(k, "uniformity")] = log_sums - np.log(draws.pairs)
         if not neighbours:
             out[(k, "twonn")] = out[(k, "mle")] = np.full(weights.shape[1], np.nan)
@@ -435,6 +459,15 @@ def _all_metrics(
         halves = resampled is None or bool({"twonn", "mle"} & set(resampled))
         out.update(_intrinsic_columns(z, draws, sizes, settings, device, pairs.neighbours, halves))
     return out
+
+
+def _columns_needed(metrics: Sequence[str], resampled: Mapping[str, str] | None, draws: _Draws) -> list[int]:
+    """Column 0 (the sample) and the replicate columns of the schemes whose replicates some of ``metrics``
+    need (``resampled``: metric -> scheme, :func:`_all_metrics`); every column when ``resampled`` is None."""
+    if resampled is None:
+        return list(range(draws.weights.shape[1]))
+    schemes = {resampled[m] for m in metrics if m in resampled}
+    return [0, *sorted(c for scheme in schemes for c in draws.columns.get(scheme, range(0)))]
 
 
 def _centre_on_estimate(
