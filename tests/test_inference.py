@@ -23,8 +23,9 @@ from mrlens.inference.differences import (
     trend_differences,
 )
 from mrlens.inference.findings import VERDICTS, render_markdown, verdict, verdicts
+from mrlens.inference.intervals import resampling_counts, split_halves_variance
 
-KEYS = {"checkpoint": "final", "corpus": "wiki", "strategy": "prefix", "metric": "uniformity"}
+KEYS = {"checkpoint": "final", "corpus": "wiki", "strategy": "prefix", "metric": "isoscore_star"}  # basic bootstrap
 
 
 def model_tables(
@@ -108,6 +109,34 @@ def test_pooled_row_is_the_mean_over_seeds_with_the_seeds_t_interval() -> None:
         seeds_t_interval(per_seed["difference"].to_numpy(), matrix, 0.95)
     )
     assert pooled["ci_low"] > 0
+
+
+def test_split_halves_differences_per_seed_and_pooled_use_the_complementary_pairs() -> None:
+    """A metric declared ``split-halves`` (uniformity) gets, per seed, ``d ± z sqrt(V)`` with ``V`` from the
+    paired half-sample differences, and its pooled row's shared document noise is that variance of the
+    seed-averaged differences (a bootstrap variance of half-samples would count it differently)."""
+    rng = np.random.default_rng(6)
+    n, shift = 1000, 0.2
+    document = 3 * rng.standard_normal(n)
+    scores = {}
+    for seed in range(3):
+        scores[("mrl", seed)] = document + shift + 0.05 * seed + 0.2 * rng.standard_normal(n)
+        scores[("no-mrl", seed)] = document + 0.2 * rng.standard_normal(n)
+    halves = resampling_counts(n, 200, "halves", seed=4)
+    estimates, replicates = (t.assign(metric="uniformity") for t in model_tables(scores, halves))
+    table = differences(estimates, replicates, [("mrl", "no-mrl")])
+    first, pooled = table.iloc[0], table[table["seed"].isna()].iloc[0]
+    paired = {s: (scores[("mrl", s)] - scores[("no-mrl", s)]) @ halves / halves.sum(axis=0) for s in range(3)}
+    half = 1.959963984540054 * np.sqrt(split_halves_variance(paired[0], n))
+    assert first["interval"] == "ci95-paired-split-halves"
+    assert (first["ci_low"], first["ci_high"]) == pytest.approx(
+        (first["difference"] - half, first["difference"] + half)
+    )
+    assert first["ci_low"] < shift < first["ci_high"] and half < 0.05  # the shared document noise cancels
+    per_seed = table.loc[table["seed"].notna(), "difference"].to_numpy()
+    shared = split_halves_variance(np.mean([paired[s] for s in range(3)], axis=0), n)
+    spread = 4.302652729911275 * np.sqrt(np.var(per_seed, ddof=1) / 3 + shared)
+    assert (pooled["ci_low"], pooled["ci_high"]) == pytest.approx((per_seed.mean() - spread, per_seed.mean() + spread))
 
 
 def test_no_replicates_no_interval_and_unpaired_replicates_refused() -> None:

@@ -65,8 +65,7 @@ def test_geometry_panels_name_their_own_band(monkeypatch: pytest.MonkeyPatch) ->
     table = pd.DataFrame([r for m in metrics for r in _rows(m, TWINS, {"prefix": "declared"}, corpus="wiki")])
     geometry_figure(table, ["unused.png"])
     panels = list(_panels(figures[0]).values())
-    split, basic = "band: 95 % CI (split halves)", "band: 95 % CI (basic bootstrap)"
-    assert panels == [split, basic, split]  # each metric's own method
+    assert panels == ["band: 95 % CI (split halves)"] * 3
     assert not any("band" in label or "CI" in label for label in _legend(figures[0]))
     plt.close(figures[0])
 
@@ -79,9 +78,7 @@ def test_several_seeds_band_the_spread_over_seeds_and_the_base_keeps_its_interva
     metrics = ("isoscore", "uniformity", "mean_sq_correlation")
     table = pd.DataFrame([r for m in metrics for r in _rows(m, seeds, {"prefix": "declared"}, corpus="wiki")])
     geometry_figure(table, ["unused.png"])
-    assert set(_panels(figures[0]).values()) == {
-        f"band: min–max over 3 seeds\nbase: 95 % CI ({method})" for method in ("split halves", "basic bootstrap")
-    }
+    assert set(_panels(figures[0]).values()) == {"band: min–max over 3 seeds\nbase: 95 % CI (split halves)"}
     plt.close(figures[0])
 
 

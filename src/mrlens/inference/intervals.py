@@ -211,8 +211,8 @@ METRIC_RECORDS = {
     "isoscore": MetricRecord("split-halves", True),  # bias-corrected tr(Sigma^2), degenerate at isotropy
     "isoscore_star": MetricRecord("basic-bootstrap", True),  # C0's biases removed; replicates centred (suite)
     "participation_ratio": MetricRecord("split-halves", True),
-    "average_cosine": MetricRecord("basic-bootstrap", True),
-    "uniformity": MetricRecord("basic-bootstrap", True),
+    "average_cosine": MetricRecord("split-halves", True),  # U-statistics (pairs of distinct documents)
+    "uniformity": MetricRecord("split-halves", True),  # the log of one: basic bootstrap 89 % in one cell
     "mean_abs_correlation": MetricRecord("none", False),  # floor sqrt(2 / (pi n)) when rho = 0: 0-10 % coverage of 0
     "mean_sq_correlation": MetricRecord("split-halves", False),  # bias-corrected r^2, degenerate at rho = 0
     "max_abs_correlation": MetricRecord("none", False),
