@@ -104,7 +104,7 @@ def test_quality_panels_name_the_declared_method_and_the_ratios_have_none(monkey
     quality_figure(pd.DataFrame(rows), ["unused.png"], reference_variants=["no-mrl"])
     panels = _panels(figures[0])
     assert panels["stsb: Spearman of cosine vs human scores"] == (
-        "band: 95 % CI (subsampling)\nrandom: min–max over random orderings"
+        "band: 95 % CI (split halves)\nrandom: min–max over random orderings"
     )
     assert panels["stsb: spearman / own full-size value"] == "no band"  # ratios: intervals dropped, one seed
     assert panels["nano: nDCG@10"] == "band: 95 % CI (basic bootstrap)"

@@ -217,7 +217,7 @@ def test_intervals_are_named_and_random_baseline_ignores_the_bootstrap() -> None
         np.testing.assert_array_equal(off["value"], on["value"])
         assert set(off["interval"]) == {"none", "range-orderings"}
         labels_on = on.groupby("strategy")["interval"].agg(set)
-        expected = "ci95-subsampling" if "id_a" in labels else "ci95-basic-bootstrap"
+        expected = "ci95-split-halves" if "id_a" in labels else "ci95-basic-bootstrap"
         assert labels_on["prefix"] == {expected} and labels_on["pca"] == {"none"}
         finite = on.dropna(subset=["ci_low"])
         assert (finite["ci_low"] <= finite["value"]).all() and (finite["value"] <= finite["ci_high"]).all()
@@ -226,7 +226,7 @@ def test_intervals_are_named_and_random_baseline_ignores_the_bootstrap() -> None
 def test_replicates_are_paired_draws_of_the_same_pairs() -> None:
     """Two models on one task: replicate r of each is scipy's Spearman over the pairs of draw r."""
     texts, labels, x, a, b = _similarity_case(pairs=120)
-    counts = resampling_counts(len(labels), 5, "halves", seed=8)  # Spearman's method: subsampling
+    counts = resampling_counts(len(labels), 5, "halves", seed=8)  # Spearman's method: split halves
     for z in (x, x[:, ::-1] ** 3):
         replicates = measure_quality(texts, labels, texts["id"], z, [6], {"bootstrap": 5, "seed": 8}).replicates
         u = z[:, :6].astype(np.float64)
