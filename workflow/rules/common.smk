@@ -17,6 +17,7 @@ from mrlens.config import (
     trained_model_id,
     validate_config,
 )
+from mrlens.inference.intervals import INTERVAL_METHODS
 from mrlens.kinds import TASK_KINDS
 from mrlens.workflow_support import check_writable
 
@@ -28,6 +29,9 @@ _validated = validate_config(
 config.clear()
 config.update(_validated)
 
+# each metric's interval method, a param of the rules that measure: a method changed in
+# mrlens.inference.intervals reruns them and what follows, as a changed setting would
+INTERVALS = canonical(INTERVAL_METHODS)
 TRAIN = config["train"] or {}  # empty: analysis only (models:), nothing trained
 VARIANTS = TRAIN.get("variants", {})
 SEEDS = TRAIN.get("seeds", [])

@@ -29,6 +29,7 @@ rule geometry:
     params:
         dims=config["analysis"]["dims"],
         settings=SUITE_SETTINGS,
+        intervals=INTERVALS,
         labels=model_labels,
     script:
         "../scripts/geometry.py"

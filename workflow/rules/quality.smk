@@ -54,6 +54,7 @@ rule quality:
     params:
         dims=config["analysis"]["dims"],
         settings=quality_settings,
+        intervals=INTERVALS,
         labels=quality_labels,
     script:
         "../scripts/quality.py"

@@ -11,6 +11,7 @@ params = snakemake.params
 _, vectors, _ = read_embeddings(snakemake.input[0])
 check_embedding_size(params.dims, vectors.shape[1], params.labels["model"])
 log.info("%d documents x %d dimensions; sizes %s; %s", *vectors.shape, params.dims, params.settings)
-geometry = measure(vectors, params.dims, settings_from(SuiteSettings, params.settings, "analysis"))
+settings = settings_from(SuiteSettings, params.settings, "analysis")
+geometry = measure(vectors, params.dims, settings, methods=params.intervals)
 for name in ("scalars", "profiles", "replicates"):
     write_table(label_table(getattr(geometry, name), params.labels), snakemake.output[name])
