@@ -9,14 +9,19 @@ G_s and H_s their own parts (entries N(0, tau^2)). Two metrics, with exact popul
 - ``prefix_energy``: the mean over documents of ``||z_{1:k}||^2``, population value
   ``tr(P M M^T P)`` (P keeps the first k rows); an unbiased mean of a per-document score.
 - ``isoscore``: IsoScore of the embeddings' covariance (Rudman et al. 2022), population value
-  ``IsoScore(M M^T)``; a biased plug-in.
+  ``IsoScore(M M^T)``, estimated as mrlens reports it: with the unbiased tr(Sigma^2)
+  (:func:`mrlens.metrics.isotropy.trace_square_unbiased`), raw (not clipped).
 
 Per seed, the target is that seed's population difference; over seeds, the mean population difference
 over the distribution of training runs (prefix energy: ``tr(P (A A^T - B B^T) P)`` exactly, since the
 perturbations cancel in expectation; IsoScore: a Monte Carlo mean over 20,000 draws of the perturbation).
-Replicate b uses the same bootstrap counts for every model and seed (mrlens's pairing contract); the
-unpaired interval draws the reference's counts independently. S = 3 uses the first three of the five
-seeds of each repetition. Prints a markdown table.
+Replicate b uses the same draws for every model and seed (mrlens's pairing contract): bootstrap counts
+for the basic bootstrap, complementary half-samples for split halves (the method both metrics' kind
+declares in mrlens: unbiased statistics); the unpaired interval draws the reference's bootstrap counts
+independently. Over seeds, ``seeds-t`` adds the shared document noise as the split-halves variance of
+the seed-averaged paired differences (as mrlens does for a split-halves metric); the bootstrap-based
+pooled methods resample the bootstrap replicates. S = 3 uses the first three of the five seeds of each
+repetition. Prints a markdown table.
 
     .venv/bin/python benchmarks/coverage_differences.py [--repetitions 200] [--n 1000] [--replicates 200]
 """
@@ -29,26 +34,30 @@ import time
 import numpy as np
 
 from mrlens.inference.differences import POOLED_METHODS
-from mrlens.inference.intervals import interval
+from mrlens.inference.intervals import METHODS, interval
 from mrlens.metrics.isotropy import isoscore_from_covariance
 
 P, D, K, SEEDS = 24, 12, 4, 5
 SCENARIOS = {"seeds dominate": 0.05, "seeds ~ documents": 0.01, "documents dominate": 0.002}  # name -> tau
 
 
-def isoscores(cov: np.ndarray) -> np.ndarray:
-    """IsoScore ``(PR - 1) / (d - 1)``, ``PR = tr(C)^2 / ||C||_F^2``, of a stack of covariances (..., d, d)."""
-    trace = np.trace(cov, axis1=-2, axis2=-1)
-    return (trace**2 / (cov**2).sum(axis=(-2, -1)) - 1) / (cov.shape[-1] - 1)
-
-
-def metrics(maps: np.ndarray, second: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """(prefix_energy, isoscore) of the embeddings ``z = M x`` for every map (m, d, p) and every set of
-    document moments (B, p, p) and (B, p): shape (2, m, B)."""
+def metrics(maps: np.ndarray, x: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """(prefix_energy, bias-corrected isoscore) of the embeddings ``z = M x`` for every map (m, d, p) and
+    every column of counts (n x B, the documents drawn; a document drawn twice counts twice), in the
+    form of :func:`mrlens.metrics.isotropy.trace_square_unbiased`: shape (2, m, B)."""
+    second, mean = moments(x, counts)
+    size = counts.sum(axis=0).astype(np.float64)  # (B,)
     moment = maps[:, None] @ second[None] @ maps.transpose(0, 2, 1)[:, None]
-    centre = mean @ maps.transpose(0, 2, 1)
+    centre = mean @ maps.transpose(0, 2, 1)  # (m, B, d)
     energy = np.trace(moment[:, :, :K, :K], axis1=-2, axis2=-1)
-    return np.stack([energy, isoscores(moment - centre[..., :, None] * centre[..., None, :])])
+    cov = (moment - centre[..., :, None] * centre[..., None, :]) * (size / (size - 1))[None, :, None, None]
+    z = x @ maps.transpose(0, 2, 1)  # (m, n, d)
+    distance = (z**2).sum(axis=2)[..., None] - 2 * z @ centre.transpose(0, 2, 1) + (centre**2).sum(axis=2)[:, None]
+    fourth = ((distance**2) * counts[None]).sum(axis=1)  # (m, B): sum_i w_i ||z_i - mean||^4
+    trace, squares = np.trace(cov, axis1=-2, axis2=-1), (cov**2).sum(axis=(-2, -1))
+    unbiased = (size - 1) / (size * (size - 2) * (size - 3))
+    unbiased = unbiased * ((size - 1) * (size - 2) * squares + trace**2 - size * fourth / (size - 1))
+    return np.stack([energy, (trace**2 / unbiased - 1) / (maps.shape[1] - 1)])
 
 
 def population(maps: np.ndarray) -> np.ndarray:
@@ -68,6 +77,18 @@ def counts_of(rng: np.random.Generator, n: int, replicates: int) -> np.ndarray:
     return np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(replicates)], axis=1)
 
 
+def halves_of(rng: np.random.Generator, n: int, replicates: int) -> np.ndarray:
+    """Complementary half-samples, as mrlens's ``halves`` scheme draws them: columns 2j and 2j + 1 are the
+    two halves of one permutation."""
+    counts = np.zeros((n, replicates), dtype=np.int64)
+    for j in range(0, replicates, 2):
+        order = rng.permutation(n)
+        counts[order[: n // 2], j] = 1
+        if j + 1 < replicates:
+            counts[order[n // 2 : 2 * (n // 2)], j + 1] = 1
+    return counts
+
+
 def truth_over_seeds(
     a: np.ndarray, b: np.ndarray, tau: float, rng: np.random.Generator, draws: int = 20_000
 ) -> np.ndarray:
@@ -83,14 +104,16 @@ def repetition(a: np.ndarray, b: np.ndarray, tau: float, n: int, replicates: int
     x = rng.standard_normal((n, P))
     ones = np.ones((n, 1), dtype=np.int64)
     paired_counts, unpaired_counts = counts_of(rng, n, replicates), counts_of(rng, n, replicates)
-    full = [metrics(m, *moments(x, ones)) for m in (variant, reference)]
-    draws = [metrics(m, *moments(x, c)) for m, c in ((variant, paired_counts), (reference, paired_counts))]
-    unpaired = metrics(reference, *moments(x, unpaired_counts))
+    halves = halves_of(rng, n, replicates)
+    full = [metrics(m, x, ones) for m in (variant, reference)]
+    draws = [metrics(m, x, paired_counts) for m in (variant, reference)]
+    split = [metrics(m, x, halves) for m in (variant, reference)]
     estimate = (full[0] - full[1])[..., 0]  # (2 metrics, seeds)
     return {
         "estimate": estimate,
         "paired": draws[0] - draws[1],
-        "unpaired": draws[0] - unpaired,
+        "unpaired": draws[0] - metrics(reference, x, unpaired_counts),
+        "halves": split[0] - split[1],
         "truth": population(variant) - population(reference),
     }
 
@@ -99,36 +122,50 @@ def covers(low: float, high: float, truth: float) -> bool:
     return bool(low <= truth <= high)
 
 
+# per-seed intervals: (label, replicates, method)
+PER_SEED = (
+    ("paired split halves", "halves", "split-halves"),
+    ("paired basic bootstrap", "paired", "basic-bootstrap"),
+    ("unpaired basic bootstrap", "unpaired", "basic-bootstrap"),
+)
+
+
 def per_seed_rows(results: list[dict], n: int) -> dict:
-    """Coverage and median width of the per-seed basic intervals, paired and unpaired, per metric."""
+    """Coverage and median width of the per-seed intervals (:data:`PER_SEED`), per metric."""
     out = {}
     for m, name in enumerate(("prefix_energy", "isoscore")):
-        for kind in ("paired", "unpaired"):
+        for kind, replicates, method in PER_SEED:
             hits, widths = [], []
             for r in results:
                 for s in range(SEEDS):
-                    low, high = interval("basic-bootstrap", r["estimate"][m, s], r[kind][m, s], 0.95, n)
+                    low, high = interval(method, r["estimate"][m, s], r[replicates][m, s], 0.95, n)
                     hits.append(covers(low, high, r["truth"][m, s]))
                     widths.append(high - low)
             out[(name, kind)] = (np.mean(hits), np.median(widths))
     return out
 
 
-def pooled_rows(results: list[dict], truth: np.ndarray) -> dict:
+def pooled_rows(results: list[dict], truth: np.ndarray, n: int) -> dict:
     """Coverage and median width over seeds, S = 3 and 5, of each pooled method and of a t-interval over
-    seeds that ignores the shared document noise (``seeds-t`` with no replicate variance)."""
+    seeds that ignores the shared document noise (``seeds-t`` with no replicate variance). ``seeds-t``
+    reads the split halves (its shared noise: their variance, as mrlens computes it for these metrics),
+    the others the bootstrap replicates."""
     methods = {**{k: m.formula for k, m in POOLED_METHODS.items()}, "t over seeds alone": None}
+    split = METHODS["split-halves"]
     out = {}
     for m, name in enumerate(("prefix_energy", "isoscore")):
         for seeds in (3, 5):
             for label, formula in methods.items():
                 hits, widths = [], []
                 for r in results:
-                    per_seed, draws = r["estimate"][m, :seeds], r["paired"][m, :seeds]
+                    per_seed = r["estimate"][m, :seeds]
                     if formula is None:
-                        low, high = POOLED_METHODS["seeds-t"].formula(per_seed, np.zeros((seeds, 2)), 0.95)
+                        low, high = POOLED_METHODS["seeds-t"].formula(per_seed, np.zeros((seeds, 2)), 0.95, None)
+                    elif label == "seeds-t":
+                        halves = r["halves"][m, :seeds]
+                        low, high = formula(per_seed, halves, 0.95, lambda v: split.variance(v, n))
                     else:
-                        low, high = formula(per_seed, draws, 0.95)
+                        low, high = formula(per_seed, r["paired"][m, :seeds], 0.95, None)
                     hits.append(covers(low, high, truth[m]))
                     widths.append(high - low)
                 out[(name, seeds, label)] = (np.mean(hits), np.median(widths))
@@ -162,8 +199,8 @@ def main() -> None:
         )
         print("| metric | interval | seeds | coverage | median width |\n| --- | --- | --- | --- | --- |")
         for (name, kind), (hit, width) in per_seed_rows(results, args.n).items():
-            print(f"| {name} | per seed, {kind} basic bootstrap | 1 | {100 * hit:.1f} % | {width:.3g} |")
-        for (name, seeds, label), (hit, width) in pooled_rows(results, truth).items():
+            print(f"| {name} | per seed, {kind} | 1 | {100 * hit:.1f} % | {width:.3g} |")
+        for (name, seeds, label), (hit, width) in pooled_rows(results, truth, args.n).items():
             print(f"| {name} | over seeds, {label} | {seeds} | {100 * hit:.1f} % | {width:.3g} |")
         print()
     print(f"{time.perf_counter() - start:.0f} s")

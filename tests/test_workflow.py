@@ -20,6 +20,7 @@ from snakemake.common import FUNC_OVERWRITE_PARAMS_ATTR
 from snakemake.settings.enums import Quietness
 from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
 
+from mrlens.inference import intervals
 from mrlens.inference.intervals import record_of
 from mrlens.metrics.suite import METRICS
 
@@ -172,6 +173,23 @@ def test_changing_analysis_sizes_reruns_metrics_and_figures_only(finished_run: t
     )
     per_unit = [f for f in planned if f.startswith("results/metrics/") and f.count("/") == 4]
     assert len(per_unit) == 7 * 3  # scalars, profiles, replicates of base + 3 twins x 2 checkpoints
+
+
+def test_changing_a_metrics_interval_method_reruns_the_measurements_not_training(
+    finished_run: tuple[Path, dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The registry's methods are a param of the measuring rules: a method changed in the package reruns
+    geometry and quality and what follows them, never training or embedding."""
+    workdir, config = finished_run
+    monkeypatch.setitem(intervals.INTERVAL_METHODS, "uniformity", "basic-bootstrap")
+    planned = planned_outputs(workdir, config)
+    kinds = {f.split("/")[1] for f in planned}
+    assert (
+        {"metrics", "quality", "findings.md"}
+        <= kinds
+        <= {"metrics", "figures", "quality", "findings.md", "findings.csv"}
+    )
+    assert len([f for f in planned if f.startswith("results/metrics/") and f.count("/") == 4]) == 7 * 3
 
 
 def test_adding_a_corpus_embeds_only_that_corpus(finished_run: tuple[Path, dict]) -> None:
