@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from mrlens.errors import ConfigError, DataError
 from mrlens.inference.claims import (
@@ -73,11 +74,16 @@ def test_paired_difference_covers_the_truth_and_is_narrower_than_unpaired(shift:
 
 
 def test_seeds_t_interval_hand_computed() -> None:
-    # d_s = 1, 2, 3 (s^2 = 1); seed-averaged replicates 2 - 1 and 2 + 1 (v_doc = 2); t_{2, 0.975} = 4.303
+    # d_s = 1, 2, 3 (s^2 / S = 1/3); seed-averaged replicates 2 - 1 and 2 + 1 (v_doc = 2, one split);
+    # Satterthwaite: nu = (1/3 + 2)^2 / ((1/3)^2 / 2 + 2^2 / 1) = 98 / 73
     per_seed = np.array([1.0, 2.0, 3.0])
     replicates = per_seed[:, None] + np.array([[-1.0, 1.0]])
-    half = 4.302652729911275 * np.sqrt(1 / 3 + 2)
+    half = stats.t.ppf(0.975, 98 / 73) * np.sqrt(1 / 3 + 2)
     assert seeds_t_interval(per_seed, replicates, 0.95) == pytest.approx((2 - half, 2 + half))
+    # the document noise measured by many replicates and dominant: nu large, the quantile near z
+    many = 2.0 + np.array([[-1.0, 1.0] * 100]) + np.array([[0.0], [0.01], [0.02]])
+    low, high = seeds_t_interval(np.array([2.0, 2.01, 2.02]), many, 0.95)
+    assert (high - low) / 2 / np.sqrt(np.var(many.mean(axis=0), ddof=1)) == pytest.approx(1.97, abs=0.02)
 
 
 def test_hierarchical_bootstrap_brute_force_on_two_seeds() -> None:
@@ -135,7 +141,9 @@ def test_split_halves_differences_per_seed_and_pooled_use_the_complementary_pair
     assert first["ci_low"] < shift < first["ci_high"] and half < 0.05  # the shared document noise cancels
     per_seed = table.loc[table["seed"].notna(), "difference"].to_numpy()
     shared = split_halves_variance(np.mean([paired[s] for s in range(3)], axis=0), n)
-    spread = 4.302652729911275 * np.sqrt(np.var(per_seed, ddof=1) / 3 + shared)
+    between = np.var(per_seed, ddof=1) / 3
+    freedom = (between + shared) ** 2 / (between**2 / 2 + shared**2 / 100)  # Satterthwaite, 100 splits
+    spread = stats.t.ppf(0.975, freedom) * np.sqrt(between + shared)
     assert (pooled["ci_low"], pooled["ci_high"]) == pytest.approx((per_seed.mean() - spread, per_seed.mean() + spread))
 
 

@@ -42,16 +42,30 @@ NO_SEED = -1  # an external model's missing seed while pairing (a missing key is
 def seeds_t_interval(
     per_seed: np.ndarray, replicates: np.ndarray, confidence: float, variance: Variance | None = None
 ) -> tuple[float, float]:
-    """``d ± t_{S-1, 1-a/2} sqrt(s^2 / S + v_doc)``: ``d`` and ``s^2`` the mean and sample variance of the S
+    """``d ± t_{nu, 1-a/2} sqrt(s^2 / S + v_doc)``: ``d`` and ``s^2`` the mean and sample variance of the S
     per-seed differences, ``v_doc`` the sampling variance of the seed-averaged paired replicates
     ``mean_s D_sb``, i.e. of the document noise that every seed shares (the t-interval over seeds, Student
     1908, widened by the shared sampling variance as in a two-stage design, Cochran 1977, ch. 10).
     ``variance`` estimates it from replicates in the metric's scheme (its method's
     :attr:`mrlens.inference.intervals.Method.variance`); by default their variance, the bootstrap's.
-    ``s^2`` already holds each seed's own document noise, so the interval errs on the wide side."""
+    The degrees of freedom are Satterthwaite's (1946, "An approximate distribution of estimates of variance
+    components", Biometrics Bulletin 2) for the sum of the two variance estimates::
+
+        nu = (s^2 / S + v_doc)^2 / ((s^2 / S)^2 / (S - 1) + v_doc^2 / (B // 2))
+
+    (``v_doc`` counted with the degrees of freedom of the J = B / 2 splits of split halves, fewer than a
+    bootstrap's): S - 1 where the seeds dominate, many where the document noise does, which the B
+    replicates measure well (a t quantile with S - 1 = 2 on it made intervals twice too wide: 100 %
+    coverage in ``benchmarks/coverage_differences.py``). ``s^2`` also holds each seed's own document
+    noise, which ``v_doc`` counts again divided by S: the interval errs on the wide side."""
     s = len(per_seed)
-    shared = (variance or bootstrap_variance_of)(replicates.mean(axis=0))
-    half = stats.t.ppf((1 + confidence) / 2, s - 1) * np.sqrt(np.var(per_seed, ddof=1) / s + shared)
+    seed_averaged = replicates.mean(axis=0)
+    shared = (variance or bootstrap_variance_of)(seed_averaged)
+    between = np.var(per_seed, ddof=1) / s
+    splits = max(int(np.isfinite(seed_averaged).sum()) // 2, 1)
+    total = between + shared
+    freedom = total**2 / (between**2 / (s - 1) + shared**2 / splits) if total > 0 else s - 1
+    half = stats.t.ppf((1 + confidence) / 2, freedom) * np.sqrt(total)
     centre = float(np.mean(per_seed))
     return centre - half, centre + half
 
@@ -85,7 +99,9 @@ def hierarchical_bootstrap_interval(
     """Two-stage bootstrap (Davison & Hinkley 1997, section 3.8): draw S seeds with replacement and one
     document replicate b (of those finite for every seed) for all of them, ``d* = mean_{s in draw} D_sb``;
     basic interval ``[2 d - q_{1-a/2}(d*), 2 d - q_{a/2}(d*)]`` around ``d = mean_s d_s``. Seeded, so
-    deterministic. ``variance`` is not used: the replicates are taken as bootstrap draws."""
+    deterministic. ``variance`` is not used: the replicates are taken as bootstrap draws (a split-halves
+    metric's half-sample replicates spread about as its estimator does for a linear statistic, more where
+    it is degenerate: conservative there)."""
     replicates = replicates[:, np.isfinite(replicates).all(axis=0)]
     chosen = _seed_draws(len(per_seed), draws, seed)
     column = np.random.default_rng([seed, 1]).integers(0, replicates.shape[1], size=draws)
