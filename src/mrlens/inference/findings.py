@@ -158,8 +158,9 @@ def decision_rule(confidence: float) -> str:
         f'bound (0, or −margin for a non-inferiority claim such as "costs nothing"), is **reversed** when it '
         f"lies entirely on the other side, and is **inconclusive** when it contains the bound or there is no "
         f"interval. With two or more seeds d is the mean over seeds and its interval (`seeds-t`) carries the "
-        f"training-run variance and the document noise every seed shares; with one seed it is the paired "
-        f"bootstrap interval over documents, which says nothing about training-run variance. A trend claim "
+        f"training-run variance and the document noise every seed shares; with one seed it is the metric's "
+        f"paired interval over documents (the `method` column), which says nothing about training-run "
+        f"variance. A trend claim "
         f"judges d at the smallest size minus d at the largest, from the same paired replicates. "
         f'"Inconclusive" is not evidence of no difference.'
     )
