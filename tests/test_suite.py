@@ -457,3 +457,14 @@ def test_isotropic_data_report_clipped_estimates_with_intervals_from_the_raw_rep
     assert 0.0 <= row["ci_low"] <= row["value"] <= row["ci_high"] <= 1.0 and row["ci_low"] < 1.0 - 1e-4
     replicates = result.replicates.query("metric == 'isoscore'")["value"]
     assert (replicates > 1.0).any() and (replicates < 1.0).any()
+
+
+def test_too_few_half_samples_give_no_interval_and_say_so() -> None:
+    """Split halves needs two complete splits: with two replicates (one split) the row has no bounds and
+    its ``interval`` says ``none``, not a CI it does not have."""
+    x = manifold(200, 8, 8, seed=2)
+    table = measure(x, [8], SuiteSettings(strategies=("prefix",), bootstrap=2, mle_neighbours=5)).scalars
+    row = table.set_index("metric").loc["isoscore"]
+    assert np.isnan(row["ci_low"]) and row["interval"] == "none"
+    row = table.set_index("metric").loc["isoscore_star"]  # basic bootstrap: two replicates are enough
+    assert row["interval"] == "ci95-basic-bootstrap" and row["ci_low"] <= row["value"] <= row["ci_high"]

@@ -258,10 +258,10 @@ def measure_quality(
             for metric, (value, reps) in task_measure(z, k, resample and bool(chosen)).items():
                 found.values[(k, metric)] = value
                 if metric in chosen and len(reps):
-                    found.low[(k, metric)], found.high[(k, metric)] = interval(
-                        chosen[metric], value, reps, settings.confidence, task.units
-                    )
-                    found.kinds[(k, metric)] = interval_label(chosen[metric], settings.confidence)
+                    low, high = interval(chosen[metric], value, reps, settings.confidence, task.units)
+                    found.low[(k, metric)], found.high[(k, metric)] = low, high
+                    kind = chosen[metric] if np.isfinite(low) else "none"  # e.g. split halves of too few replicates
+                    found.kinds[(k, metric)] = interval_label(kind, settings.confidence)
                     found.replicates[(k, metric)] = reps
         return found
 
