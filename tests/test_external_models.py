@@ -23,7 +23,7 @@ from mrlens.errors import ConfigError
 from mrlens.inference.claims import claim_settings, parse_claims, twin_of_pairs
 from mrlens.inference.differences import twin_differences
 from mrlens.inference.findings import family_verdicts
-from mrlens.plots.style import label_external
+from mrlens.plots.style import external_names, label_external, mark_external
 from mrlens.workflow_support import with_origin
 
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -206,6 +206,24 @@ def test_tables_say_where_each_model_comes_from() -> None:
     relabelled, references = label_external(labelled, ["no-mrl", "ext-std"])
     assert references == ["no-mrl", "ext-std (external)"]
     assert set(relabelled["variant"]) == {"no-mrl", "mrl", "base", "ext-mrl (external)", "ext-std (external)"}
+
+
+def test_diffing_tables_mark_external_models_wherever_they_are_named() -> None:
+    """The diffing figures' tables: external models found from an ``origin`` column or from a missing
+    seed, and renamed in every column that names a model (a CKA pair has no seed of its own)."""
+    layers = pd.DataFrame(
+        {"model": ["mrl_s0", "ext-mrl"], "origin": ["trained", "external"], "reference": ["base", "ext-std"]}
+    )
+    truncation = pd.DataFrame({"model": ["base", "ext-std"], "variant": ["base", "ext-std"], "seed": [np.nan] * 2})
+    external = external_names(layers, truncation)
+    assert external == {"ext-mrl", "ext-std"}
+    marked = mark_external(layers, external, ["model", "reference", "reference_variant"])
+    assert list(marked["model"]) == ["mrl_s0", "ext-mrl (external)"]
+    assert list(marked["reference"]) == ["base", "ext-std (external)"]
+    cka = mark_external(
+        pd.DataFrame({"model_a": ["ext-mrl"], "model_b": ["no-mrl_s0"]}), external, ["model_a", "model_b"]
+    )
+    assert cka.iloc[0].tolist() == ["ext-mrl (external)", "no-mrl_s0"]
 
 
 def test_external_models_are_paired_with_their_twin_and_judged_among_themselves() -> None:

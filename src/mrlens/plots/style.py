@@ -122,14 +122,29 @@ def legend_below_and_save(
     save_figure(figure, paths, dpi)
 
 
-def label_external(table: pd.DataFrame, variants: Sequence[str] = ()) -> tuple[pd.DataFrame, list[str]]:
-    """``table`` with each external model's ``variant`` (a model of ``models:``, origin ``external``) named
-    "<name> (external)" for the legends, and ``variants`` (names such as the reference variants) renamed
-    alike."""
+def external_names(*tables: pd.DataFrame) -> set[str]:
+    """The models of ``models:`` (origin ``external``: no seed) that any of ``tables`` names in its
+    ``model`` column (tables with an ``origin`` column, or with ``model`` and ``seed``)."""
     from mrlens.workflow_support import with_origin
 
-    origin = with_origin(table).get("origin")
-    if origin is None:
-        return table, list(variants)
-    names = {v: f"{v} (external)" for v in table.loc[origin == "external", "variant"].unique()}
-    return table.assign(variant=table["variant"].replace(names)), [names.get(v, v) for v in variants]
+    names: set[str] = set()
+    for table in tables:
+        origin = with_origin(table).get("origin")
+        if origin is not None:
+            names |= set(table.loc[origin == "external", "model"])
+    return names
+
+
+def mark_external(table: pd.DataFrame, names: set[str], columns: Sequence[str]) -> pd.DataFrame:
+    """``table`` with every name of ``names`` in ``columns`` (those it has) written "<name> (external)",
+    for legends and tick labels."""
+    marked = {name: f"{name} (external)" for name in names}
+    return table.assign(**{c: table[c].replace(marked) for c in columns if c in table})
+
+
+def label_external(table: pd.DataFrame, variants: Sequence[str] = ()) -> tuple[pd.DataFrame, list[str]]:
+    """``table`` with each external model's ``variant`` (a model of ``models:``, origin ``external``; its
+    own variant) named "<name> (external)" for the legends, and ``variants`` (names such as the reference
+    variants) renamed alike."""
+    names = external_names(table)
+    return mark_external(table, names, ["variant"]), [f"{v} (external)" if v in names else v for v in variants]
