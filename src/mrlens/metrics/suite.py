@@ -396,8 +396,9 @@ def _all_metrics(
     """Every metric at every size for the distinct rows ``z`` under each column of ``draws``
     (column 0: the sample itself; others: replicates). Returns (size, metric) -> values. ``resampled``:
     the metrics with an interval and the scheme of their method (default: every metric, every scheme).
-    The costly metrics get NaN instead of their value on the replicate columns they do not need: IsoScore*
-    outside its scheme's columns, TwoNN and MLE without halves, all three when their interval is ``none``.
+    A replicate column computes only what the metrics of its scheme need: the covariance metrics
+    (:data:`COVARIANCE_METRICS`), IsoScore* and the uniformity pass get NaN on the columns of a scheme none
+    of them uses (the bootstrap columns hold IsoScore* alone by default), TwoNN and MLE without halves.
     Bootstrap replicates of the bias-corrected metrics (:data:`RANGES`) are shifted by the sample's
     estimate minus its plug-in value (:func:`_centre_on_estimate`)."""
     weights = draws.weights
