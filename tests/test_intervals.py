@@ -102,6 +102,9 @@ def test_split_halves_by_hand() -> None:
     with_nan = np.array([1.0, 3.0, np.nan, 5.0, 2.0, 2.0])  # the pair holding NaN is left out
     assert split_halves_variance(with_nan, 10) == pytest.approx(1 / 3)
     assert np.isnan(split_halves_variance(np.array([1.0, 3.0, 2.0]), 10))  # one complete pair: no variance
+    # W1 = 4/3 here: pairs (1, 1), (3, 3) give W2 = 0, V = -W1 <= 0, raised to W1 / 3 (no zero-width interval)
+    assert split_halves_variance(np.array([1.0, 1.0, 3.0, 3.0]), 10) == pytest.approx(4 / 9)
+    assert split_halves_variance(np.array([1.0, 3.0, 3.0, 1.0]), 10) == pytest.approx(2 - 4 / 3)
     assert np.isnan(interval("split-halves", 2.0, np.array([1.0, 3.0]), 0.95, 10)).all()
 
 
