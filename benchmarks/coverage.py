@@ -17,6 +17,7 @@ whose interval holds the truth (95 % nominal) and the method mrlens reports (``*
 replicates of both schemes here, also those whose interval is ``none`` (which the suite skips otherwise).
 
     .venv/bin/python benchmarks/coverage.py [--reps 100] [--n 1500] [--d 128] [--bootstrap 100] [--dims 32,128]
+        [--skip geometry|quality] [--populations isotropic,...] [--metrics isoscore,...]
 """
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ def _per_scheme(measure_one, metrics) -> tuple[dict, dict, dict]:
 def geometry_coverage(args: argparse.Namespace) -> list[dict]:
     rows = []
     settings = SuiteSettings(bootstrap=args.bootstrap, strategies=("prefix",))
-    metrics = [m for m in METRICS if m != "duplicates"]
+    metrics = [m for m in METRICS if m != "duplicates" and (not args.metrics or m in args.metrics)]
     for name in args.populations:
         rng = np.random.default_rng(1)
         mean, factor, intrinsic = population(name, args.d, rng)
@@ -178,7 +179,8 @@ def geometry_coverage(args: argparse.Namespace) -> list[dict]:
             def measure_one(methods: dict) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    result = measure(x, args.dims, rep_settings, methods=methods)
+                    others = dict.fromkeys(METRICS, "none")  # metrics left out are not resampled
+                    result = measure(x, args.dims, rep_settings, methods=others | methods)
                 values = {(r.dim, r.metric): r.value for r in result.scalars.itertuples()}
                 return values, result.replicates, result.scalars
 
@@ -319,6 +321,12 @@ def main() -> None:
         "--dims", type=lambda s: [int(v) for v in s.split(",")], default=None, help="sizes (default: d/4,d)"
     )
     parser.add_argument("--skip", choices=["geometry", "quality"], default=None)
+    parser.add_argument(
+        "--metrics",
+        type=lambda s: s.split(","),
+        default=None,
+        help="geometry metrics, comma-separated (default: all), e.g. more repetitions for a few",
+    )
     parser.add_argument(
         "--populations",
         type=lambda s: s.split(","),
