@@ -60,7 +60,7 @@ def seeds_t_interval(
     noise, which ``v_doc`` counts again divided by S: the interval errs on the wide side."""
     s = len(per_seed)
     seed_averaged = replicates.mean(axis=0)
-    shared = (variance or bootstrap_variance_of)(seed_averaged)
+    shared = (variance or _bootstrap_variance)(seed_averaged)
     between = np.var(per_seed, ddof=1) / s
     splits = max(int(np.isfinite(seed_averaged).sum()) // 2, 1)
     total = between + shared
@@ -70,7 +70,7 @@ def seeds_t_interval(
     return centre - half, centre + half
 
 
-def bootstrap_variance_of(replicates: np.ndarray) -> float:
+def _bootstrap_variance(replicates: np.ndarray) -> float:
     """The variance of the finite bootstrap replicates (:func:`mrlens.inference.intervals.bootstrap_variance`)."""
     return bootstrap_variance(replicates, len(replicates))
 
