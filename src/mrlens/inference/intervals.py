@@ -259,9 +259,10 @@ def method_of(metric: str) -> str:
     return record_of(metric).interval
 
 
-def interval_label(method: str, confidence: float) -> str:
-    """The ``interval`` column's text: ``ci95-basic-bootstrap``, or ``none``."""
-    return "none" if method == "none" else f"ci{100 * confidence:g}-{method}"
+def interval_label(method: str, confidence: float, low: float = 0.0) -> str:
+    """The ``interval`` column's text: ``ci95-basic-bootstrap``, or ``none`` (also for a NaN lower bound
+    ``low``: an interval its replicates could not give, e.g. split halves of too few)."""
+    return "none" if method == "none" or np.isnan(low) else f"ci{100 * confidence:g}-{method}"
 
 
 def interval(method: str, estimate: float, replicates: np.ndarray, confidence: float, n: int) -> tuple[float, float]:

@@ -519,7 +519,7 @@ def _intervals(
         if m in RANGES:  # clipped with the estimate, so the interval still holds it
             low, high = (_in_range((k, m), bound) for bound in (low, high))
         found.low[(k, m)], found.high[(k, m)] = low, high
-        found.kinds[(k, m)] = interval_label(method if np.isfinite(low) else "none", settings.confidence)
+        found.kinds[(k, m)] = interval_label(method, settings.confidence, low)
         found.replicates[(k, m)] = values
     return found
 

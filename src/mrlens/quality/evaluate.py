@@ -260,8 +260,7 @@ def measure_quality(
                 if metric in chosen and len(reps):
                     low, high = interval(chosen[metric], value, reps, settings.confidence, task.units)
                     found.low[(k, metric)], found.high[(k, metric)] = low, high
-                    kind = chosen[metric] if np.isfinite(low) else "none"  # e.g. split halves of too few replicates
-                    found.kinds[(k, metric)] = interval_label(kind, settings.confidence)
+                    found.kinds[(k, metric)] = interval_label(chosen[metric], settings.confidence, low)
                     found.replicates[(k, metric)] = reps
         return found
 
