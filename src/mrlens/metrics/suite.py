@@ -91,41 +91,33 @@ from mrlens.metrics.truncation import (
     random_orderings,
 )
 
+# metrics of one covariance (:func:`_covariance_metrics`) besides IsoScore and the participation ratio
+_OF_COVARIANCE = (
+    "mean_abs_correlation",
+    "mean_sq_correlation",
+    "max_abs_correlation",
+    "effective_rank_sigma",
+    "effective_rank_sigma2",
+    "numerical_rank",
+    "outliers_variance_count",
+    "outliers_variance_share",
+    "outliers_magnitude_count",
+)
 METRICS = (
     "isoscore",
     "isoscore_star",
     "participation_ratio",
     "average_cosine",
     "uniformity",
-    "mean_abs_correlation",
-    "mean_sq_correlation",
-    "max_abs_correlation",
-    "effective_rank_sigma",
-    "effective_rank_sigma2",
-    "numerical_rank",
-    "outliers_variance_count",
-    "outliers_variance_share",
-    "outliers_magnitude_count",
+    *_OF_COVARIANCE,
     "rogue_top_share",
     "rogue_count",
     "twonn",
     "mle",
     "duplicates",
 )
-# the metrics of one covariance (:func:`_covariance_metrics`): a replicate column they do not need skips them
-COVARIANCE_METRICS = (
-    "isoscore",
-    "participation_ratio",
-    "mean_abs_correlation",
-    "mean_sq_correlation",
-    "max_abs_correlation",
-    "effective_rank_sigma",
-    "effective_rank_sigma2",
-    "numerical_rank",
-    "outliers_variance_count",
-    "outliers_variance_share",
-    "outliers_magnitude_count",
-)
+# the metrics of one covariance: a replicate column that none of them needs skips them
+COVARIANCE_METRICS = ("isoscore", "participation_ratio", *_OF_COVARIANCE)
 
 
 @dataclass(frozen=True)
