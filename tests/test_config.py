@@ -157,7 +157,7 @@ def test_hub_source_dim_is_checked_when_given() -> None:
 
 
 def test_model_ids_are_parsed_back_to_variant_and_seed() -> None:
-    from mrlens.config import BASE_MODEL_ID, parse_model_id, trained_model_id
+    from mrlens.ids import BASE_MODEL_ID, parse_model_id, trained_model_id
 
     assert parse_model_id(trained_model_id("mrl-384-256_s-2", 11)) == ("mrl-384-256_s-2", 11)
     assert parse_model_id(BASE_MODEL_ID) == (BASE_MODEL_ID, None)

@@ -19,11 +19,11 @@ from jsonschema import validators
 from mrlens.canonical import coerce_to_schema, normalise_path
 from mrlens.checkpoints import EMBEDDED, base_model_dim, checkpoint_dim, local_source, weight_files
 from mrlens.errors import ConfigError
+from mrlens.ids import BASE_MODEL_ID, parse_model_id, trained_model_id
 from mrlens.inference.claims import check_claims, configured_claims, reference_pairs
 from mrlens.inference.intervals import INTERVAL_METHODS
 from mrlens.kinds import check_needs
 
-BASE_MODEL_ID = "base"
 T = TypeVar("T")
 
 
@@ -341,22 +341,6 @@ def variants(config: Mapping[str, Any]) -> dict[str, Variant]:
         name: Variant(name, tuple(spec["dims"]), tuple(spec["weights"]))
         for name, spec in (config["train"] or {}).get("variants", {}).items()
     }
-
-
-def trained_model_id(variant: str, seed: int) -> str:
-    """Folder name of a trained model: ``{variant}_s{seed}``."""
-    return f"{variant}_s{seed}"
-
-
-def parse_model_id(model: str) -> tuple[str, int | None]:
-    """(variant, seed) of a model id made by :func:`trained_model_id`; the base model is
-    ``(BASE_MODEL_ID, None)``."""
-    if model == BASE_MODEL_ID:
-        return BASE_MODEL_ID, None
-    variant, separator, seed = model.rpartition("_s")
-    if not separator or not variant or not seed.isdigit():
-        raise ValueError(f"{model!r} is not a model id of the form {{variant}}_s{{seed}}")
-    return variant, int(seed)
 
 
 def model_ids(config: Mapping[str, Any], external: bool = True) -> list[str]:

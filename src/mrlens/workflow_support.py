@@ -12,8 +12,8 @@ from types import TracebackType
 from typing import Any
 
 from mrlens.errors import ConfigError, MrlensError
+from mrlens.ids import BASE_MODEL_ID
 
-BASE = "base"  # the base checkpoint's model id (mrlens.config.BASE_MODEL_ID)
 
 
 def _report_bad_input(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
@@ -68,7 +68,7 @@ def with_origin(table: Any) -> Any:
     ``external`` (a model of ``models:``: no seed). Unchanged without those columns or with ``origin``."""
     if "model" not in table or "seed" not in table or "origin" in table:
         return table
-    origin = table["seed"].isna().map({True: "external", False: "trained"}).where(table["model"] != BASE, "base")
+    origin = table["seed"].isna().map({True: "external", False: "trained"}).where(table["model"] != BASE_MODEL_ID, "base")
     out = table.copy()
     out.insert(out.columns.get_loc("model") + 1, "origin", origin.astype(str))
     return out

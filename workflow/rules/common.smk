@@ -10,13 +10,8 @@ from snakemake.common import overwrite_function_params
 from snakemake.io import report as report_item
 
 from mrlens.canonical import canonical
-from mrlens.config import (
-    BASE_MODEL_ID,
-    model_ids,
-    parse_model_id,
-    trained_model_id,
-    validate_config,
-)
+from mrlens.config import model_ids, validate_config
+from mrlens.ids import BASE_MODEL_ID, parse_model_id, trained_model_id
 from mrlens.inference.intervals import INTERVAL_METHODS
 from mrlens.kinds import TASK_KINDS
 from mrlens.workflow_support import check_writable

@@ -3,6 +3,7 @@ against the base, each pair against each other. A model whose weights do not mat
 (another architecture) is left out, with a note in the log."""
 
 from mrlens.diffing import comparable_models, diff_weights
+from mrlens.ids import BASE_MODEL_ID
 from mrlens.io import write_table
 from mrlens.models import use_threads
 from mrlens.workflow_support import log_to_rule_log
@@ -22,7 +23,7 @@ diff = diff_weights(
     top_singular=params.top_singular,
     layernorm_k=params.layernorm_k,
 )
-variant_of = {"base": "base", **params.variants}
+variant_of = {BASE_MODEL_ID: BASE_MODEL_ID, **params.variants}
 for name in ("tensors", "layers", "spectra", "layernorm"):
     table = getattr(diff, name)
     labels = {"seed": params.seed, "variant": table["model"].map(variant_of)}  # external models: no seed

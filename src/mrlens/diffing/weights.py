@@ -33,6 +33,7 @@ import torch
 from safetensors import safe_open
 
 from mrlens.errors import DataError
+from mrlens.ids import BASE_MODEL_ID
 from mrlens.layers import layer_group
 
 MAD_TO_SD = 1.4826  # the MAD of a normal distribution times this is its standard deviation
@@ -211,7 +212,7 @@ def _base_records(
     base_sq, delta_sq = _squared_norm(w0), _squared_norm(delta)
     record = {
         "model": model,
-        "reference": "base",
+        "reference": BASE_MODEL_ID,
         "comparison": "base",
         "tensor": name,
         "base_sq": base_sq,
@@ -232,7 +233,7 @@ def _layernorm_rows(name: str, model: str, w0: torch.Tensor, weights: torch.Tens
     values, base_values = weights.reshape(-1).numpy(), w0.reshape(-1).numpy()
     delta = values - base_values
     z_value = robust_z(values)
-    z_delta = robust_z(delta) if model != "base" else np.zeros_like(delta)
+    z_delta = robust_z(delta) if model != BASE_MODEL_ID else np.zeros_like(delta)
     picked = np.flatnonzero((np.abs(z_value) > k) | (np.abs(z_delta) > k))
     return [
         {
@@ -350,7 +351,7 @@ def diff_weights(
         for name in sorted(base_reader.index):
             w0 = base_reader.get(name)
             if is_layernorm(name):
-                layernorm += _layernorm_rows(name, "base", w0, w0, layernorm_k)
+                layernorm += _layernorm_rows(name, BASE_MODEL_ID, w0, w0, layernorm_k)
             for model, reader in readers.items():
                 weights = reader.get(name)
                 if is_layernorm(name):

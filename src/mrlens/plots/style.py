@@ -11,11 +11,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from mrlens.ids import BASE_MODEL_ID  # noqa: E402
 from mrlens.inference.intervals import METRIC_RECORDS  # noqa: E402
 from mrlens.io import atomic_path  # noqa: E402
 from mrlens.metrics.truncation import strategy_of  # noqa: E402
 
-BASE = "base"
+BASE = BASE_MODEL_ID  # the base model is drawn under its id
 BASE_LABEL = "base, before fine-tuning"  # a trained sentence encoder, before our fine-tuning
 BASE_STYLE = {"color": "0.35", "linestyle": "--", "marker": None}
 NOTE_SIZE = 7  # points: the band note under each panel's title
@@ -64,7 +65,7 @@ def band_note(lines: Iterable[tuple[str, pd.DataFrame]]) -> str:
         if rows.empty:
             continue
         variant = rows["variant"].iloc[0] if "variant" in rows else None
-        who = strategy if strategy != "prefix" else ("base" if variant == BASE else "prefix")
+        who = strategy if strategy != "prefix" else (BASE if variant == BASE else "prefix")
         named = phrases.setdefault(_band_of(strategy, rows), [])
         if who not in named:
             named.append(who)

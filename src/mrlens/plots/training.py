@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from mrlens.plots.style import band_note, legend_below_and_save, panel_title, save_figure
+from mrlens.plots.style import BASE, band_note, legend_below_and_save, panel_title, save_figure
 
 
 def loss_figure(logs: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150) -> None:
@@ -99,20 +99,20 @@ def checkpoint_figure(
     table = table[(table["strategy"] == "prefix") & (table["corpus"] == sorted(table["corpus"].unique())[0])]
     table = table[table["seed"].isna() | (table["seed"] == table["seed"].min())]
     steps = table["checkpoint"].map(lambda c: max_steps if c == "final" else int(c.split("-")[1]))
-    table = table.assign(step=steps.where(table["variant"] != "base", 0))
+    table = table.assign(step=steps.where(table["variant"] != BASE, 0))
     sizes = sorted(table["dim"].unique())
     sizes = [sizes[0], sizes[-1]] if len(sizes) > 1 else sizes
-    variants = [v for v in dict.fromkeys(table["variant"]) if v != "base"]
+    variants = [v for v in dict.fromkeys(table["variant"]) if v != BASE]
     palette = plt.get_cmap("tab10")
     figure, axes = plt.subplots(len(sizes), len(metrics), figsize=(4.2 * len(metrics), 3.0 * len(sizes)), squeeze=False)
     for row, size in enumerate(sizes):
         for col, metric in enumerate(metrics):
             ax = axes[row][col]
             data = table[(table["dim"] == size) & (table["metric"] == metric)]
-            base = data[data["variant"] == "base"]["value"]
-            drawn = [("prefix", data[data["variant"] == v]) for v in ["base", *variants]]
+            base = data[data["variant"] == BASE]["value"]
+            drawn = [("prefix", data[data["variant"] == v]) for v in [BASE, *variants]]
             for i, variant in enumerate(variants):
-                line = pd.concat([data[data["variant"] == "base"], data[data["variant"] == variant]]).sort_values(
+                line = pd.concat([data[data["variant"] == BASE], data[data["variant"] == variant]]).sort_values(
                     "step"
                 )
                 ax.plot(line["step"], line["value"], marker="o", markersize=3, color=palette(i % 10), label=variant)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from mrlens.errors import DataError
+from mrlens.ids import parse_model_id
 
 KEYS = ["model", "variant", "seed"]
 COLUMNS = [
@@ -125,15 +126,11 @@ def cost_table(
     logged = set(log["model"])
     for model, path in benchmarks.items():
         if model not in logged:
-            variant, _, seed = str(model).rpartition("_s")
-            rows.append(
-                {
-                    "model": model,
-                    "variant": variant or model,
-                    "seed": int(seed) if seed.isdigit() else None,
-                    **read_benchmark(path),
-                }
-            )
+            try:
+                variant, seed = parse_model_id(str(model))
+            except ValueError:  # an external model's name
+                variant, seed = str(model), None
+            rows.append({"model": model, "variant": variant, "seed": seed, **read_benchmark(path)})
     if not rows:
         raise DataError("no training log rows and no benchmark files: nothing to tabulate")
     table = pd.DataFrame(rows).reindex(columns=COLUMNS)
