@@ -20,6 +20,8 @@ from conftest import ROOT, tiny_config
 from mrlens.io import write_embeddings
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--cores", "1"]
+pytestmark = pytest.mark.workflow  # every case runs snakemake in a subprocess
+
 Setup = Callable[[Path, dict], "str | list[str] | None"]  # edits the config / writes files; returns targets
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -13,11 +15,16 @@ from mrlens.errors import ConfigError
 from mrlens.models import load_model, resolve_base
 
 
+# SHA-256 of model.safetensors of sentence-transformers/all-MiniLM-L6-v2 as the hub lists it
+ALL_MINILM_L6_V2_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
 def test_embedded_model_is_all_minilm() -> None:
     path = embedded_model_path()
     assert base_model_dim("embedded") == 384
-    assert (path / "model.safetensors").exists()
-    assert len(weights_sha256(path)) == 64
+    assert hashlib.sha256((path / "model.safetensors").read_bytes()).hexdigest() == ALL_MINILM_L6_V2_SHA256
+    config = json.loads((path / "config.json").read_text())
+    assert (config["num_hidden_layers"], config["hidden_size"], config["vocab_size"]) == (6, 384, 30522)
 
 
 def test_plain_encoder_gets_pooling_and_is_saved_as_sentence_transformer(tiny_model: Path, tmp_path: Path) -> None:

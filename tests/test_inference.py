@@ -285,8 +285,14 @@ def test_check_claims_names_the_key(change: dict, message: str) -> None:
 
 
 def test_published_claims_pass_the_checks() -> None:
-    metrics = ["isoscore", "uniformity", "mean_sq_correlation"]
-    check_claims(parse_claims(PUBLISHED_CLAIMS), metrics, VARIANTS, ["simlex"], corpora=["wiki"], dims=[32, 384])
+    claims = parse_claims(PUBLISHED_CLAIMS)
+    assert [c.name for c in claims] == list(PUBLISHED_CLAIMS)
+    metrics = sorted({c.metric for c in claims} - {"main"})
+    check_claims(claims, metrics, VARIANTS, ["simlex"], corpora=["wiki"], dims=[32, 384])  # passes
+    for missing in metrics:  # and the same check refuses each claim whose metric is not measured
+        first = next(c.name for c in claims if c.metric == missing)
+        with pytest.raises(ConfigError, match=rf"^config findings.claims.{first}.metric: unknown metric"):
+            check_claims(claims, [m for m in metrics if m != missing], VARIANTS, ["simlex"], dims=[32, 384])
 
 
 def test_render_markdown_reads_as_a_report() -> None:
