@@ -33,6 +33,13 @@ SEEDS = TRAIN.get("seeds", [])
 EXTERNAL = config["models"]  # checkpoints analysed beside the twins, not trained here
 MODELS = model_ids(config)
 CORPORA = list(config["data"]["corpora"])
+
+
+def corpus_or_first(name):
+    """A corpus named in the config, or (null) the first of data.corpora by name, not by the order written."""
+    return name or min(CORPORA)
+
+
 TASKS = config["quality"]["tasks"]
 MTEB_TASKS = [n for n, t in TASKS.items() if not TASK_KINDS[t["kind"]].embedded]
 EMBEDDED_TASKS = [name for name in TASKS if name not in MTEB_TASKS]
@@ -164,16 +171,19 @@ def final_targets():
     if TWIN_PAIRS:
         tables.append("differences")
     return [
-        *expand(
-            results("figures/{name}.{ext}"),
-            name=figures,
-            ext=config["figures"]["formats"],
-        ),
+        *figure_targets(figures),
         *expand(results("metrics/{table}.csv"), table=tables),
         *([results("findings.md")] if "differences" in tables else []),
         results("provenance.json"),
         *diffing_targets(),
     ]
+
+
+def figure_targets(names):
+    """The files of these figures, in every configured format."""
+    return expand(
+        results("figures/{name}.{ext}"), name=names, ext=config["figures"]["formats"]
+    )
 
 
 def figure_files(name, caption):

@@ -3,9 +3,7 @@
 from snakemake.logging import logger
 
 DIFFING = config["diffing"]
-PROBE_CORPUS = DIFFING["probe_corpus"] or min(
-    CORPORA
-)  # by name, not by the order written
+PROBE_CORPUS = corpus_or_first(DIFFING["probe_corpus"])
 DIFFING_TABLES = ["tensors", "layers", "spectra", "layernorm"]
 # The external models diffed, grouped by the model each names as its base (models.NAME.base); one
 # without a base is not diffed.
@@ -118,11 +116,7 @@ def diffing_targets():
         "diffing_truncation",
     ]
     return [
-        *expand(
-            results("figures/{name}.{ext}"),
-            name=figures,
-            ext=config["figures"]["formats"],
-        ),
+        *figure_targets(figures),
         *expand(results("diffing/weights_{table}.csv"), table=DIFFING_TABLES),
         *cka,
     ]

@@ -1,6 +1,6 @@
 # Constants, input functions and per-job parameters of the rules in quality.smk.
 
-PCA_CORPUS = config["quality"]["pca_corpus"] or min(CORPORA)
+PCA_CORPUS = corpus_or_first(config["quality"]["pca_corpus"])
 FITS_PCA = "pca" in config["analysis"]["strategies"]
 FITS_PCA = FITS_PCA and config["analysis"]["pca_fit"] == "heldout"
 
