@@ -119,7 +119,7 @@ def test_a_rewritten_config_validates_to_the_same_canonical_form(
     first = validate_config(yaml.safe_load(written), SCHEMA)
     second = validate_config(rewritten, SCHEMA)
     assert repr(canonical(first)) == repr(canonical(second))
-    assert list(second["train"]["variants"]) == ["no-mrl", "mrl-384-32", "mrl-384-256-128-64-32"]
+    assert list(second["train"]["variants"]) == ["no-mrl", "mrl-384-32", "mrl-384-256-128-64-32", "dedicated-32"]
     explicit = validate_config(
         {
             **rewritten,

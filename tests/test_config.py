@@ -27,8 +27,10 @@ def test_default_config_is_valid_and_normalised() -> None:
     twins = [
         f"{variant}_s{seed}" for variant in ("no-mrl", "mrl-384-32", "mrl-384-256-128-64-32") for seed in (0, 1, 2)
     ]
-    assert model_ids(config) == ["base", *twins]
+    dedicated = [f"dedicated-32_s{seed}" for seed in (0, 1, 2)]
+    assert model_ids(config) == ["base", *twins, *dedicated]
     assert variants(config)["no-mrl"].is_mrl is False
+    assert variants(config)["dedicated-32"].dedicated == 32
 
 
 def test_paper_config_is_valid() -> None:

@@ -29,11 +29,13 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Variant:
-    """One training recipe: the cut points trained on and their loss weights."""
+    """One training recipe: the cut points trained on and their loss weights; ``dedicated``: the size of
+    a linear head trained for that size alone (``train.variants.NAME.dedicated``), else None."""
 
     name: str
     dims: tuple[int, ...]
     weights: tuple[float, ...]
+    dedicated: int | None = None
 
     @property
     def is_mrl(self) -> bool:
@@ -111,8 +113,17 @@ def load_schema(path: str | Path) -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
-def _normalise_variant(name: str, spec: list[int] | dict[str, Any]) -> dict[str, list]:
+def _normalise_variant(name: str, spec: list[int] | dict[str, Any]) -> dict[str, Any]:
     key = f"config train.variants.{name}"
+    if isinstance(spec, dict) and spec.get("dedicated") is not None:
+        size = spec["dedicated"]
+        if spec.get("weights", [1.0]) != [1.0] or spec.get("dims", [size]) != [size]:
+            raise ConfigError(
+                f"{key}: a dedicated variant takes its size alone (dedicated: {size}), no dims or weights"
+            )
+        return {"dims": [size], "weights": [1.0], "dedicated": size}
+    if isinstance(spec, dict) and "dims" not in spec:
+        raise ConfigError(f"{key}: give cut points (a list, or dims: [...]) or a dedicated size (dedicated: k)")
     dims = list(spec["dims"] if isinstance(spec, dict) else spec)
     weights = list(spec.get("weights") or [1.0] * len(dims)) if isinstance(spec, dict) else [1.0] * len(dims)
     if len(weights) != len(dims):
@@ -184,6 +195,11 @@ def validate_config(
     config["base_model"]["dim"] = dim
     for name, variant in (train or {}).get("variants", {}).items():
         _check_sizes(f"train.variants.{name}", variant["dims"], dim)
+        if variant.get("dedicated") is not None and variant["dedicated"] not in config["analysis"]["dims"]:
+            raise ConfigError(
+                f"config train.variants.{name}.dedicated: size {variant['dedicated']} is not one of analysis.dims "
+                f"{config['analysis']['dims']}; a dedicated model is measured at its own size"
+            )
     _check_sizes("analysis.dims", config["analysis"]["dims"], dim)
     _check_sizes("train.monitor_dims", (train or {}).get("monitor_dims") or [], dim)
     return config
@@ -192,7 +208,8 @@ def validate_config(
 def _normalise_train(config: dict[str, Any]) -> None:
     train = config["train"]
     variants = {name: _normalise_variant(name, spec) for name, spec in train["variants"].items()}
-    train["variants"] = {name: variants[name] for name in sorted(variants, key=lambda v: (len(variants[v]["dims"]), v))}
+    order = sorted(variants, key=lambda v: ("dedicated" in variants[v], len(variants[v]["dims"]), v))  # dedicated last
+    train["variants"] = {name: variants[name] for name in order}
     train["seeds"] = sorted(train["seeds"])
     if train["pairs"] not in config["data"]["pairs"]:
         raise ConfigError(
@@ -270,7 +287,7 @@ def _check_findings(config: Mapping[str, Any]) -> None:
     """Claims name known metrics, variants or roles, tasks, corpora and sizes; references name variants."""
     variants = {name: v["dims"] for name, v in (config["train"] or {}).get("variants", {}).items()}
     findings = config["findings"]
-    reference_pairs(variants, findings["reference"])
+    reference_pairs(variants, findings["reference"], dedicated_variants(config))
     variants |= {name: model["dims"] for name, model in config["models"].items()}  # claims may name them
     at_k = {"ndcg", "mrr", "recall"}
     metrics = [m for m in INTERVAL_METHODS if m not in at_k] + quality_metric_names(config["quality"])
@@ -338,9 +355,20 @@ def settings_from(cls: type[T], mapping: Mapping[str, Any], section: str) -> T:
 
 def variants(config: Mapping[str, Any]) -> dict[str, Variant]:
     return {
-        name: Variant(name, tuple(spec["dims"]), tuple(spec["weights"]))
+        name: Variant(name, tuple(spec["dims"]), tuple(spec["weights"]), spec.get("dedicated"))
         for name, spec in (config["train"] or {}).get("variants", {}).items()
     }
+
+
+def dedicated_variants(config: Mapping[str, Any]) -> dict[str, int]:
+    """Variant name -> size of every dedicated variant (a linear head trained for one size alone)."""
+    return {name: v.dedicated for name, v in variants(config).items() if v.dedicated is not None}
+
+
+def model_sizes(dims: Iterable[int], width: int) -> list[int]:
+    """The sizes of ``dims`` a model of embedding size ``width`` has: a dedicated model of size k is
+    measured at k and below (by prefix), never above."""
+    return [d for d in dims if d <= width]
 
 
 def model_ids(config: Mapping[str, Any], external: bool = True) -> list[str]:

@@ -52,6 +52,31 @@ def load_model(path: str | Path, pooling: str = "mean", device: str | None = Non
     return SentenceTransformer(modules=[encoder, head], device=device)
 
 
+def with_dedicated_head(model: SentenceTransformer, size: int) -> SentenceTransformer:
+    """``model`` with a linear head of ``size`` outputs after its pooling (before a Normalize module, if
+    any): ``h(x) = W x`` with ``W`` (size x width), no bias and no activation (sentence-transformers'
+    ``Dense``). The embedding becomes ``size``-dimensional: a model dedicated to that size, the "fixed
+    feature" FF-k baseline of Kusupati et al. 2022 ("Matryoshka Representation Learning", NeurIPS).
+
+    ``W`` starts as the prefix projection ``[I_size 0]``, so before training the dedicated model's
+    embedding is the base model's ``size``-prefix, where the twins start too; training may then move it to
+    any linear map of the pooled vector, of which the MRL prefix is one. No bias: cosine similarity gains
+    nothing from a shift shared by every text (it only makes vectors less isotropic), and the prefix it is
+    compared with has none.
+    """
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.base.modules import Dense, Normalize
+
+    width = model.get_embedding_dimension()
+    if not 1 <= size <= width:
+        raise ConfigError(f"config train.variants: dedicated size {size} is not within the model's size {width}")
+    modules = list(model)
+    at = next((i for i, m in enumerate(modules) if isinstance(m, Normalize)), len(modules))
+    weight = torch.eye(size, width, dtype=torch.float32)
+    head = Dense(width, size, bias=False, activation_function=None, init_weight=weight)
+    return SentenceTransformer(modules=[*modules[:at], head, *modules[at:]], device=str(model.device))
+
+
 class TokenEmbeddings(torch.nn.Module):
     """A Hugging Face encoder as a SentenceTransformer's first module: adds ``token_embeddings`` to the
     features (``input_ids``, ``attention_mask``, ``token_type_ids``)."""

@@ -10,7 +10,7 @@ from snakemake.common import overwrite_function_params
 from snakemake.io import report as report_item
 
 from mrlens.canonical import canonical
-from mrlens.config import model_ids, validate_config
+from mrlens.config import model_ids, model_sizes, validate_config
 from mrlens.ids import BASE_MODEL_ID, parse_model_id, trained_model_id
 from mrlens.inference.intervals import INTERVAL_METHODS
 from mrlens.kinds import TASK_KINDS
@@ -43,7 +43,13 @@ def corpus_or_first(name):
 TASKS = config["quality"]["tasks"]
 MTEB_TASKS = [n for n, t in TASKS.items() if not TASK_KINDS[t["kind"]].embedded]
 EMBEDDED_TASKS = [name for name in TASKS if name not in MTEB_TASKS]
-NO_MRL_VARIANTS = [name for name, v in VARIANTS.items() if len(v["dims"]) == 1]
+# variant -> size of the models trained for one size alone (train.variants.NAME.dedicated)
+DEDICATED = {name: v["dedicated"] for name, v in VARIANTS.items() if v.get("dedicated")}
+NO_MRL_VARIANTS = [
+    name
+    for name, v in VARIANTS.items()
+    if len(v["dims"]) == 1 and name not in DEDICATED
+]
 # the standard (no-MRL) models among the external ones: drawn with their other strategies too
 STANDARD_EXTERNAL = [name for name, m in EXTERNAL.items() if len(m["dims"]) <= 1]
 CONDA_ENV = "../../envs/mrlens.yaml"
@@ -217,6 +223,15 @@ VARIANT_OF = {m: (v, s) for m, v, s in trained_models()}
 def variant_and_seed(model):
     """(variant, seed) of a model: an external model is its own variant, without a seed."""
     return (model, None) if model in EXTERNAL else parse_model_id(model)
+
+
+@per_job
+def model_dims(wildcards):
+    """The sizes of analysis.dims a model is measured at: a dedicated model's own size and those below."""
+    dims = config["analysis"]["dims"]
+    return model_sizes(
+        dims, DEDICATED.get(variant_and_seed(wildcards.model)[0], dims[-1])
+    )
 
 
 @per_job

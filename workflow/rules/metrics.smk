@@ -27,7 +27,7 @@ rule geometry:
         mem_mb=by_attempt(8000),
         runtime=by_attempt(60),
     params:
-        dims=config["analysis"]["dims"],
+        dims=model_dims,
         settings=SUITE_SETTINGS,
         intervals=INTERVALS,
         labels=model_labels,

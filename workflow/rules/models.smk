@@ -63,6 +63,7 @@ rule train:
     params:
         dims=variant_dims,
         weights=variant_weights,
+        dedicated=variant_dedicated,
         settings=train_settings,
         # Resumable states live outside the declared outputs: Snakemake removes the outputs of a
         # failed job, and a rerun after a kill must find them to resume.
@@ -92,6 +93,7 @@ rule checkpoint:
     params:
         dims=variant_dims,
         weights=variant_weights,
+        dedicated=variant_dedicated,
         settings=train_settings,
         states=results(f"models/{TWIN}/states"),
     script:

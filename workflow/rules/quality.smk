@@ -52,7 +52,7 @@ rule quality:
         mem_mb=by_attempt(8000),
         runtime=by_attempt(60),
     params:
-        dims=config["analysis"]["dims"],
+        dims=model_dims,
         settings=quality_settings,
         intervals=INTERVALS,
         labels=quality_labels,
@@ -81,7 +81,7 @@ rule mteb:
         runtime=by_attempt(240),
     params:
         name=mteb_task_name,
-        dims=config["analysis"]["dims"],
+        dims=model_dims,
         labels=quality_labels,
     script:
         "../scripts/mteb_task.py"

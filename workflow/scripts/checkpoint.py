@@ -14,6 +14,7 @@ launch(
         "pairs": snakemake.input.pairs,
         "dims": snakemake.params.dims,
         "weights": snakemake.params.weights,
+        "dedicated": snakemake.params.dedicated,
         "settings": snakemake.params.settings,
         "states_dir": snakemake.params.states,
         "step": int(snakemake.wildcards.step),

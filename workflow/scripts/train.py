@@ -13,6 +13,7 @@ launch(
         "pairs": snakemake.input.pairs,
         "dims": snakemake.params.dims,
         "weights": snakemake.params.weights,
+        "dedicated": snakemake.params.dedicated,
         "settings": snakemake.params.settings,
         "out_dir": snakemake.output.model,
         "states_dir": snakemake.params.states,

@@ -170,17 +170,20 @@ def check_claims(
 
 
 def reference_pairs(
-    variants: Mapping[str, Sequence[int]], references: Mapping[str, str] | None = None
+    variants: Mapping[str, Sequence[int]],
+    references: Mapping[str, str] | None = None,
+    dedicated: Iterable[str] = (),
 ) -> list[tuple[str, str]]:
     """(MRL variant, its reference) for every MRL variant: ``references[variant]`` (``findings.reference``)
-    or else every variant with a single cut point."""
+    or else every variant with a single cut point that is not ``dedicated`` (a model trained for one size
+    alone is compared only where a claim names it)."""
     references = dict(references or {})
     for variant, reference in references.items():
         unknown = [name for name in (variant, reference) if name not in variants]
         if unknown:
             known = ", ".join(variants)
             raise ConfigError(f"config findings.reference.{variant}: {unknown[0]!r} is not a variant ({known})")
-    single = [v for v, cuts in variants.items() if len(cuts) == 1]
+    single = [v for v, cuts in variants.items() if len(cuts) == 1 and v not in set(dedicated)]
     mrl = [v for v, cuts in variants.items() if len(cuts) > 1]
     return [(v, r) for v in mrl for r in ([references[v]] if v in references else single)]
 

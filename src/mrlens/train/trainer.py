@@ -29,7 +29,7 @@ from sentence_transformers.base.training_args import BatchSamplers
 
 from mrlens.errors import ConfigError
 from mrlens.io import atomic_path, write_table
-from mrlens.models import check_sizes, load_model, pick_device
+from mrlens.models import check_sizes, load_model, pick_device, with_dedicated_head
 from mrlens.provenance import settings_hash
 from mrlens.train.callbacks import COMPLETE, StopAtStep, TrainingLog
 from mrlens.train.heldout import HeldoutEvaluation, heldout_sample
@@ -87,10 +87,18 @@ def _dataset(pairs: pd.DataFrame) -> datasets.Dataset:
     return datasets.Dataset.from_pandas(pairs[columns].reset_index(drop=True), preserve_index=False)
 
 
-def run_fingerprint(pairs: pd.DataFrame, dims: Sequence[int], weights: Sequence[float], settings: TrainSettings) -> str:
-    """What a resumable state belongs to: the settings, cut points, weights and the pairs' content."""
+def run_fingerprint(
+    pairs: pd.DataFrame,
+    dims: Sequence[int],
+    weights: Sequence[float],
+    settings: TrainSettings,
+    dedicated: int | None = None,
+) -> str:
+    """What a resumable state belongs to: the settings, cut points, weights, dedicated head and the pairs'
+    content."""
     content = int(pd.util.hash_pandas_object(pairs, index=False).sum() % 2**63)
-    return settings_hash({"settings": asdict(settings), "dims": list(dims), "weights": list(weights), "pairs": content})
+    recipe = {"settings": asdict(settings), "dims": list(dims), "weights": list(weights), "pairs": content}
+    return settings_hash(recipe | ({"dedicated": dedicated} if dedicated is not None else {}))
 
 
 def complete_states(states_dir: str | Path) -> dict[int, Path]:
@@ -122,15 +130,23 @@ def _trainer(
     output_dir: str | Path,
     save_states: bool,
     heldout: pd.DataFrame | None = None,
+    dedicated: int | None = None,
 ) -> tuple[SentenceTransformerTrainer, TrainingLog]:
-    """The trainer of one twin; every run of the same arguments takes the same steps, with or without
-    ``heldout`` pairs to follow in the log (``settings.heldout_pairs`` of them)."""
+    """The trainer of one twin, or with ``dedicated`` of a model dedicated to that size (a linear head on
+    the base, :func:`mrlens.models.with_dedicated_head`, trained at ``dims = [dedicated]``: MNRL at that
+    size). Every run of the same arguments takes the same steps, with or without ``heldout`` pairs to follow
+    in the log (``settings.heldout_pairs`` of them)."""
     device = pick_device()
     model = load_model(base_dir, device=device)
+    if dedicated is not None:
+        model = with_dedicated_head(model, dedicated)
     model.max_seq_length = settings.max_seq_length
     if device == "cpu":  # mostly padding: skip it in the linear layers (same values to float32 rounding)
         skip_padding(model)
-    monitor = settings.monitor_dims or default_monitor_dims(model.get_embedding_dimension())
+    width = model.get_embedding_dimension()
+    monitor = settings.monitor_dims or default_monitor_dims(width)
+    if dedicated is not None:  # a dedicated model has no size above its own
+        monitor = [d for d in monitor if d <= width]
     check_sizes(model, list(dims), "train.variants")
     check_sizes(model, list(monitor), "train.monitor_dims")
     processes = int(os.environ.get("WORLD_SIZE", "1"))
@@ -190,8 +206,10 @@ def train_variant(
     states_dir: str | Path,
     log_table: str | Path,
     heldout: pd.DataFrame | None = None,
+    dedicated: int | None = None,
 ) -> pd.DataFrame:
-    """Fine-tune the base model at cut points ``dims``; save the final model and the training log.
+    """Fine-tune the base model at cut points ``dims`` (with a head of ``dedicated`` outputs: a model
+    dedicated to that size, see :func:`_trainer`); save the final model and the training log.
 
     Resumable states go to ``states_dir`` every ``settings.state_interval`` steps; a run finding
     complete states of the same settings there resumes from the last one. With ``heldout`` pairs the
@@ -199,9 +217,11 @@ def train_variant(
     (also written to ``log_table``).
     """
     states_dir = Path(states_dir)
-    trainer, history = _trainer(base_dir, pairs, dims, weights, settings, states_dir, save_states=True, heldout=heldout)
+    trainer, history = _trainer(
+        base_dir, pairs, dims, weights, settings, states_dir, save_states=True, heldout=heldout, dedicated=dedicated
+    )
     if trainer.is_world_process_zero():
-        _claim_states(states_dir, run_fingerprint(pairs, dims, weights, settings))
+        _claim_states(states_dir, run_fingerprint(pairs, dims, weights, settings, dedicated))
     trainer.accelerator.wait_for_everyone()
     states = complete_states(states_dir)
     resume = states[max(states)] if states else None
@@ -230,6 +250,7 @@ def replay_checkpoint(
     states_dir: str | Path,
     step: int,
     out_dir: str | Path,
+    dedicated: int | None = None,
 ) -> None:
     """The model as it was after ``step`` optimizer steps of :func:`train_variant`.
 
@@ -241,7 +262,9 @@ def replay_checkpoint(
         raise ValueError(f"checkpoint step {step} is not within (0, {settings.max_steps})")
     states = complete_states(states_dir)
     fingerprint = Path(states_dir) / "fingerprint.json"
-    if states and json.loads(fingerprint.read_text())["fingerprint"] != run_fingerprint(pairs, dims, weights, settings):
+    if states and json.loads(fingerprint.read_text())["fingerprint"] != run_fingerprint(
+        pairs, dims, weights, settings, dedicated
+    ):
         log.warning("states in %s belong to other settings; replaying from the base model", states_dir)
         states = {}
     if step in states:
@@ -254,7 +277,7 @@ def replay_checkpoint(
     resume = states[max(earlier)] if earlier else None
     log.info("replaying steps %d..%d from %s", max(earlier, default=0) + 1, step, resume or "the base model")
     with tempfile.TemporaryDirectory(prefix="mrlens-replay-") as scratch:
-        trainer, _ = _trainer(base_dir, pairs, dims, weights, settings, scratch, save_states=False)
+        trainer, _ = _trainer(base_dir, pairs, dims, weights, settings, scratch, save_states=False, dedicated=dedicated)
         trainer.add_callback(StopAtStep(step))
         trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     if trainer.is_world_process_zero():

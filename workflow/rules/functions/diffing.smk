@@ -15,13 +15,22 @@ for _name, _model in EXTERNAL.items():
 WEIGHT_DIFF_GROUPS = [f"s{s}" for s in SEEDS if VARIANTS]
 WEIGHT_DIFF_GROUPS += [f"from-{b}" for b in sorted(DIFF_GROUPS)]
 # Models whose layers are compared (CKA): the base, the twins, and the external models with a base or
-# that are one.
+# that are one. Dedicated models are left out: their extra head has no counterpart in the twins, and
+# their embeddings have no size above their own.
 DIFFED_MODELS = [
-    m for m in MODELS if m not in EXTERNAL or EXTERNAL[m]["base"] or m in DIFF_GROUPS
+    m
+    for m in MODELS
+    if (m not in EXTERNAL or EXTERNAL[m]["base"] or m in DIFF_GROUPS)
+    and VARIANT_OF.get(m, (None,))[0] not in DEDICATED
 ]
 for _name in EXTERNAL:
     if DIFFING["enabled"] and _name not in DIFFED_MODELS:
         logger.info(f"mrlens: models.{_name} names no base: left out of model diffing")
+for _name in DEDICATED:
+    if DIFFING["enabled"]:
+        logger.info(
+            f"mrlens: train.variants.{_name} is dedicated: left out of model diffing"
+        )
 
 
 wildcard_constraints:
@@ -31,7 +40,8 @@ wildcard_constraints:
 
 def diffing_variant_order():
     """Variants with the no-MRL ones first, so that each MRL twin is compared against them."""
-    return NO_MRL_VARIANTS + [v for v in VARIANTS if v not in NO_MRL_VARIANTS]
+    others = [v for v in VARIANTS if v not in NO_MRL_VARIANTS and v not in DEDICATED]
+    return NO_MRL_VARIANTS + others
 
 
 @per_job
@@ -59,7 +69,7 @@ def seed_pairs(wildcards):
 
 
 def diffing_variants():
-    return canonical({m: v for m, v, _ in trained_models()})
+    return canonical({m: v for m, v, _ in trained_models() if v not in DEDICATED})
 
 
 @per_job

@@ -16,6 +16,12 @@ def variant_weights(wildcards):
 
 
 @per_job
+def variant_dedicated(wildcards):
+    """The size of a dedicated variant's head; None for a twin."""
+    return VARIANTS[wildcards.variant].get("dedicated")
+
+
+@per_job
 def train_settings(wildcards):
     """Hyper-parameters shared by every variant; the seed comes from the wildcard."""
     skip = {"variants", "seeds", "pairs", "checkpoint_steps"}
