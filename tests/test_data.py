@@ -109,6 +109,22 @@ def test_hub_source_goes_through_datasets_load_dataset(tmp_path: Path) -> None:
     assert docs["id"].tolist() == [f"d{i}" for i in range(12)]
 
 
+def test_local_dataset_folders_of_one_name_and_layout_are_read_each_as_it_is(tmp_path: Path) -> None:
+    """datasets' shared cache keys a local folder by its name and layout: the second folder (or the first,
+    rebuilt) would be read as the first was."""
+    for version in ("old", "new"):
+        folder = tmp_path / version / "NanoSet"
+        (folder / "corpus").mkdir(parents=True)
+        pd.DataFrame({"_id": [f"{version}{i}" for i in range(3)], "text": ["a b", "c d", "e f"]}).to_parquet(
+            folder / "corpus" / "train-00000-of-00001.parquet"
+        )
+        (folder / "README.md").write_text(
+            "---\nconfigs:\n- config_name: corpus\n  data_files:\n  - split: train\n    path: corpus/train-*\n---\n"
+        )
+        spec = {"kind": "hub", "name": str(folder), "subset": "corpus", "split": "train", "columns": {"id": "_id"}}
+        assert prepare_corpus(spec, "data.corpora.nano")["id"].tolist() == [f"{version}{i}" for i in range(3)]
+
+
 def test_unreachable_hub_dataset_names_the_source() -> None:
     with pytest.raises(DataError, match=r"data.corpora.nano: cannot load dataset 'no-such-org/no-such-set'"):
         prepare_corpus({"kind": "hub", "name": "no-such-org/no-such-set", "split": "train"}, "data.corpora.nano")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -34,10 +35,18 @@ def read_local_table(path: str | Path, source: str) -> pd.DataFrame:
 
 
 def load_hub_table(name: str, subset: str | None, split: str, source: str) -> pd.DataFrame:
-    """A split of a Hugging Face dataset (or a local dataset folder) through ``datasets.load_dataset``."""
+    """A split of a Hugging Face dataset (or a local dataset folder) through ``datasets.load_dataset``.
+
+    A local folder is read through a cache of its own, dropped after reading: ``datasets`` keys its shared
+    cache by the folder's name and file layout, not by the files' contents, so a folder rebuilt (or another
+    folder of the same name and layout) would otherwise be read as the first one was.
+    """
     import datasets
 
     try:
+        if Path(name).is_dir():
+            with tempfile.TemporaryDirectory(prefix="mrlens-datasets-") as cache:
+                return datasets.load_dataset(name, subset, split=split, cache_dir=cache).to_pandas()
         return datasets.load_dataset(name, subset, split=split).to_pandas()
     except Exception as exc:  # offline, unknown id or split: datasets raises many kinds
         raise DataError(

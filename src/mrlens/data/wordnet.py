@@ -20,7 +20,8 @@ _MARKER = re.compile(r"\([a-z]+\)$")  # adjective syntactic markers such as "(a)
 
 
 def parse_data_line(line: str) -> dict[str, object]:
-    """One synset: ``{"synset": "n00001740", "lemmas": [...], "definition": str, "examples": [...]}``."""
+    """One synset: ``{"synset": "n00001740", "lemmas": [...], "definition": str, "examples": [...],
+    "hypernyms": [...]}`` (hypernyms: the synsets its ``@`` and ``@i`` pointers name)."""
     fields, _, gloss = line.partition(" | ")
     parts = fields.split()
     offset, pos, count = parts[0], parts[2], int(parts[3], 16)
@@ -28,7 +29,18 @@ def parse_data_line(line: str) -> dict[str, object]:
     pieces = [p.strip() for p in gloss.strip().split(";")]
     definition = "; ".join(p for p in pieces if not p.startswith('"')).strip()
     examples = [p.strip('"').strip() for p in pieces if p.startswith('"')]
-    return {"synset": f"{pos}{offset}", "lemmas": lemmas, "definition": definition, "examples": examples}
+    first = 4 + 2 * count  # p_cnt, then pointers of four fields: symbol, offset, pos, source/target
+    pointers = parts[first + 1 : first + 1 + 4 * int(parts[first])]
+    hypernyms = [
+        f"{pointers[k + 2]}{pointers[k + 1]}" for k in range(0, len(pointers), 4) if pointers[k] in ("@", "@i")
+    ]
+    return {
+        "synset": f"{pos}{offset}",
+        "lemmas": lemmas,
+        "definition": definition,
+        "examples": examples,
+        "hypernyms": hypernyms,
+    }
 
 
 def read_synsets(folder: str | Path) -> pd.DataFrame:
