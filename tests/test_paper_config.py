@@ -17,6 +17,7 @@ from mrlens.errors import DataError
 from mrlens.quality import prepare_task
 
 PAPER = ROOT / "config" / "paper.yaml"
+REHEARSAL = ROOT / "config" / "rehearsal.yaml"
 SLURM_PROFILE = ROOT / "profiles" / "slurm"
 
 
@@ -41,10 +42,11 @@ def test_paper_config_plans_quality_at_every_size_offline(tmp_path: Path) -> Non
     tasks = set(paper["quality"]["tasks"])
     assert tasks == {"stsb", "ir-msmarco", "ir-nq", "ir-scifact", "ir-fiqa2018"}
     assert paper["quality"]["pca_corpus"] == "nano-msmarco"
-    models = {"base"} | {f"{variant}_s0" for variant in paper["train"]["variants"]}
+    assert paper["train"]["seeds"] == [0, 1, 2]  # the findings carry training-run variance
+    models = {"base"} | {f"{variant}_s{seed}" for variant in paper["train"]["variants"] for seed in (0, 1, 2)}
     jobs = planned_jobs(tmp_path, PAPER)
     count = Counter(rule for rule, _, _ in jobs)
-    assert count["train"] == 3 and count["geometry"] == len(models)
+    assert count["train"] == 9 and count["geometry"] == len(models)
     assert {w["task"] for rule, w, _ in jobs if rule == "prepare_task"} == tasks
     assert {w["corpus"] for rule, w, _ in jobs if rule == "tokenize"} == tasks | {"nano-msmarco"}
     embedded = {(w["model"], w["checkpoint"], w["corpus"]) for rule, w, _ in jobs if rule == "embed"}
@@ -56,6 +58,53 @@ def test_paper_config_plans_quality_at_every_size_offline(tmp_path: Path) -> Non
     for w, given in quality:  # each task's PCA basis is fitted on the model's embeddings of the named corpus
         assert f"results/embeddings/{w['model']}/final/nano-msmarco.parquet" in given
     assert count["collect_quality"] == count["quality_figure"] == 1
+
+
+# ---- config/rehearsal.yaml: paper.yaml's DAG at its shapes on offline stand-ins (docs/rehearsal.md) ----
+
+SHAPES = [  # settings the rehearsal keeps as paper.yaml has them (only steps, seeds and sizes of data differ)
+    ("base_model", "pooling"),
+    ("base_model", "dim"),
+    ("train", "variants"),
+    ("train", "batch_size"),
+    ("train", "max_seq_length"),
+    ("train", "learning_rate"),
+    ("train", "scale"),
+    ("train", "precision"),
+    ("embed", "batch_size"),
+    ("embed", "max_seq_length"),
+    ("embed", "checkpoints"),
+    ("analysis", "dims"),
+    ("quality", "bootstrap"),
+    ("quality", "pca_corpus"),
+]
+
+
+def test_rehearsal_plans_every_rule_of_paper_at_its_shapes(tmp_path: Path, tiny_model: Path) -> None:
+    """The rehearsal plans offline (its base swapped for the tiny model: planning reads no data) every
+    rule paper.yaml plans, with the same sources, tasks, kinds and shapes, and at least 2 seeds."""
+    paper, rehearsal = (yaml.safe_load(p.read_text()) for p in (PAPER, REHEARSAL))
+    for section, key in SHAPES:
+        assert rehearsal[section].get(key) == paper[section].get(key), f"{section}.{key}"
+    for section in ("analysis", "diffing", "findings"):
+        assert {k: v for k, v in rehearsal.get(section, {}).items() if k != "dims"} == {
+            k: v for k, v in paper.get(section, {}).items() if k != "dims"
+        }
+    kinds = {name: spec["kind"] for name, spec in paper["quality"]["tasks"].items()}
+    assert {name: spec["kind"] for name, spec in rehearsal["quality"]["tasks"].items()} == kinds
+    for section in ("pairs", "corpora"):
+        assert {n: {k: v for k, v in s.items() if k != "name"} for n, s in rehearsal["data"][section].items()} == {
+            n: {k: v for k, v in s.items() if k != "name"} for n, s in paper["data"][section].items()
+        }
+    assert len(rehearsal["train"]["seeds"]) >= 2
+    configfile = tmp_path / "rehearsal.yaml"
+    rehearsal["base_model"]["source"] = str(tiny_model)
+    configfile.write_text(yaml.safe_dump(rehearsal))
+    (tmp_path / "paper").mkdir()
+    (tmp_path / "rehearsal").mkdir()
+    planned = Counter(rule for rule, _, _ in planned_jobs(tmp_path / "rehearsal", configfile))
+    assert set(Counter(rule for rule, _, _ in planned_jobs(tmp_path / "paper", PAPER))) <= set(planned)
+    assert planned["train"] == 3 * len(rehearsal["train"]["seeds"])
 
 
 # ---- the hub's layouts, from local folders (datasets.load_dataset reads both) -------------------
