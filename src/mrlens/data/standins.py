@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +105,12 @@ def wiki_retrieval(paragraphs: pd.DataFrame, queries: int, documents: int, seed:
 
 
 def wordnet_retrieval(
-    synsets: pd.DataFrame, query_of, document_of, queries: int, documents: int, seed: int = 0
+    synsets: pd.DataFrame,
+    query_of: Callable[[pd.Series], str],
+    document_of: Callable[[pd.Series], str],
+    queries: int,
+    documents: int,
+    seed: int = 0,
 ) -> dict[str, pd.DataFrame]:
     """Queries ``query_of(synset)`` against documents ``document_of(synset)`` for ``queries`` synsets
     (those with a non-empty query), plus the documents of other synsets up to ``documents`` in all."""
