@@ -118,7 +118,7 @@ def test_pooled_row_is_the_mean_over_seeds_with_the_seeds_t_interval() -> None:
 
 
 def test_split_halves_differences_per_seed_and_pooled_use_the_complementary_pairs() -> None:
-    """A metric declared ``split-halves`` (uniformity) gets, per seed, ``d ± z sqrt(V)`` with ``V`` from the
+    """A metric declared ``split-halves`` (uniformity) gets, per seed, ``d ± t_{J-1} sqrt(V)`` with ``V`` from the
     paired half-sample differences, and its pooled row's shared document noise is that variance of the
     seed-averaged differences (a bootstrap variance of half-samples would count it differently)."""
     rng = np.random.default_rng(6)
@@ -133,7 +133,7 @@ def test_split_halves_differences_per_seed_and_pooled_use_the_complementary_pair
     table = differences(estimates, replicates, [("mrl", "no-mrl")])
     first, pooled = table.iloc[0], table[table["seed"].isna()].iloc[0]
     paired = {s: (scores[("mrl", s)] - scores[("no-mrl", s)]) @ halves / halves.sum(axis=0) for s in range(3)}
-    half = 1.959963984540054 * np.sqrt(split_halves_variance(paired[0], n))
+    half = 1.984216952 * np.sqrt(split_halves_variance(paired[0], n))  # t_{0.975} on J - 1 = 99 df
     assert first["interval"] == "ci95-paired-split-halves"
     assert (first["ci_low"], first["ci_high"]) == pytest.approx(
         (first["difference"] - half, first["difference"] + half)

@@ -8,9 +8,13 @@ import pytest
 from mrlens.inference.intervals import (
     INTERVAL_METHODS,
     METHODS,
+    crossed_counts,
+    crossed_variance,
+    documents_variance,
     interval,
     interval_label,
     method_of,
+    method_of_label,
     resampling_counts,
     split_halves_variance,
     streams,
@@ -51,10 +55,11 @@ def test_intervals_of_a_mean_cover_at_their_level() -> None:
     rng = np.random.default_rng(0)
     n, reps = 120, 300
     counts = {s: resampling_counts(n, 200, s, seed=5) for s in ("bootstrap", "halves")}
-    hits = {m: 0 for m in METHODS}
+    means = {name: method for name, method in METHODS.items() if method.scheme in counts and name != "korn-graubard"}
+    hits = {m: 0 for m in means}
     for _ in range(reps):
         x = rng.normal(1.0, 2.0, n)
-        for name, method in METHODS.items():
+        for name, method in means.items():
             c = counts[method.scheme]
             low, high = interval(name, x.mean(), x @ c / c.sum(axis=0), 0.9, n)
             hits[name] += low <= 1.0 <= high
@@ -97,7 +102,7 @@ def test_split_halves_by_hand() -> None:
     # pairs (1, 3) and (2, 2): W1 = var(1, 3, 2, 2) = 2/3, W2 = (4 + 0) / 2 = 2, V = W2 / 2 - W1 = 1/3
     replicates = np.array([1.0, 3.0, 2.0, 2.0, 7.0])  # a last unpaired replicate is left out
     assert split_halves_variance(replicates, 10) == pytest.approx(1 / 3)
-    half = 1.959963984540054 * np.sqrt(1 / 3)
+    half = 12.706204736174707 * np.sqrt(1 / 3)  # t on J - 1 = 1 degree of freedom
     assert interval("split-halves", 2.0, replicates, 0.95, 10) == pytest.approx((2 - half, 2 + half))
     with_nan = np.array([1.0, 3.0, np.nan, 5.0, 2.0, 2.0])  # the pair holding NaN is left out
     assert split_halves_variance(with_nan, 10) == pytest.approx(1 / 3)
@@ -132,3 +137,79 @@ def test_split_halves_variance_of_a_u_statistic_matches_its_closed_form(mu: floa
         bootstrap.append(METHODS["basic-bootstrap"].variance(_u_squared_norm(x, boot), n))
     assert np.mean(split) == pytest.approx(truth, rel=0.06)
     assert np.mean(bootstrap) > 2.8 * truth if mu == 0.0 else np.mean(bootstrap) < 1.2 * truth
+
+
+def test_crossed_variance_of_a_mean_over_pairs_has_the_closed_form() -> None:
+    """A mean of ``h = g_a + g_b + e`` over pairs: with all pairs among n documents its variance is
+    ``4 var(g) / n + var(e) / N`` (a U-statistic of degree 2: each document is in n - 1 of the N pairs);
+    where every word is in one pair it is ``(2 var(g) + var(e)) / N``. The documents' variance keeps the
+    pairs' part twice; the crossed one removes it (Owen 2007)."""
+    rng = np.random.default_rng(0)
+    n, g, e = 40, 0.3, 1.0
+    a, b = np.triu_indices(n, 1)
+    designs = {"documents": (a, b, n), "words": (np.arange(300), np.arange(300, 600), 600)}
+    truth = {"documents": 4 * g**2 / n + e**2 / len(a), "words": (2 * g**2 + e**2) / 300}
+    for name, (left, right, texts) in designs.items():
+        found = {"crossed": [], "documents": []}
+        for rep in range(60):
+            effect = g * rng.standard_normal(texts)
+            h = effect[left] + effect[right] + e * rng.standard_normal(len(left))
+            weights = crossed_counts(left, right, texts, 400, seed=rep)
+            replicates = h @ weights / weights.sum(axis=0)
+            found["crossed"].append(crossed_variance(replicates, texts))
+            found["documents"].append(documents_variance(replicates, texts))
+        assert np.mean(found["crossed"]) == pytest.approx(truth[name], rel=0.12), name
+    # the documents' variance adds the pairs' part once more: (2 var(g) + var(e)) / N where words are unique
+    assert np.mean(found["documents"]) == pytest.approx(2 * truth["words"], rel=0.12)
+
+
+def test_crossed_draws_weigh_pairs_by_their_texts_counts() -> None:
+    a, b = np.array([0, 0, 1]), np.array([1, 2, 2])
+    weights = crossed_counts(a, b, 3, 6, seed=2)
+    assert weights.shape == (3, 6) and np.array_equal(weights, crossed_counts(a, b, 3, 6, seed=2))
+    assert (weights[:, 1::2].sum(axis=0) == 3).all()  # odd replicates: the 3 pairs drawn with replacement
+    # even replicates: (c_a + c_b) / 2 of text counts c summing to 3, so the weights sum to (n - 1) * 3 / 2
+    assert np.allclose(weights[:, 0::2].sum(axis=0), 3.0)
+
+
+def test_korn_graubard_by_hand_at_the_ceiling_and_inside() -> None:
+    from scipy.stats import beta
+
+    shrink = (1.959963984540054 / 2.009575237129235) ** 2  # (z / t_{0.975, 49 df})^2
+    low, high = interval("korn-graubard", 1.0, np.ones(20), 0.95, 50)  # every query at 1: no spread at all
+    assert (low, high) == pytest.approx((0.025 ** (1 / (50 * shrink)), 1.0))
+    # binary scores, p = 0.8: a bootstrap variance (n - 1) / n * p (1 - p) / n gives n* = n (z / t)^2
+    p, n = 0.8, 50
+    replicates = p + np.array([-1.0, 1.0]) * np.sqrt((n - 1) / n * p * (1 - p) / n / 2)  # that variance (ddof 1)
+    m = n * shrink
+    expected = (beta.ppf(0.025, p * m, m - p * m + 1), beta.ppf(0.975, p * m + 1, m - p * m))
+    assert interval("korn-graubard", p, replicates, 0.95, n) == pytest.approx(expected)
+    assert interval_label("korn-graubard", 0.95, low, 1.0) == "ci95-korn-graubard-ceiling"
+    assert method_of_label("ci95-korn-graubard-ceiling") == "korn-graubard"
+    assert method_of_label("range-orderings") is None
+
+
+def test_fifty_queries_korn_graubard_covers_where_the_basic_bootstrap_does_not() -> None:
+    """Per-query scores of 50 queries: a recall near its ceiling (each query finds its document with
+    probability 0.97) and an nDCG-like score (Beta). Korn and Graubard's interval covers 90-99 % with at most
+    4 % on each side; the basic bootstrap, zero-width at the ceiling, lies above recall's truth."""
+    rng = np.random.default_rng(1)
+    n, reps = 50, 400
+    counts = resampling_counts(n, 400, "bootstrap", seed=3)
+    populations = {"recall": (lambda: (rng.random(n) < 0.97).astype(float), 0.97), "ndcg": (None, 0.7)}
+    populations["ndcg"] = (lambda: rng.beta(1.4, 0.6, n), 1.4 / 2.0)
+    for name, (draw, truth) in populations.items():
+        below = {m: 0 for m in ("korn-graubard", "basic-bootstrap")}
+        above = dict(below)
+        for _ in range(reps):
+            x = draw()
+            replicates = x @ counts / n
+            for method in below:
+                low, high = interval(method, x.mean(), replicates, 0.95, n)
+                assert 0 <= low <= high <= 1 or method != "korn-graubard"
+                below[method] += truth < low
+                above[method] += truth > high
+        misses = {m: (below[m] / reps, above[m] / reps) for m in below}
+        assert max(misses["korn-graubard"]) <= 0.04 and 0.90 <= 1 - sum(misses["korn-graubard"]) <= 0.99, (name, misses)
+        if name == "recall":
+            assert misses["basic-bootstrap"][0] > 0.1, misses  # samples at the ceiling: zero width, above the truth

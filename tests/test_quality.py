@@ -217,8 +217,8 @@ def test_intervals_are_named_and_random_baseline_ignores_the_bootstrap() -> None
         np.testing.assert_array_equal(off["value"], on["value"])
         assert set(off["interval"]) == {"none", "range-orderings"}
         labels_on = on.groupby("strategy")["interval"].agg(set)
-        expected = "ci95-split-halves" if "id_a" in labels else "ci95-basic-bootstrap"
-        assert labels_on["prefix"] == {expected} and labels_on["pca"] == {"none"}
+        expected = {"ci95-split-halves"} if "id_a" in labels else {"ci95-korn-graubard", "ci95-basic-bootstrap"}
+        assert labels_on["prefix"] == expected and labels_on["pca"] == {"none"}
         finite = on.dropna(subset=["ci_low"])
         assert (finite["ci_low"] <= finite["value"]).all() and (finite["value"] <= finite["ci_high"]).all()
 
@@ -598,3 +598,68 @@ def test_mteb_tasks_are_evaluated_at_every_size_through_truncate_dim(
     monkeypatch.setitem(sys.modules, "mteb", None)
     with pytest.raises(DataError, match=r"mteb package is not installed"):
         mteb_scores(tmp_path / "model", "NanoSciFactRetrieval", [8])
+
+
+def _all_pairs_population(rng: np.random.Generator, documents: int, dim: int = 6):
+    """Documents with a latent meaning ``u``, an embedding ``u + noise`` and a rating bias; a pair's human
+    score is the cosine of the meanings plus both biases plus noise (Lee50's design: every pair rated)."""
+    u = rng.standard_normal((documents, dim))
+    return u, u + 0.8 * rng.standard_normal((documents, dim)), 0.3 * rng.standard_normal(documents)
+
+
+def _pair_scores(rng, u, bias, a, b):
+    unit = u / np.linalg.norm(u, axis=1, keepdims=True)
+    return (unit[a] * unit[b]).sum(1) + bias[a] + bias[b] + 0.3 * rng.standard_normal(len(a))
+
+
+def test_all_pairs_of_fifty_documents_resample_documents() -> None:
+    """All 1,225 pairs of 50 documents drawn from a population whose Spearman's rho (over pairs of distinct
+    documents) is known from 20,000 documents: resampling documents covers it, resampling pairs as if they
+    were independent does not (the audit measured 68-70 %)."""
+    rng = np.random.default_rng(3)
+    u, x, bias = _all_pairs_population(rng, 20_000)
+    a, b = rng.integers(0, 20_000, (2, 400_000))
+    keep = a != b
+    truth = spearman(pair_cosines(x, a[keep], b[keep]), _pair_scores(rng, u, bias, a[keep], b[keep]))
+    n = 50
+    ids = [f"t{i}" for i in range(n)]
+    texts = pd.DataFrame({"id": ids, "text": ids, "role": "text"})
+    a, b = np.triu_indices(n, 1)
+    hits = {"documents": [], "pairs": []}
+    for rep in range(80):
+        u, x, bias = _all_pairs_population(rng, n)
+        labels = pd.DataFrame(
+            {"id_a": np.take(ids, a), "id_b": np.take(ids, b), "score": _pair_scores(rng, u, bias, a, b)}
+        )
+        for unit in hits:
+            row = _evaluate_unit(texts, labels, x, unit, rep)
+            hits[unit].append(row["ci_low"] <= truth <= row["ci_high"])
+            assert row["interval"] == ("ci95-documents-bootstrap" if unit == "documents" else "ci95-split-halves")
+            assert row["n"] == (50 if unit == "documents" else 1225)
+    coverage = {unit: np.mean(hit) for unit, hit in hits.items()}
+    assert coverage["documents"] >= 0.9 and coverage["pairs"] <= 0.88, coverage
+
+
+def _evaluate_unit(texts: pd.DataFrame, labels: pd.DataFrame, x: np.ndarray, unit: str, seed: int) -> pd.Series:
+    settings = {"bootstrap": 200, "seed": seed}
+    return measure_quality(texts, labels, texts["id"], x, [x.shape[1]], settings, unit=unit).table.iloc[0]
+
+
+def test_fifty_queries_at_the_ceiling_get_a_flagged_interval_within_the_range() -> None:
+    """50 queries that each find their one relevant document first: nDCG, MRR and recall are 1 with no
+    spread; the interval is Korn and Graubard's ``[alpha^(1 / n*), 1]``, labelled ``-ceiling``."""
+    rng = np.random.default_rng(0)
+    documents = rng.standard_normal((200, 8))
+    queries = documents[:50] + 0.01 * rng.standard_normal((50, 8))
+    q, d = [f"q{i}" for i in range(50)], [f"d{j}" for j in range(200)]
+    texts = pd.DataFrame({"id": q + d, "text": q + d, "role": ["query"] * 50 + ["document"] * 200})
+    labels = pd.DataFrame({"query_id": q, "doc_id": d[:50], "relevance": 1})
+    x = np.vstack([queries, documents]).astype(np.float32)
+    table = evaluate(texts, labels, texts["id"], x, [8], {"bootstrap": 100, "recall_at": 10}).set_index("metric")
+    shrink = (1.959963984540054 / 2.009575237129235) ** 2
+    for metric in ("ndcg@10", "mrr@10", "recall@10"):
+        row = table.loc[metric]
+        assert row["value"] == 1.0 and row["interval"] == "ci95-korn-graubard-ceiling"
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx((0.025 ** (1 / (50 * shrink)), 1.0))
+    with pytest.raises(ValueError, match="cannot resample 'documents'"):
+        measure_quality(texts, labels, texts["id"], x, [8], {"bootstrap": 10}, unit="documents")

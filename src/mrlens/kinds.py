@@ -18,19 +18,27 @@ class Kind:
 
     needs: tuple[str, ...] = ()
     embedded: bool = True  # tasks: the workflow embeds its texts (an MTEB task embeds its own)
+    unit: str | None = None  # tasks: the resampling unit of their intervals (UNITS)
+
+
+# The sampling unit a task's intervals resample (mrlens.quality.evaluate): ``pairs`` where the pairs are
+# independent draws, ``documents`` where the pairs are all pairs among sampled documents (Lee50: 1,225 pairs
+# of 50 documents), ``words`` where word pairs repeat words (SimLex-999, WordSim-353), ``queries`` for
+# retrieval (a query brings its judged documents).
+UNITS = ("pairs", "documents", "words", "queries")
 
 
 PAIR_SOURCES = {"wordnet": Kind(), "hub": Kind(needs=("name",)), "local": Kind(needs=("path",))}
 CORPUS_SOURCES = {"gensim_wiki": Kind(), "hub": Kind(needs=("name",)), "local": Kind(needs=("path",))}
 TASK_KINDS = {
-    "lee50": Kind(),
-    "simlex999": Kind(),
-    "wordsim353": Kind(),
-    "heldout_retrieval": Kind(needs=("pairs",)),
-    "similarity_local": Kind(needs=("path",)),
-    "similarity_hub": Kind(needs=("name",)),
-    "retrieval_local": Kind(needs=("path",)),
-    "retrieval_hub": Kind(needs=("name",)),
+    "lee50": Kind(unit="documents"),
+    "simlex999": Kind(unit="words"),
+    "wordsim353": Kind(unit="words"),
+    "heldout_retrieval": Kind(needs=("pairs",), unit="queries"),
+    "similarity_local": Kind(needs=("path",), unit="pairs"),
+    "similarity_hub": Kind(needs=("name",), unit="pairs"),
+    "retrieval_local": Kind(needs=("path",), unit="queries"),
+    "retrieval_hub": Kind(needs=("name",), unit="queries"),
     "mteb": Kind(needs=("name",), embedded=False),
 }
 FAMILIES = {"data.pairs": PAIR_SOURCES, "data.corpora": CORPUS_SOURCES, "quality.tasks": TASK_KINDS}

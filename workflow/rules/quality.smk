@@ -55,6 +55,7 @@ rule quality:
         dims=model_dims,
         settings=quality_settings,
         intervals=INTERVALS,
+        unit=task_unit,
         labels=quality_labels,
     script:
         "../scripts/quality.py"

@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from mrlens.errors import DataError
-from mrlens.inference.intervals import METHODS, Method, bootstrap_variance, interval, method_of
+from mrlens.inference.intervals import METHODS, Method, bootstrap_variance, interval, method_of, method_of_label
 
 PLACES = ("corpus", "task")
 KEYS = ("checkpoint", "strategy", "dim", "metric")
@@ -185,17 +185,31 @@ def _replicate_arrays(replicates: pd.DataFrame, pairs: Sequence[tuple[str, str]]
     return {key: frame.to_numpy() for key, frame in paired.groupby(group, sort=False, dropna=False)["difference"]}
 
 
+def _declared_methods(estimates: pd.DataFrame, place: str, methods: Callable[[str], str]) -> Callable[[str, str], str]:
+    """(corpus or task, metric) -> the method whose replicates the models drew: the one their ``interval``
+    labels name (:func:`mrlens.inference.intervals.method_of_label`; a task's unit may change it, e.g.
+    Spearman's rho on Lee50 draws documents), else ``methods(metric)``."""
+    named: dict[tuple[str, str], set[str | None]] = {}
+    if "interval" in estimates:
+        for where, metric, label in zip(estimates[place], estimates["metric"], estimates["interval"].astype(str)):
+            named.setdefault((where, metric), set()).add(method_of_label(label))
+    found = {key: names - {None} for key, names in named.items()}
+    return lambda where, metric: next(iter(found.get((where, metric)) or [methods(metric)]))
+
+
 def _per_seed(
-    est: pd.DataFrame, arrays: dict, group: list[str], confidence: float, methods: Callable[[str], str]
+    est: pd.DataFrame, arrays: dict, group: list[str], confidence: float, methods: Callable[[str, str], str]
 ) -> pd.DataFrame:
     lows, highs, labels = [], [], []
     for row in est.itertuples(index=False):
         key = tuple(getattr(row, c) for c in group)
-        method = methods(row.metric) if key in arrays else "none"
-        low, high = interval(method, row.difference, arrays.get(key, np.empty(0)), confidence, int(row.n))
+        method = methods(key[4], row.metric) if key in arrays else "none"
+        replicates = arrays.get(key, np.empty(0))
+        low, high = interval(method, row.difference, replicates, confidence, int(row.n), paired=True)
         lows.append(low)
         highs.append(high)
-        labels.append("none" if np.isnan(low) else f"ci{100 * confidence:g}-paired-{method}")
+        name = METHODS[method].paired or method if method != "none" else method
+        labels.append("none" if np.isnan(low) else f"ci{100 * confidence:g}-paired-{name}")
     return est.assign(ci_low=lows, ci_high=highs, interval=labels, n_seeds=1)
 
 
@@ -205,7 +219,7 @@ def _pooled(
     group: list[str],
     confidence: float,
     method: PooledMethod,
-    methods: Callable[[str], str],
+    methods: Callable[[str, str], str],
 ) -> pd.DataFrame:
     rows = []
     outer = [c for c in group if c != "seed"]
@@ -215,7 +229,7 @@ def _pooled(
         values = frame["difference"].to_numpy()
         draws = [arrays.get(tuple(getattr(r, c) for c in group)) for r in frame.itertuples(index=False)]
         low = high = float("nan")
-        own = methods(frame["metric"].iloc[0])
+        own = methods(frame[group[4]].iloc[0], frame["metric"].iloc[0])
         if own != "none" and all(d is not None for d in draws) and len({len(d) for d in draws}) == 1:
             matrix = np.vstack(draws)  # in replicate order: split-halves reads complementary pairs
             n = int(frame["n"].min())
@@ -254,8 +268,9 @@ def differences(
     group = ["variant", "reference", "seed", *keys]
     est = _paired(estimates, pairs, ["seed", *keys])[[*group, "difference", "n"]]
     arrays = _replicate_arrays(replicates, pairs, group)
-    per_seed = _per_seed(est, arrays, group, confidence, methods)
-    pooled_rows = _pooled(per_seed, arrays, group, confidence, pooled, methods)
+    declared = _declared_methods(estimates, place, methods)
+    per_seed = _per_seed(est, arrays, group, confidence, declared)
+    pooled_rows = _pooled(per_seed, arrays, group, confidence, pooled, declared)
     table = pd.concat([per_seed, pooled_rows], ignore_index=True)
     table["seed"] = table["seed"].astype("Int64")
     table.loc[table["seed"] == NO_SEED, "seed"] = pd.NA
@@ -267,7 +282,8 @@ def _size_contrast(table: pd.DataFrame, small: int, large: int) -> pd.DataFrame:
     """Each model's statistic at ``small`` minus at ``large`` (per replicate too: the same draws serve every
     size), labelled ``dim = small``."""
     on = [c for c in ("variant", "seed", *PLACES, *KEYS, "replicate") if c in table.columns and c != "dim"]
-    at_small = table.loc[table["dim"] == small, [*on, "dim", "value", *(["n"] if "n" in table else [])]]
+    carried = [c for c in ("n", "interval") if c in table]
+    at_small = table.loc[table["dim"] == small, [*on, "dim", "value", *carried]]
     contrast = at_small.merge(table.loc[table["dim"] == large, [*on, "value"]], on=on, suffixes=("", "_large"))
     return contrast.assign(value=contrast["value"] - contrast["value_large"]).drop(columns="value_large")
 

@@ -9,7 +9,9 @@ the pairs) sees the test set and is optimistic, so it is computed only when aske
 named ``pca-insample``.
 
 - Similarity tasks: ``spearman``, Spearman's rho between the cosine of each pair and its human score;
-  n = pairs. The bootstrap resamples pairs.
+  n = pairs, or texts where the task kind's unit (:data:`mrlens.kinds.UNITS`) is ``documents`` (all pairs
+  among documents) or ``words`` (word pairs that repeat words): its replicates resample pairs, or texts and
+  pairs (``crossed-bootstrap``, :func:`mrlens.inference.intervals.crossed_counts`).
 - Retrieval tasks: ``ndcg@k``, ``mrr@k``, ``recall@k`` (exact search over the task's documents, see
   :mod:`mrlens.quality.retrieval`), averaged over queries, n = queries; ``alignment``,
   ``E ||f(q) - f(d)||^alpha`` over the (query, relevant document) pairs, n = pairs. The bootstrap
@@ -33,11 +35,20 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from mrlens.config import settings_from
 from mrlens.errors import DataError
-from mrlens.inference.intervals import METHODS, interval, interval_label, method_of, resampling_counts, streams
+from mrlens.inference.intervals import (
+    METHODS,
+    UNIT_METHODS,
+    crossed_counts,
+    interval,
+    interval_label,
+    method_of,
+    resampling_counts,
+    streams,
+)
+from mrlens.kinds import UNITS
 from mrlens.metrics.checks import as_points, as_sizes
 from mrlens.metrics.covariance import covariance
 from mrlens.metrics.truncation import (
@@ -99,29 +110,31 @@ class Quality:
 
 
 class _Similarity:
-    """Resampling unit: the pair."""
+    """Resampling unit: the pair, or the text (``documents``, ``words``: :func:`crossed_counts`)."""
 
-    def __init__(self, labels: pd.DataFrame, row_of: Mapping[str, int]):
+    def __init__(self, labels: pd.DataFrame, row_of: Mapping[str, int], unit: str):
         self.a = _rows(labels["id_a"], row_of)
         self.b = _rows(labels["id_b"], row_of)
         self.scores = labels["score"].to_numpy(dtype=np.float64)
-        self.units = len(self.scores)
+        self.texts = len(row_of)
+        self.units = self.texts if unit in UNIT_METHODS else len(self.scores)
         self.n = {"spearman": self.units}
-        self.resample(np.empty((0, self.units), dtype=np.int64))
+        self.resample(np.empty((0, len(self.scores)), dtype=np.int64))
+
+    def draw(self, replicates: int, scheme: str, seed: int) -> np.ndarray:
+        """Counts (B x pairs) of the ``scheme``'s draws: of the pairs, or of the texts (``crossed``)."""
+        if scheme == "crossed":
+            return crossed_counts(self.a, self.b, self.texts, replicates, seed).T
+        return resampling_counts(len(self.scores), replicates, scheme, seed).T
 
     def resample(self, counts: np.ndarray) -> None:
         """Replicates from now on: ``counts`` (B x pairs) says how often each pair is drawn in each."""
-        self.draws = (
-            np.stack([np.repeat(np.arange(self.units), row) for row in counts])
-            if len(counts)
-            else np.empty((0, self.units), dtype=np.int64)
-        )
-        self.score_ranks = rankdata(self.scores[self.draws], axis=1)
+        self.counts = counts
 
     def measure(self, z: np.ndarray, k: int, bootstrap: bool) -> dict[str, tuple[float, np.ndarray]]:
         cosines = pair_cosines(z[:, :k], self.a, self.b)
         value = spearman(cosines, self.scores)
-        replicates = spearman_replicates(cosines, self.score_ranks, self.draws) if bootstrap else np.empty(0)
+        replicates = spearman_replicates(cosines, self.scores, self.counts) if bootstrap else np.empty(0)
         return {"spearman": (value, replicates)}
 
 
@@ -158,6 +171,10 @@ class _Retrieval:
             "recall": f"recall@{settings.recall_at}",
         }
         self.n = {**{name: n_queries for name in self.names.values()}, "alignment": len(labels)}
+
+    def draw(self, replicates: int, scheme: str, seed: int) -> np.ndarray:
+        """Counts (B x queries) of the ``scheme``'s draws."""
+        return resampling_counts(self.units, replicates, scheme, seed).T
 
     def resample(self, counts: np.ndarray) -> None:
         """Replicates from now on: ``counts`` (B x queries) says how often each query is drawn in each."""
@@ -221,12 +238,16 @@ def measure_quality(
     device: str | None = None,
     methods: Mapping[str, str] | None = None,
     fit: np.ndarray | None = None,
+    unit: str | None = None,
 ) -> Quality:
     """:func:`evaluate` with each interval's replicate values; ``methods`` overrides some metrics'
     interval methods (metric name before "@" -> a key of :data:`mrlens.inference.intervals.METHODS` or
     ``none``), e.g. for ``benchmarks/coverage.py``. ``fit``: embeddings of other documents by the same
     model (e.g. its corpus embeddings), which the ``pca`` basis is fitted on (``pca_fit: heldout``, the
-    default: required when ``pca`` is among the strategies)."""
+    default: required when ``pca`` is among the strategies). ``unit``: what the intervals resample
+    (:data:`mrlens.kinds.UNITS`, the task kind's ``unit``; by default ``pairs`` for similarity, ``queries``
+    for retrieval); with ``documents`` or ``words`` every interval is that unit's method
+    (:data:`mrlens.inference.intervals.UNIT_METHODS`)."""
     settings = QualitySettings.from_mapping(settings)
     strategies = check_strategies(settings.strategies)
     check_pca_fit(settings.pca_fit)
@@ -241,14 +262,17 @@ def measure_quality(
     x = x[position[texts["id"]].to_numpy()]  # the task's texts, in their order
     row_of = {t: i for i, t in enumerate(texts["id"])}
     kind = task_type(labels)
-    task = _Similarity(labels, row_of) if kind == "similarity" else _Retrieval(texts, labels, row_of, settings)
+    unit = unit or ("pairs" if kind == "similarity" else "queries")
+    if unit not in UNITS or (unit == "queries") != (kind == "retrieval"):
+        raise ValueError(f"a {kind} task cannot resample {unit!r}; use one of {list(UNITS)}")
+    task = _Similarity(labels, row_of, unit) if kind == "similarity" else _Retrieval(texts, labels, row_of, settings)
     chosen = {m: (methods or {}).get(m.split("@")[0]) or method_of(m) for m in task.n} if settings.bootstrap else {}
-    chosen = {m: v for m, v in chosen.items() if v != "none"}
+    chosen = {m: _for_unit(v, unit) for m, v in chosen.items() if v != "none"}
     schemes = {METHODS[v].scheme for v in chosen.values()}
     if len(schemes) > 1:
         raise ValueError(f"the metrics of one task must share a resampling scheme, got {chosen}")
     if schemes:
-        task.resample(resampling_counts(task.units, settings.bootstrap, schemes.pop(), settings.seed).T)
+        task.resample(task.draw(settings.bootstrap, schemes.pop(), settings.seed))
 
     task_measure = partial(task.measure, device=device) if kind == "retrieval" else task.measure
 
@@ -260,7 +284,7 @@ def measure_quality(
                 if metric in chosen and len(reps):
                     low, high = interval(chosen[metric], value, reps, settings.confidence, task.units)
                     found.low[(k, metric)], found.high[(k, metric)] = low, high
-                    found.kinds[(k, metric)] = interval_label(chosen[metric], settings.confidence, low)
+                    found.kinds[(k, metric)] = interval_label(chosen[metric], settings.confidence, low, value)
                     found.replicates[(k, metric)] = reps
         return found
 
@@ -268,6 +292,12 @@ def measure_quality(
     inputs = _fitted_inputs(x, fit, settings) if any(STRATEGIES[s].fitted for s in strategies) else Inputs()
     table, replicates = over_strategies(x, strategies, one, replace(inputs, orderings=orderings))
     return Quality(table, replicates)
+
+
+def _for_unit(method: str, unit: str) -> str:
+    """The method of :data:`mrlens.inference.intervals.UNIT_METHODS` where the unit is the text (unless
+    ``method`` already draws texts), else ``method``."""
+    return UNIT_METHODS[unit] if unit in UNIT_METHODS and METHODS[method].scheme != "crossed" else method
 
 
 def _fitted_inputs(x: np.ndarray, fit: np.ndarray | None, settings: QualitySettings) -> Inputs:

@@ -2,7 +2,7 @@
 
 Spearman's rho is Pearson's r between the ranks, ties given their average rank (as
 ``scipy.stats.spearmanr``). Row-wise versions serve bootstrap replicates: each row of a
-(B x n) array is one resampled set of pairs, ranked on its own.
+(B x n) array of counts is one resampled set of pairs, ranked on its own.
 """
 
 from __future__ import annotations
@@ -41,9 +41,27 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
     return float(rowwise_pearson(rankdata(x), rankdata(y)))
 
 
-def spearman_replicates(x: np.ndarray, y_ranks: np.ndarray, draws: np.ndarray) -> np.ndarray:
-    """Spearman's rho for each row of ``draws`` (B x n indices of resampled pairs); ``y_ranks`` are
-    the ranks of ``y`` within each replicate (``rankdata(y[draws], axis=1)``), computed once."""
-    if draws.size == 0:
-        return np.empty(len(draws))
-    return rowwise_pearson(rankdata(x[draws], axis=1), y_ranks)
+def weighted_ranks(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The average rank of each value in every row of ``counts`` (B x n), the sample that holds value i
+    ``counts[b, i]`` times: ``rankdata(np.repeat(values, counts[b]))`` at value i, ties given their average
+    rank (values not drawn get a rank too, which their weight 0 leaves out)."""
+    unique, group = np.unique(np.asarray(values, dtype=np.float64), return_inverse=True)
+    per_group = np.zeros((len(counts), len(unique)))
+    np.add.at(per_group.T, group, counts.T.astype(np.float64))
+    below = np.cumsum(per_group, axis=1) - per_group
+    return (below + (per_group + 1) / 2)[:, group]
+
+
+def spearman_replicates(x: np.ndarray, y: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Spearman's rho of every resampled set of pairs: row b of ``counts`` (B x n) says how often each pair
+    is drawn (a pair drawn c times counts as c tied copies, as ``scipy.stats.spearmanr`` of the repeated
+    sample): Pearson's r of the weighted ranks (:func:`weighted_ranks`) with weights ``counts``."""
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.size == 0:
+        return np.empty(len(counts))
+    rx, ry = weighted_ranks(x, counts), weighted_ranks(y, counts)
+    total = counts.sum(axis=1, keepdims=True)
+    rx -= (counts * rx).sum(axis=1, keepdims=True) / total
+    ry -= (counts * ry).sum(axis=1, keepdims=True) / total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (counts * rx * ry).sum(axis=1) / np.sqrt((counts * rx**2).sum(axis=1) * (counts * ry**2).sum(axis=1))

@@ -11,6 +11,12 @@ def task_source(wildcards):
 
 
 @per_job
+def task_unit(wildcards):
+    """What the task's intervals resample: its kind's unit (mrlens.kinds.UNITS)."""
+    return TASK_KINDS[TASKS[wildcards.task]["kind"]].unit
+
+
+@per_job
 def mteb_task_name(wildcards):
     return TASKS[wildcards.task]["name"]
 
