@@ -17,11 +17,13 @@ from mrlens.inference.claims import (
     parse_claims,
     reference_pairs,
 )
+from mrlens.inference.decisions import holm, one_sided_p, units_needed
 from mrlens.inference.differences import (
     differences,
     hierarchical_bootstrap_interval,
     seeds_t_interval,
     trend_differences,
+    trend_weights,
 )
 from mrlens.inference.findings import VERDICTS, render_markdown, verdict, verdicts
 from mrlens.inference.intervals import resampling_counts, split_halves_variance
@@ -299,14 +301,16 @@ def test_render_markdown_reads_as_a_report() -> None:
     claims = parse_claims(PUBLISHED_CLAIMS)
     text = render_markdown(judged(), claims, sizes=[32, 384])
     assert text.startswith("# Findings\n\n**Decision rule.**") and "95 % confidence interval" in text
-    assert "| claim | comparison | corpus / task | 32 | 384 | smallest vs largest |" in text
+    assert "| claim | comparison | corpus / task | 32 | 384 | trend |" in text
     assert "| a_isoscore | mrl-a − no-mrl | wiki | · | holds | · |" in text
     assert "| c_uniformity_trend | mrl-a − no-mrl | wiki | · | · | holds |" in text
     assert (
-        "| mrl-b − no-mrl | heldout | 384 | -0.025 | [-0.03, -0.02] | ci95-seeds-t | 100 | 3 | **reversed** |" in text
+        "| mrl-b − no-mrl | heldout | 384 | -0.025 | [-0.03, -0.02] | ci95-seeds-t | 100 | 3 | 1 | 1 | reversed | "
+        "**reversed** |  |" in text
     )
     assert "| 32 − 384 |" in text and "Nothing to compare in this run for: d_correlation" in text
-    assert "## e_quality_full: MRL costs nothing at full size" in text and "d > -0.01" in text
+    assert "## e_quality_full: MRL costs nothing at full size" in text and "(spearman -0.01, ndcg -0.01" in text
+    assert "| 0.12 | 0.36 | inconclusive | **inconclusive** | about 9 seeds |" in text  # (0.0125 / 0.0075)^2 3
 
 
 def _suite_twins(embeddings: dict[str, np.ndarray], dims: list[int], bootstrap: int) -> pd.DataFrame:
@@ -366,3 +370,63 @@ def test_claim_d_is_judged_on_the_mean_squared_correlation_of_a_suite_run() -> N
     claims = [c for c in configured_claims({}) if c.name == "d_correlation"]
     judged = verdicts(claims, table, {"no-mrl": [8], "mrl-8-4": [8, 4]}, [("mrl-8-4", "no-mrl")], main_metrics(table))
     assert judged.set_index("dim")["verdict"].to_dict() == {4: "holds", 8: "holds"}
+
+
+def test_holm_on_a_hand_made_table() -> None:
+    """Four cells of one claim at one-sided p = 0.001, 0.011, 0.02, 0.04 (normal intervals of se 1): three
+    hold on their own at 2.5 %; Holm's thresholds 0.025 / 4, / 3, ... keep the first only, adjusted p =
+    4 x 0.001, 3 x 0.011, max(0.033, 2 x 0.02), max(0.04, 0.04)."""
+    assert holm([0.04, 0.001, 0.02, 0.011]) == pytest.approx([0.04, 0.004, 0.04, 0.033])
+    z = stats.norm.ppf(0.975)
+    rows = []
+    for dim, p in zip((32, 64, 128, 384), (0.001, 0.011, 0.02, 0.04)):
+        d = stats.norm.isf(p)  # the claim d > 0 with se 1: p = P(Z > d)
+        rows.append(row("mrl-a", "isoscore", dim, d - z, d + z, corpus="wiki", freedom=np.inf))
+    claim = parse_claims({"g": {"text": "t", "metric": "isoscore", "direction": "greater"}})
+    table = verdicts(claim, pd.DataFrame(rows).astype({"seed": "Int64"}), VARIANTS, reference_pairs(VARIANTS))
+    assert table["p_value"].tolist() == pytest.approx([0.001, 0.011, 0.02, 0.04])
+    assert table["verdict"].tolist() == ["holds", "holds", "holds", "inconclusive"]
+    assert table["p_holm"].tolist() == pytest.approx([0.004, 0.033, 0.04, 0.04])
+    assert table["holm_verdict"].tolist() == ["holds", "inconclusive", "inconclusive", "inconclusive"]
+    text = render_markdown(table, claim, sizes=[32, 64, 128, 384])
+    assert "| g | mrl-a − no-mrl | wiki | holds | inconclusive (holds) | inconclusive (holds) | inconclusive |" in text
+
+
+def test_one_sided_p_reads_t_intervals_and_margins() -> None:
+    q = stats.t.ppf(0.975, 4)  # an interval d ± q se on 4 degrees of freedom, se = 0.01
+    p = one_sided_p(0.03, 0.03 - q * 0.01, 0.03 + q * 0.01, "greater", -0.01, 0.95, 4)
+    assert p == pytest.approx(stats.t.sf(4.0, 4))  # (0.03 + 0.01) / 0.01 = 4 standard errors past the bound
+    assert one_sided_p(0.03, 0.01, 0.05, "less", 0.0, 0.95, np.inf) == pytest.approx(stats.norm.sf(-2.94), abs=2e-3)
+
+
+def test_seeds_needed_by_hand() -> None:
+    """d = 0.01 with interval [-0.02, +0.04] over 3 seeds, bound 0: the half-width 0.03 must shrink to 0.01,
+    a factor 3 in standard error, 9 in count: 27 seeds."""
+    assert units_needed(0.01, -0.02, 0.04, 0.0, 3) == 27
+    assert units_needed(-0.004, -0.01, 0.002, -0.01, 3) == 3  # the margin bound: gap 0.006, half 0.006
+    claims = [c for c in parse_claims(PUBLISHED_CLAIMS) if c.name == "f_quality_small"]
+    table = verdicts(claims, hand_made(), VARIANTS, reference_pairs(VARIANTS), {"heldout": "ndcg@10"})
+    by_variant = table.set_index("variant")["would_decide"]
+    assert by_variant["mrl-a"] == "about 9 seeds"  # [-0.005, 0.02]: (0.0125 / 0.0075)^2 x 3 = 8.3
+    assert by_variant["mrl-b"] == ""  # reversed: decided
+
+
+def test_trend_over_every_size_on_a_hand_made_monotone_table() -> None:
+    """d(k) at k = 8, 16, 32, 64 (no replicate noise): the least-squares trend on log2 k, as its fitted change
+    from 64 to 8. Monotone d = -0.04, -0.03, -0.02, -0.01 gives -0.03 (the end points' difference too);
+    d = -0.04, +0.02, +0.02, 0 gives slope 0.06 / 5 and -0.036, where the end points alone say -0.04."""
+    assert trend_weights([8, 64]) == pytest.approx([1.0, -1.0])
+    sizes = [8, 16, 32, 64]
+    for d, expected in (([-0.04, -0.03, -0.02, -0.01], -0.03), ([-0.04, 0.02, 0.02, 0.0], -0.036)):
+        estimates, replicates = [], []
+        for seed in range(3):
+            for dim, value in zip(sizes, d):
+                base = {"seed": seed, "dim": dim, **KEYS, "n": 50}
+                estimates += [{"variant": "mrl", "value": value, **base}, {"variant": "no-mrl", "value": 0.0, **base}]
+                for b in range(4):
+                    noise = 0.001 * (b - 1.5) * (1 + seed)
+                    replicates += [{"variant": "mrl", "value": value + noise, "replicate": b, **base}]
+                    replicates += [{"variant": "no-mrl", "value": 0.0, "replicate": b, **base}]
+        table = trend_differences(pd.DataFrame(estimates), pd.DataFrame(replicates), [("mrl", "no-mrl")], 8, 64)
+        assert table["difference"].tolist() == pytest.approx([expected] * 4)
+        assert (table["dim"] == 8).all() and (table["versus_dim"] == 64).all()

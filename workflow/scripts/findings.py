@@ -14,8 +14,9 @@ claims = parse_claims(params.claims)
 families = [(params.variants, params.pairs)]  # the trained twins, then the external models (models:)
 families += [(params.external_variants, params.external_pairs)] if hasattr(params, "external_pairs") else []
 families = [(variants, [tuple(p) for p in pairs]) for variants, pairs in families]
-judged = family_verdicts(claims, differences, families, main_metrics(differences))
+judged = family_verdicts(claims, differences, families, main_metrics(differences), params.confidence)
 log.info("%d verdicts: %s", len(judged), judged["verdict"].value_counts().to_dict())
+log.info("after Holm's adjustment: %s", judged["holm_verdict"].value_counts().to_dict())
 with atomic_path(snakemake.output.csv) as tmp:
     judged.to_csv(tmp, index=False)
 with atomic_path(snakemake.output.markdown) as tmp:

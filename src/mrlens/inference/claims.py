@@ -2,10 +2,12 @@
 
 A claim is about the paired difference ``model - reference`` of one metric (:mod:`mrlens.inference.differences`).
 ``direction: greater`` claims ``model - reference > -margin``, ``less`` claims ``model - reference < margin``;
-``margin`` (default 0) turns "costs nothing" into a non-inferiority claim (the loss is shown to be smaller
+``margin`` (default 0; a number, or a margin per metric on its own scale: ``{spearman: 0.01, ndcg: 0.01,
+default: 0}``) turns "costs nothing" into a non-inferiority claim (the loss is shown to be smaller
 than the margin; Wellek 2010, *Testing Statistical Hypotheses of Equivalence and Noninferiority*). ``kind:
-trend`` claims the sign of the difference at the smallest size minus the difference at the largest
-(a difference in differences, with its interval from the same paired replicates).
+trend`` claims the sign of the least-squares trend of the difference over every size (on log2 size), as
+its fitted change from the largest size to the smallest (with two sizes: the difference at the smallest
+minus the difference at the largest), its interval from the same paired replicates.
 
 Variants are named by role, or by their name in ``train.variants``:
 
@@ -47,7 +49,7 @@ class Claim:
     reference: str = "no-mrl"
     sizes: str | tuple[int, ...] = "all"
     kind: str = "difference"
-    margin: float = 0.0
+    margin: float | Mapping[str, float] = 0.0
     strategy: str = "prefix"
     checkpoint: str = "final"
     corpus: str | None = None
@@ -55,9 +57,22 @@ class Claim:
 
     @property
     def bound(self) -> float:
-        """The value the interval must clear: ``-margin`` for ``greater``, ``+margin`` for ``less``."""
-        return -self.margin if self.direction == "greater" else self.margin
+        """The value the interval must clear: ``-margin`` for ``greater``, ``+margin`` for ``less`` (a margin
+        per metric: its ``default``, 0 if none)."""
+        return self.bound_for("default")
 
+    def bound_for(self, metric: str) -> float:
+        """The bound of ``metric``'s difference: its margin on its own scale (``margin`` a number, or a
+        mapping from the metric's name before "@" to a margin, ``default`` for the others, 0 if none)."""
+        margins = self.margin if isinstance(self.margin, Mapping) else {"default": self.margin}
+        margin = margins.get(metric.split("@")[0], margins.get("default", 0.0))
+        return -margin if self.direction == "greater" else margin
+
+
+# Non-inferiority margins of each main score, on its own scale: one point on the 0-100 scale on which the
+# published note, MTEB and BEIR report Spearman's rho and nDCG@10 (x 100), the smallest change their
+# tables show; docs/intervals.md says why and how to declare others.
+MAIN_MARGINS = {"spearman": 0.01, "ndcg": 0.01, "mrr": 0.01, "recall": 0.01}
 
 # The published note's claims (the defaults of findings.claims).
 PUBLISHED_CLAIMS: dict[str, dict[str, Any]] = {
@@ -90,7 +105,7 @@ PUBLISHED_CLAIMS: dict[str, dict[str, Any]] = {
         "metric": MAIN,
         "direction": "greater",
         "sizes": "largest",
-        "margin": 0.01,
+        "margin": dict(MAIN_MARGINS),
     },
     "f_quality_small": {
         "text": "MRL gains at the smallest size",
@@ -161,7 +176,8 @@ def check_claims(
             _refuse(claim, "direction", f"{claim.direction!r}; use one of {list(DIRECTIONS)}")
         if claim.kind not in KINDS:
             _refuse(claim, "kind", f"{claim.kind!r}; use one of {list(KINDS)}")
-        if claim.margin < 0:
+        margins = claim.margin.values() if isinstance(claim.margin, Mapping) else [claim.margin]
+        if any(m < 0 for m in margins):
             _refuse(claim, "margin", f"must be >= 0, got {claim.margin}")
         if isinstance(claim.sizes, str) and claim.sizes not in SIZE_WORDS:
             _refuse(claim, "sizes", f"{claim.sizes!r}; use one of {list(SIZE_WORDS)} or a list of sizes")

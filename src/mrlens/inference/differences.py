@@ -58,6 +58,15 @@ def seeds_t_interval(
     replicates measure well (a t quantile with S - 1 = 2 on it made intervals twice too wide: 100 %
     coverage in ``benchmarks/coverage_differences.py``). ``s^2`` also holds each seed's own document
     noise, which ``v_doc`` counts again divided by S: the interval errs on the wide side."""
+    centre, total, freedom = seeds_t_parts(per_seed, replicates, variance)
+    half = stats.t.ppf((1 + confidence) / 2, freedom) * np.sqrt(total)
+    return centre - half, centre + half
+
+
+def seeds_t_parts(
+    per_seed: np.ndarray, replicates: np.ndarray, variance: Variance | None = None
+) -> tuple[float, float, float]:
+    """``(d, s^2 / S + v_doc, nu)`` of :func:`seeds_t_interval`: its centre, variance and degrees of freedom."""
     s = len(per_seed)
     seed_averaged = replicates.mean(axis=0)
     shared = (variance or _bootstrap_variance)(seed_averaged)
@@ -65,9 +74,7 @@ def seeds_t_interval(
     splits = max(int(np.isfinite(seed_averaged).sum()) // 2, 1)
     total = between + shared
     freedom = total**2 / (between**2 / (s - 1) + shared**2 / splits) if total > 0 else s - 1
-    half = stats.t.ppf((1 + confidence) / 2, freedom) * np.sqrt(total)
-    centre = float(np.mean(per_seed))
-    return centre - half, centre + half
+    return float(np.mean(per_seed)), float(total), float(freedom)
 
 
 def _bootstrap_variance(replicates: np.ndarray) -> float:
@@ -133,12 +140,14 @@ class PooledMethod:
 
     name: str
     formula: Callable[[np.ndarray, np.ndarray, float, Variance | None], tuple[float, float]]
+    # the degrees of freedom of its quantile (infinite: a normal or bootstrap quantile)
+    freedom: Callable[[np.ndarray, np.ndarray, Variance | None], float] = lambda *_: float("inf")
 
 
 POOLED_METHODS = {
     m.name: m
     for m in (
-        PooledMethod("seeds-t", seeds_t_interval),
+        PooledMethod("seeds-t", seeds_t_interval, lambda *parts: seeds_t_parts(*parts)[2]),
         PooledMethod("seeds-hierarchical-bootstrap", hierarchical_bootstrap_interval),
         PooledMethod("seeds-bootstrap", seed_bootstrap_interval),
     )
@@ -200,7 +209,7 @@ def _declared_methods(estimates: pd.DataFrame, place: str, methods: Callable[[st
 def _per_seed(
     est: pd.DataFrame, arrays: dict, group: list[str], confidence: float, methods: Callable[[str, str], str]
 ) -> pd.DataFrame:
-    lows, highs, labels = [], [], []
+    lows, highs, labels, freedoms = [], [], [], []
     for row in est.itertuples(index=False):
         key = tuple(getattr(row, c) for c in group)
         method = methods(key[4], row.metric) if key in arrays else "none"
@@ -210,7 +219,8 @@ def _per_seed(
         highs.append(high)
         name = METHODS[method].paired or method if method != "none" else method
         labels.append("none" if np.isnan(low) else f"ci{100 * confidence:g}-paired-{name}")
-    return est.assign(ci_low=lows, ci_high=highs, interval=labels, n_seeds=1)
+        freedoms.append(float("nan") if np.isnan(low) else METHODS[name].freedom(replicates, int(row.n)))
+    return est.assign(ci_low=lows, ci_high=highs, interval=labels, n_seeds=1, freedom=freedoms)
 
 
 def _pooled(
@@ -228,18 +238,20 @@ def _pooled(
             continue
         values = frame["difference"].to_numpy()
         draws = [arrays.get(tuple(getattr(r, c) for c in group)) for r in frame.itertuples(index=False)]
-        low = high = float("nan")
+        low = high = freedom = float("nan")
         own = methods(frame[group[4]].iloc[0], frame["metric"].iloc[0])
         if own != "none" and all(d is not None for d in draws) and len({len(d) for d in draws}) == 1:
             matrix = np.vstack(draws)  # in replicate order: split-halves reads complementary pairs
             n = int(frame["n"].min())
             if np.isfinite(matrix).all(axis=0).sum() > 1 and np.isfinite(values).all():
-                low, high = method.formula(values, matrix, confidence, partial(_variance, METHODS[own], n))
+                variance = partial(_variance, METHODS[own], n)
+                low, high = method.formula(values, matrix, confidence, variance)
+                freedom = method.freedom(values, matrix, variance)
         label = "none" if np.isnan(low) else f"ci{100 * confidence:g}-{method.name}"
         rows.append(
             dict(zip(outer, key))
             | {"seed": pd.NA, "difference": float(values.mean()), "ci_low": low, "ci_high": high, "interval": label}
-            | {"n": int(frame["n"].min()), "n_seeds": len(frame)}
+            | {"n": int(frame["n"].min()), "n_seeds": len(frame), "freedom": freedom}
         )
     return pd.DataFrame(rows)
 
@@ -258,7 +270,8 @@ def differences(
     ``methods`` maps a metric to its interval method (a key of
     :data:`mrlens.inference.intervals.METHODS`, or ``none``). Returns a tidy table: variant, reference,
     seed, checkpoint, corpus or task, strategy, dim, metric, difference, ci_low, ci_high, interval, n,
-    n_seeds. Models without a seed (external models, ``seed`` missing) pair with each other, their rows
+    n_seeds, freedom (the degrees of freedom of the interval's t quantile; infinite for a normal or bootstrap
+    one). Models without a seed (external models, ``seed`` missing) pair with each other, their rows
     without a seed too. Raises :class:`DataError` naming a missing column or unpaired replicates."""
     place = place_column(estimates, "estimates")
     keys = ["checkpoint", place, "strategy", "dim", "metric"]
@@ -274,18 +287,33 @@ def differences(
     table = pd.concat([per_seed, pooled_rows], ignore_index=True)
     table["seed"] = table["seed"].astype("Int64")
     table.loc[table["seed"] == NO_SEED, "seed"] = pd.NA
-    columns = [*group, "difference", "ci_low", "ci_high", "interval", "n", "n_seeds"]
+    columns = [*group, "difference", "ci_low", "ci_high", "interval", "n", "n_seeds", "freedom"]
     return table[columns].sort_values(group, kind="stable", na_position="last").reset_index(drop=True)
 
 
+def trend_weights(sizes: Sequence[int]) -> np.ndarray:
+    """Weights ``w_k`` of the least-squares trend over ``sizes`` (increasing) as its fitted change from the
+    largest to the smallest: with ``x = log2 k``, ``sum_k w_k theta_k = -(x_max - x_min) * slope``, ``slope =
+    sum_k (x_k - mean x) theta_k / sum_k (x_k - mean x)^2`` the least-squares slope of theta on log2 k. Two
+    sizes give (+1, -1): the statistic at the smallest minus at the largest."""
+    x = np.log2(np.asarray(sizes, dtype=np.float64))
+    centred = x - x.mean()
+    return -(x[-1] - x[0]) * centred / (centred**2).sum()
+
+
 def _size_contrast(table: pd.DataFrame, small: int, large: int) -> pd.DataFrame:
-    """Each model's statistic at ``small`` minus at ``large`` (per replicate too: the same draws serve every
-    size), labelled ``dim = small``."""
+    """Each model's trend over every size from ``small`` to ``large`` (:func:`trend_weights`; per replicate
+    too: the same draws serve every size), labelled ``dim = small``; a model lacking one of the sizes has
+    none."""
     on = [c for c in ("variant", "seed", *PLACES, *KEYS, "replicate") if c in table.columns and c != "dim"]
     carried = [c for c in ("n", "interval") if c in table]
-    at_small = table.loc[table["dim"] == small, [*on, "dim", "value", *carried]]
-    contrast = at_small.merge(table.loc[table["dim"] == large, [*on, "value"]], on=on, suffixes=("", "_large"))
-    return contrast.assign(value=contrast["value"] - contrast["value_large"]).drop(columns="value_large")
+    sizes = sorted(int(d) for d in table["dim"].unique() if small <= d <= large)
+    contrast = table.loc[table["dim"] == small, [*on, "dim", *carried]].assign(value=0.0)
+    for size, weight in zip(sizes, trend_weights(sizes)):
+        at = table.loc[table["dim"] == size, [*on, "value"]].rename(columns={"value": "at"})
+        contrast = contrast.merge(at, on=on)
+        contrast = contrast.assign(value=contrast["value"] + weight * contrast["at"]).drop(columns="at")
+    return contrast
 
 
 def trend_differences(
@@ -298,9 +326,11 @@ def trend_differences(
     methods: Callable[[str], str] = method_of,
     pooled: PooledMethod = POOLED_METHODS["seeds-t"],
 ) -> pd.DataFrame:
-    """How the paired difference changes from ``large`` to ``small`` dimensions: ``(d at small) - (d at
-    large)``, a difference in differences whose paired replicates use the same documents at both sizes.
-    The columns of :func:`differences`, with ``dim = small`` and ``versus_dim = large``."""
+    """How the paired difference changes from ``large`` to ``small`` dimensions, judged over every size
+    between them: the least-squares trend of ``d`` on log2 size as its fitted change from ``large`` to
+    ``small`` (:func:`trend_weights`; with two sizes ``(d at small) - (d at large)``), a linear contrast of
+    differences whose paired replicates use the same documents at every size. The columns of
+    :func:`differences`, with ``dim = small`` and ``versus_dim = large``."""
     contrasts = [_size_contrast(t, small, large) for t in (estimates, replicates)]
     table = differences(*contrasts, pairs, confidence, methods, pooled)
     table.insert(table.columns.get_loc("dim") + 1, "versus_dim", large)

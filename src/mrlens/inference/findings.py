@@ -9,6 +9,10 @@ Decision rule, the same for every claim: at each size, with ``[low, high]`` the 
 - ``reversed`` when it lies entirely on the other side;
 - ``inconclusive`` when it contains ``b``, or there is no interval.
 
+Each such verdict is a one-sided test at ``alpha = (1 - confidence) / 2``; ``holm_verdict`` is the verdict
+after Holm's adjustment over each claim's cells (:func:`holm_verdicts`, :mod:`mrlens.inference.decisions`),
+the one the summary leads with.
+
 The difference judged is the mean over seeds with its pooled interval when the twins have two or more
 seeds, otherwise the one seed's paired interval over documents (no training-run variance).
 """
@@ -21,10 +25,12 @@ import numpy as np
 import pandas as pd
 
 from mrlens.inference.claims import MAIN, Claim, claim_pairs
+from mrlens.inference.decisions import holm, one_sided_p, units_needed
 
 VERDICTS = ("holds", "reversed", "inconclusive")
 COLUMNS = ["claim", "variant", "reference", "where", "dim", "versus_dim", "metric", "difference", "ci_low", "ci_high"]
 COLUMNS += ["interval", "n", "n_seeds", "verdict"]
+COLUMNS += ["freedom", "bound", "p_value", "p_holm", "holm_verdict", "would_decide"]
 
 
 def verdict(low: float, high: float, direction: str, bound: float = 0.0) -> str:
@@ -94,9 +100,11 @@ def verdicts(
     variants: Mapping[str, Sequence[int]],
     pairs: Sequence[tuple[str, str]],
     main_metrics: Mapping[str, str] | None = None,
+    confidence: float = 0.95,
 ) -> pd.DataFrame:
-    """One row per (claim, compared pair, corpus or task, size): the difference, its interval and the
-    verdict. ``differences`` holds rows of :func:`~mrlens.inference.differences.differences` and of
+    """One row per (claim, compared pair, corpus or task, size): the difference, its interval, the
+    verdict, and the tests of :func:`holm_verdicts` at the intervals' ``confidence``. ``differences`` holds
+    rows of :func:`~mrlens.inference.differences.differences` and of
     :func:`~mrlens.inference.differences.trend_differences` (``versus_dim`` set), geometry and quality
     together; ``pairs`` are the reference pairs (:func:`~mrlens.inference.claims.reference_pairs`);
     ``main_metrics`` maps a task to its main score, for ``metric: main``."""
@@ -112,11 +120,57 @@ def verdicts(
         if claim.kind == "difference":
             sizes = claimed_sizes(claim.sizes, rows["dim"].unique())
             rows = rows[rows["dim"].isin(sizes)]
-        judged = [verdict(r.ci_low, r.ci_high, claim.direction, claim.bound) for r in rows.itertuples()]
-        out.append(rows.assign(claim=claim.name, verdict=judged))
+        bounds = [claim.bound_for(metric) for metric in rows["metric"]]
+        judged = [verdict(r.ci_low, r.ci_high, claim.direction, b) for r, b in zip(rows.itertuples(), bounds)]
+        out.append(rows.assign(claim=claim.name, verdict=judged, bound=bounds))
     if not out:
         return pd.DataFrame(columns=COLUMNS)
-    return pd.concat(out, ignore_index=True)[COLUMNS]
+    return holm_verdicts(pd.concat(out, ignore_index=True), claims, confidence)[COLUMNS]
+
+
+def holm_verdicts(table: pd.DataFrame, claims: Sequence[Claim], confidence: float = 0.95) -> pd.DataFrame:
+    """``table`` (rows of :func:`verdicts`) with each cell's one-sided p-value (``p_value``, of the claim
+    against its bound), Holm's adjusted p-value over the claim's cells (``p_holm``) and the verdict at that
+    adjustment (``holm_verdict``: ``holds`` when ``p_holm <= alpha``, ``reversed`` when the Holm-adjusted
+    test of the other direction rejects, else ``inconclusive``); for an inconclusive cell with an interval,
+    ``would_decide``: about how many seeds (pooled rows) or units (one seed's rows) would decide it if the
+    observed difference were true (:func:`mrlens.inference.decisions.units_needed`).
+    :mod:`mrlens.inference.decisions` has the formulas."""
+    alpha = (1 - confidence) / 2
+    freedom = table["freedom"] if "freedom" in table else pd.Series(np.inf, index=table.index)
+    table = table.assign(freedom=freedom.astype(float), p_value=np.nan, p_holm=np.nan, holm_verdict="inconclusive")
+    table["would_decide"] = ""
+    other = {"greater": "less", "less": "greater"}
+    for claim in claims:
+        rows = table.index[table["claim"] == claim.name]
+        if rows.empty:
+            continue
+        cells = table.loc[rows]
+        tests = {
+            side: [
+                one_sided_p(r.difference, r.ci_low, r.ci_high, side, r.bound, confidence, r.freedom)
+                for r in cells.itertuples()
+            ]
+            for side in (claim.direction, other[claim.direction])
+        }
+        holds, reverse = (holm(tests[side]) for side in (claim.direction, other[claim.direction]))
+        table.loc[rows, "p_value"] = tests[claim.direction]
+        table.loc[rows, "p_holm"] = holds
+        adjusted = np.where(holds <= alpha, "holds", np.where(reverse <= alpha, "reversed", "inconclusive"))
+        table.loc[rows, "holm_verdict"] = adjusted
+        table.loc[rows, "would_decide"] = [_would_decide(r) for r in table.loc[rows].itertuples()]
+    return table
+
+
+def _would_decide(row) -> str:
+    """``about N seeds`` (or ``about n = N``) for an inconclusive cell with an interval, else empty."""
+    if row.verdict != "inconclusive":
+        return ""
+    seeds = pd.notna(row.n_seeds) and int(row.n_seeds) > 1
+    needed = units_needed(row.difference, row.ci_low, row.ci_high, row.bound, int(row.n_seeds if seeds else row.n))
+    if not np.isfinite(needed):
+        return ""
+    return f"about {int(needed):,} seeds" if seeds else f"about n = {int(needed):,}"
 
 
 def family_verdicts(
@@ -124,13 +178,26 @@ def family_verdicts(
     differences: pd.DataFrame,
     families: Sequence[tuple[Mapping[str, Sequence[int]], Sequence[tuple[str, str]]]],
     main_metrics: Mapping[str, str] | None = None,
+    confidence: float = 0.95,
 ) -> pd.DataFrame:
     """:func:`verdicts` for each family of ``(variants, reference pairs)`` — the trained twins, the external
     models of ``models:`` — whose roles (``mrl``, ``no-mrl``, ...) are resolved within the family only; a
-    comparison that two families name (a claim naming both models) is judged once."""
-    judged = [verdicts(claims, differences, variants, pairs, main_metrics) for variants, pairs in families]
+    comparison that two families name (a claim naming both models) is judged once. Holm's adjustment runs
+    over each claim's cells in every family together."""
+    judged = [verdicts(claims, differences, variants, pairs, main_metrics, confidence) for variants, pairs in families]
     table = pd.concat([j for j in judged if not j.empty] or judged[:1], ignore_index=True)
-    return table.drop_duplicates(["claim", "variant", "reference", "where", "dim", "versus_dim", "metric"])
+    table = table.drop_duplicates(["claim", "variant", "reference", "where", "dim", "versus_dim", "metric"])
+    return holm_verdicts(table.reset_index(drop=True), claims, confidence)[COLUMNS]
+
+
+def _both(row: pd.Series) -> str:
+    """A summary cell: the verdict after Holm's adjustment, the cell's own in brackets where it differs."""
+    own, adjusted = row["verdict"], row["holm_verdict"]
+    return adjusted if own == adjusted else f"{adjusted} ({own})"
+
+
+def _p(p: float) -> str:
+    return "–" if not np.isfinite(p) else f"{p:.2g}"
 
 
 def _number(x: float) -> str:
@@ -143,9 +210,18 @@ def _size(row: pd.Series) -> str:
 
 def _claimed(claim: Claim) -> str:
     sign = ">" if claim.direction == "greater" else "<"
-    what = "(d at the smallest size) − (d at the largest)" if claim.kind == "trend" else "d"
+    what = "the fitted change of d from the largest size to the smallest (trend over every size)"
+    what = what if claim.kind == "trend" else "d"
     metric = "each task's main score" if claim.metric == MAIN else f"`{claim.metric}`"
-    return f"{what} {sign} {claim.bound + 0:g}, d = model − reference of {metric}"
+    return f"{what} {sign} {_bound_text(claim)}, d = model − reference of {metric}"
+
+
+def _bound_text(claim: Claim) -> str:
+    """The bound, or each metric's (a margin per metric on its own scale)."""
+    if not isinstance(claim.margin, Mapping):
+        return f"{claim.bound + 0:g}"
+    sign = -1 if claim.direction == "greater" else 1
+    return "the margin of each metric (" + ", ".join(f"{m} {sign * v + 0:g}" for m, v in claim.margin.items()) + ")"
 
 
 def decision_rule(confidence: float) -> str:
@@ -160,9 +236,16 @@ def decision_rule(confidence: float) -> str:
         f"interval. With two or more seeds d is the mean over seeds and its interval (`seeds-t`) carries the "
         f"training-run variance and the document noise every seed shares; with one seed it is the metric's "
         f"paired interval over documents (the `method` column), which says nothing about training-run "
-        f"variance. A trend claim "
-        f"judges d at the smallest size minus d at the largest, from the same paired replicates. "
-        f'"Inconclusive" is not evidence of no difference.'
+        f"variance. A trend claim judges the least-squares trend of d over every size (on log2 size), as "
+        f"its fitted change from the largest size to the smallest, from the same paired replicates. Margins "
+        f"are declared per claim on each metric's own scale.\n\n"
+        f"**Multiplicity.** Each cell is a one-sided test at {100 * (1 - confidence) / 2:g} %; a claim judged "
+        f"in many cells (sizes, tasks, comparisons) would hold somewhere by chance. The summary shows the "
+        f"verdict after Holm's adjustment over each claim's cells (Holm 1979: the chance of one or more false "
+        f"**holds** among them stays below {100 * (1 - confidence) / 2:g} %), with the cell's own verdict in "
+        f"brackets where they differ; the tables below give both, with the p-values. An inconclusive cell "
+        f'says about how many seeds (or documents, queries, pairs: "n") would decide it if the observed '
+        f'difference were true. "Inconclusive" is not evidence of no difference.'
     )
 
 
@@ -175,13 +258,13 @@ def render_markdown(
     lines = ["# Findings", "", decision_rule(confidence), "", "## Summary", ""]
     sizes = sorted(sizes or {int(d) for d in verdicts.loc[verdicts["versus_dim"].isna(), "dim"]})
     trend = bool(verdicts["versus_dim"].notna().any())
-    header = ["claim", "comparison", "corpus / task", *map(str, sizes), *(["smallest vs largest"] if trend else [])]
+    header = ["claim", "comparison", "corpus / task", *map(str, sizes), *(["trend"] if trend else [])]
     lines += ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for claim in claims:
         for (variant, reference, where), rows in verdicts[verdicts["claim"] == claim.name].groupby(
             ["variant", "reference", "where"], sort=False
         ):
-            cells = {_size(r): r["verdict"] for _, r in rows.iterrows()}
+            cells = {_size(r): _both(r) for _, r in rows.iterrows()}
             by_size = [cells.get(str(s), "·") for s in sizes]
             trend_cell = [next((v for k, v in cells.items() if "−" in k), "·")] if trend else []
             cells_text = " | ".join([*by_size, *trend_cell])
@@ -201,14 +284,14 @@ def render_markdown(
         if rows.empty:
             lines.append("Nothing to compare in this run.")
             continue
-        lines += [
-            "| comparison | corpus / task | size | d | interval | method | n | seeds | verdict |",
-            "|" + " --- |" * 9,
-        ]
+        header = "| comparison | corpus / task | size | d | interval | method | n | seeds | p | Holm p | verdict | "
+        lines += [header + "Holm verdict | would decide |", "|" + " --- |" * 13]
         for _, r in rows.iterrows():
             interval = f"[{_number(r['ci_low'])}, {_number(r['ci_high'])}]"
+            tests = f"{_p(r['p_value'])} | {_p(r['p_holm'])}"
+            decided = f"**{r['holm_verdict']}** | {r['would_decide']}"
             lines.append(
                 f"| {r['variant']} − {r['reference']} | {r['where']} | {_size(r)} | {_number(r['difference'])} | "
-                f"{interval} | {r['interval']} | {r['n']} | {r['n_seeds']} | **{r['verdict']}** |"
+                f"{interval} | {r['interval']} | {r['n']} | {r['n_seeds']} | {tests} | {r['verdict']} | {decided} |"
             )
     return "\n".join(lines) + "\n"
