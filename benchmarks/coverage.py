@@ -37,21 +37,32 @@ from mrlens.metrics.outliers import outlier_dimensions, outlier_share
 from mrlens.metrics.spectrum import covariance_spectrum, effective_rank, numerical_rank
 from mrlens.metrics.suite import METRICS, SuiteSettings, measure
 from mrlens.quality.evaluate import QualitySettings, measure_quality
+from mrlens.quality.similarity import pair_cosines, spearman
 
 CONFIDENCE = 0.95
 RANK = 8
 
 
-POPULATIONS = ("isotropic", "anisotropic", "low-rank")
+POPULATIONS = ("isotropic", "anisotropic", "low-rank", "t4", "clusters")
+T_DF = 4  # multivariate t: heavy tails (finite variance, infinite fourth moment)
+CLUSTERS = 20
 
 
 def population(name: str, d: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, float]:
-    """(mean, factor F with Sigma = F F^T, intrinsic dimension) of a population."""
+    """(mean, factor F with Sigma = F F^T, intrinsic dimension) of a population. ``t4``: the anisotropic
+    covariance with the tails of a multivariate t on 4 degrees of freedom; ``clusters``: 20 equally likely
+    clusters (centres in the first 20 columns of F, times sqrt(20)) with anisotropic noise around each."""
     if name == "isotropic":
         factor, intrinsic = np.eye(d), float(d)
-    elif name == "anisotropic":
+    elif name in ("anisotropic", "t4"):
         basis = np.linalg.qr(rng.standard_normal((d, d)))[0]
         factor, intrinsic = basis * np.sqrt(1.0 / np.arange(1, d + 1)), float(d)
+    elif name == "clusters":
+        centres = rng.standard_normal((CLUSTERS, d)) * 0.5
+        centres -= centres.mean(axis=0)
+        basis = np.linalg.qr(rng.standard_normal((d, d)))[0]
+        noise = basis * np.sqrt(0.5 / np.arange(1, d + 1))
+        factor, intrinsic = np.hstack([centres.T / np.sqrt(CLUSTERS), noise]), float(d)
     else:
         factor, intrinsic = np.hstack([rng.standard_normal((d, RANK)), 0.05 * np.eye(d)]), float(RANK)
     direction = rng.standard_normal(d)
@@ -59,8 +70,17 @@ def population(name: str, d: int, rng: np.random.Generator) -> tuple[np.ndarray,
     return mean, factor, intrinsic
 
 
-def draw(mean: np.ndarray, factor: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    return mean + rng.standard_normal((n, factor.shape[1])) @ factor.T
+def draw(mean: np.ndarray, factor: np.ndarray, n: int, rng: np.random.Generator, kind: str = "") -> np.ndarray:
+    """n points of covariance F F^T: Gaussian, multivariate t (``t4``, scaled to that covariance) or the
+    ``clusters`` mixture."""
+    if kind == "clusters":
+        labels = rng.integers(0, CLUSTERS, n)
+        noise = rng.standard_normal((n, factor.shape[1] - CLUSTERS)) @ factor[:, CLUSTERS:].T
+        return mean + factor[:, labels].T * np.sqrt(CLUSTERS) + noise
+    z = rng.standard_normal((n, factor.shape[1])) @ factor.T
+    if kind == "t4":
+        z *= np.sqrt((T_DF - 2) / rng.chisquare(T_DF, (n, 1)))
+    return mean + z
 
 
 def _expected_abs(mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
@@ -69,7 +89,13 @@ def _expected_abs(mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
 
 
 def geometry_truth(
-    mean: np.ndarray, factor: np.ndarray, intrinsic: float, k: int, settings: SuiteSettings, rng: np.random.Generator
+    mean: np.ndarray,
+    factor: np.ndarray,
+    intrinsic: float,
+    k: int,
+    settings: SuiteSettings,
+    rng: np.random.Generator,
+    kind: str = "",
 ) -> dict[str, float]:
     """Every metric's population value at size k."""
     cov = (factor @ factor.T)[:k, :k]
@@ -80,7 +106,7 @@ def geometry_truth(
     # Monte Carlo over fresh points: E[u] and E exp(-t ||u - v||^2) for independent unit prefixes u, v
     mean_u, kernel, chunks = np.zeros(k), 0.0, 20
     for _ in range(chunks):
-        u = draw(mean, factor, 50_000, rng)[:, :k]
+        u = draw(mean, factor, 50_000, rng, kind)[:, :k]
         u /= np.linalg.norm(u, axis=1, keepdims=True)
         mean_u += u.mean(axis=0) / chunks
         kernel += np.exp(-settings.uniformity_t * ((u[:25_000] - u[25_000:]) ** 2).sum(axis=1)).mean() / chunks
@@ -88,7 +114,7 @@ def geometry_truth(
     shares = mean_u**2 / (mean_u @ mean_u)  # E[u_i v_i] = E[u_i]^2 for independent documents
     return {
         "isoscore": isoscore_from_covariance(cov),
-        "isoscore_star": _isoscore_star_truth(mean, factor, k, cov, settings, rng),
+        "isoscore_star": _isoscore_star_truth(mean, factor, k, cov, settings, rng, kind),
         "participation_ratio": participation_ratio(cov),
         "average_cosine": float(mean_u @ mean_u - (1 - mean_u @ mean_u) / points),  # E||mean||^2 bias removed
         "uniformity": float(np.log(kernel)),
@@ -117,33 +143,47 @@ def _isoscore_star_truth(
     cov: np.ndarray,
     settings: SuiteSettings,
     rng: np.random.Generator,
+    kind: str = "",
     batches: int = 2000,
 ) -> float:
     """Mean over fresh mini-batches of the population of IsoScore((1 - zeta) C_b + zeta Sigma), Sigma the
     population covariance (the large sample's C0 at its limit)."""
     zeta, m = settings.isoscore_star_zeta, settings.isoscore_star_sample_size
     scores = [
-        isoscore_from_covariance((1 - zeta) * np.cov(draw(mean, factor, m, rng)[:, :k].T) + zeta * cov)
+        isoscore_from_covariance((1 - zeta) * np.cov(draw(mean, factor, m, rng, kind)[:, :k].T) + zeta * cov)
         for _ in range(batches)
     ]
     return float(np.mean(scores))
 
 
+GENERIC = ("percentile-bootstrap", "basic-bootstrap", "subsampling", "split-halves")
+
+
 def covered(
-    estimate: float, replicates: dict, truth: float, n: int, reported: dict[str, tuple[float, float]]
+    estimate: float, replicates: dict, truth: float, n: int, reported: dict[str, tuple[float, float]], metric: str
 ) -> dict[str, float]:
-    """Per method of its scheme: 1 if the interval holds the truth, 0 if not, NaN without interval. The
-    methods in ``reported`` (those the suite ran) are judged on the suite's own bounds, as mrlens reports
-    them (about the raw estimate, clipped to the parameter's range); the others are computed here from
-    the replicates."""
-    out = {}
-    for name, method in METHODS.items():
-        values = replicates.get(method.scheme)
+    """Per method of its scheme (the generic ones and mrlens's own for ``metric``): 1 if the interval holds
+    the truth, 0 if not, NaN without interval; ``below`` / ``above``: mrlens's interval lies above / under
+    the truth. The methods in ``reported`` (those the suite ran) are judged on the suite's own bounds, as
+    mrlens reports them (about the raw estimate, clipped to the parameter's range); the others are computed
+    here from the replicates."""
+    out, own = {}, method_of(metric)
+    for name in dict.fromkeys([*GENERIC, own]):
+        values = replicates.get(METHODS[name].scheme) if name != "none" else None
         if values is None or not len(values):
             continue
         low, high = reported[name] if name in reported else interval(name, estimate, values, CONFIDENCE, n)
         out[name] = float(low <= truth <= high) if np.isfinite(low) else np.nan
+        if name == own:
+            out |= sides((low, high), truth)
     return out
+
+
+def sides(bounds: tuple[float, float] | None, truth: float) -> dict[str, float]:
+    """Whether mrlens's interval lies above the truth (``below``: the truth is below it) or under it."""
+    if bounds is None or not np.isfinite(bounds[0]):
+        return {"below": np.nan, "above": np.nan}
+    return {"below": float(truth < bounds[0]), "above": float(truth > bounds[1])}
 
 
 # the methods the suite runs, one call per scheme; the others are computed from the same replicates
@@ -170,10 +210,10 @@ def geometry_coverage(args: argparse.Namespace) -> list[dict]:
     for name in args.populations:
         rng = np.random.default_rng(1)
         mean, factor, intrinsic = population(name, args.d, rng)
-        truth = {k: geometry_truth(mean, factor, intrinsic, k, settings, rng) for k in args.dims}
+        truth = {k: geometry_truth(mean, factor, intrinsic, k, settings, rng, name) for k in args.dims}
         started = time.time()
         for rep in range(args.reps):
-            x = draw(mean, factor, args.n, rng).astype(np.float32)
+            x = draw(mean, factor, args.n, rng, name).astype(np.float32)
             rep_settings = SuiteSettings(bootstrap=args.bootstrap, seed=rep, strategies=("prefix",))
 
             def measure_one(methods: dict) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
@@ -188,7 +228,7 @@ def geometry_coverage(args: argparse.Namespace) -> list[dict]:
             for k in args.dims:
                 for m in metrics:
                     key = (k, m)
-                    hit = covered(estimates[key], replicates.get(key, {}), truth[k][m], args.n, bounds.get(key, {}))
+                    hit = covered(estimates[key], replicates.get(key, {}), truth[k][m], args.n, bounds.get(key, {}), m)
                     rows.append(
                         {
                             "side": "geometry",
@@ -268,7 +308,7 @@ def quality_coverage(args: argparse.Namespace) -> list[dict]:
 
             estimates, replicates, bounds = _per_scheme(measure_one, metrics)
             for key, value in estimates.items():
-                hit = covered(value, replicates.get(key, {}), truth[key], args.n, bounds.get(key, {}))
+                hit = covered(value, replicates.get(key, {}), truth[key], args.n, bounds.get(key, {}), key[1])
                 rows.append(
                     {
                         "side": "quality",
@@ -284,20 +324,93 @@ def quality_coverage(args: argparse.Namespace) -> list[dict]:
     return rows
 
 
+def _documents(rng: np.random.Generator, n: int, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Documents with a latent meaning ``u``, an embedding ``u + noise`` and a rating bias (Lee50's design)."""
+    u = rng.standard_normal((n, d))
+    return u, u + 0.8 * rng.standard_normal((n, d)), 0.3 * rng.standard_normal(n)
+
+
+def _ratings(rng: np.random.Generator, u: np.ndarray, bias: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A pair's human score: the cosine of the meanings, both documents' biases and noise."""
+    unit = u / np.linalg.norm(u, axis=1, keepdims=True)
+    return (unit[a] * unit[b]).sum(1) + bias[a] + bias[b] + 0.3 * rng.standard_normal(len(a))
+
+
+def _row(design: str, key: tuple[int, str], truth: float, estimate: float, found: dict, own: str) -> dict:
+    """A coverage row: each method's hit, and on which side mrlens's own interval (``own``) missed."""
+    row = {"side": "design", "population": design, "dim": key[0], "metric": key[1], "truth": truth}
+    row["estimate"] = estimate
+    for method, (low, high) in found.items():
+        row[method] = float(low <= truth <= high) if np.isfinite(low) else np.nan
+    return row | sides(found[own], truth) | {"own": own}
+
+
+def design_coverage(args: argparse.Namespace) -> list[dict]:
+    """Two task designs of mrlens's default and published runs: all 1,225 pairs of 50 documents (Lee50),
+    resampled by documents (mrlens) or as independent pairs; and retrieval over 50 queries (every NanoBEIR
+    set), Korn and Graubard's interval (mrlens) against the basic bootstrap."""
+    rows, d, dims = [], 16, [4, 16]
+    rng = np.random.default_rng(3)
+    u, x, bias = _documents(rng, 20_000, d)
+    a, b = rng.integers(0, 20_000, (2, 400_000))
+    a, b = a[a != b], b[a != b]
+    scores = _ratings(rng, u, bias, a, b)
+    truth = {(k, "spearman"): spearman(pair_cosines(x[:, :k], a, b), scores) for k in dims}
+    ids = [f"t{i}" for i in range(50)]
+    texts = pd.DataFrame({"id": ids, "text": ids, "role": "text"})
+    a, b = np.triu_indices(50, 1)
+    started = time.time()
+    for rep in range(args.reps):
+        u, x, bias = _documents(rng, 50, d)
+        labels = pd.DataFrame({"id_a": np.take(ids, a), "id_b": np.take(ids, b), "score": _ratings(rng, u, bias, a, b)})
+        settings = QualitySettings(bootstrap=args.bootstrap, seed=rep)
+        tables = {
+            unit: measure_quality(texts, labels, ids, x.astype(np.float32), dims, settings, unit=unit).table
+            for unit in ("documents", "pairs")
+        }
+        for r, naive in zip(tables["documents"].itertuples(), tables["pairs"].itertuples()):
+            found = {"documents-bootstrap": (r.ci_low, r.ci_high), "split-halves": (naive.ci_low, naive.ci_high)}
+            key = (r.dim, r.metric)
+            rows.append(_row("all pairs of 50 documents", key, truth[key], r.value, found, "documents-bootstrap"))
+    print(f"# all pairs: {args.reps} repetitions in {time.time() - started:.0f} s", flush=True)
+    docs, queries, target = retrieval_population(20_000, 2_000, d, rng)
+    full = measure_quality(*_retrieval_task(docs, queries, target), dims, {"bootstrap": 0})
+    truth = {(r.dim, r.metric): r.value for r in full.table.itertuples()}
+    basic = dict.fromkeys(("ndcg", "mrr", "recall"), "basic-bootstrap")
+    started = time.time()
+    for rep in range(args.reps):
+        chosen = rng.choice(len(queries), 50, replace=False)
+        task = _retrieval_task(docs, queries[chosen], target[chosen])
+        settings = QualitySettings(bootstrap=args.bootstrap, seed=rep)
+        own, naive = (measure_quality(*task, dims, settings, methods=m).table for m in (None, basic))
+        for r, other in zip(own.itertuples(), naive.itertuples()):
+            if r.metric == "alignment":
+                continue
+            found = {method_of(r.metric): (r.ci_low, r.ci_high), "basic-bootstrap": (other.ci_low, other.ci_high)}
+            key = (r.dim, r.metric)
+            rows.append(_row("retrieval, 50 queries", key, truth[key], r.value, found, method_of(r.metric)))
+    print(f"# 50 queries: {args.reps} repetitions in {time.time() - started:.0f} s", flush=True)
+    return rows
+
+
 def table(rows: list[dict]) -> str:
     """Markdown: per population, metric and size, the truth, the mean estimate and each method's coverage;
     ``*`` marks the method mrlens reports (``none``: no interval)."""
     frame = pd.DataFrame(rows)
-    methods = list(METHODS)
+    methods = [m for m in METHODS if m in frame]
     summary = frame.groupby(["side", "population", "metric", "dim"], sort=False).agg(
-        truth=("truth", "mean"), estimate=("estimate", "mean"), **{m: (m, "mean") for m in methods if m in frame}
+        truth=("truth", "mean"),
+        estimate=("estimate", "mean"),
+        **{side: (side, "mean") for side in ("below", "above") if side in frame},
+        own=("own", "first") if "own" in frame else ("truth", "size"),
+        **{m: (m, "mean") for m in methods if m in frame},
     )
     lines = [
-        "| population | metric | dim | truth | mean estimate | " + " | ".join(methods) + " | mrlens |",
-        "|" + " --- |" * (6 + len(methods)),
+        "| population | metric | dim | truth | mean estimate | " + " | ".join(methods) + " | mrlens | below | above |",
+        "|" + " --- |" * (8 + len(methods)),
     ]
     for (_side, population, metric, dim), r in summary.iterrows():
-        chosen = method_of(metric)
+        chosen = r["own"] if isinstance(r["own"], str) else method_of(metric)
         cells = []
         for m in methods:
             value = r.get(m, np.nan)
@@ -306,9 +419,13 @@ def table(rows: list[dict]) -> str:
         lines.append(
             f"| {population} | {metric} | {dim} | {r['truth']:.4g} | {r['estimate']:.4g} | "
             + " | ".join(cells)
-            + f" | {chosen} |"
+            + f" | {chosen} | {_percent(r.get('below', np.nan))} | {_percent(r.get('above', np.nan))} |"
         )
     return "\n".join(lines)
+
+
+def _percent(value: float) -> str:
+    return "–" if pd.isna(value) else f"{100 * value:.1f} %"
 
 
 def main() -> None:
@@ -320,7 +437,7 @@ def main() -> None:
     parser.add_argument(
         "--dims", type=lambda s: [int(v) for v in s.split(",")], default=None, help="sizes (default: d/4,d)"
     )
-    parser.add_argument("--skip", choices=["geometry", "quality"], default=None)
+    parser.add_argument("--skip", choices=["geometry", "quality", "designs"], action="append", default=[])
     parser.add_argument(
         "--metrics",
         type=lambda s: s.split(","),
@@ -336,10 +453,12 @@ def main() -> None:
     args = parser.parse_args()
     args.dims = args.dims or [args.d // 4, args.d]
     rows = []
-    if args.skip != "geometry":
+    if "geometry" not in args.skip:
         rows += geometry_coverage(args)
-    if args.skip != "quality":
+    if "quality" not in args.skip:
         rows += quality_coverage(args)
+    if "designs" not in args.skip:
+        rows += design_coverage(args)
     print(
         f"\nCoverage at 95 % nominal: {args.reps} repetitions, n = {args.n}, d = {args.d}, B = {args.bootstrap}; bold: mrlens's method\n"
     )

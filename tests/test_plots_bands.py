@@ -107,7 +107,7 @@ def test_quality_panels_name_the_declared_method_and_the_ratios_have_none(monkey
         "band: 95 % CI (split halves)\nrandom: min–max over random orderings"
     )
     assert panels["stsb: spearman / own full-size value"] == "no band"  # ratios: intervals dropped, one seed
-    assert panels["nano: nDCG@10"] == "band: 95 % CI (basic bootstrap)"
+    assert panels["nano: nDCG@10"] == "band: 95 % CI (korn graubard)"
     plt.close(figures[0])
 
 

@@ -468,3 +468,24 @@ def test_too_few_half_samples_give_no_interval_and_say_so() -> None:
     assert np.isnan(row["ci_low"]) and row["interval"] == "none"
     row = table.set_index("metric").loc["isoscore_star"]  # basic bootstrap: two replicates are enough
     assert row["interval"] == "ci95-basic-bootstrap" and row["ci_low"] <= row["value"] <= row["ci_high"]
+
+
+def test_excess_kurtosis_is_zero_for_gaussians_and_six_over_nu_minus_four_for_t() -> None:
+    """The closed forms: excess kurtosis 0 for a Gaussian, 6 / (nu - 4) for Student's t (here nu = 10:
+    1.0), -1.2 for a uniform; the suite reports their mean over the kept dimensions, without interval."""
+    from mrlens.metrics.kurtosis import excess_kurtosis
+
+    rng = np.random.default_rng(0)
+    n = 400_000
+    x = np.column_stack([rng.standard_normal(n), rng.standard_t(10, n), rng.uniform(size=n), np.ones(n)])
+    found = excess_kurtosis(x)
+    assert found[:3] == pytest.approx([0.0, 1.0, -1.2], abs=0.08) and np.isnan(found[3])
+    rows = np.arange(6)
+    assert excess_kurtosis(x[rows[[0, 0, 1, 2, 3, 4, 5]]]) == pytest.approx(
+        excess_kurtosis(x[:6], weights=np.array([2, 1, 1, 1, 1, 1])), nan_ok=True
+    )
+    x = np.column_stack([rng.standard_normal((3000, 4)), rng.standard_t(10, (3000, 4))])
+    table = suite.geometry_table(x, [4, 8], SuiteSettings(bootstrap=4, strategies=("prefix",)))
+    got = table[table["metric"] == "excess_kurtosis"].set_index("dim")
+    assert got.loc[4, "value"] == pytest.approx(0.0, abs=0.25) and got.loc[8, "value"] == pytest.approx(0.5, abs=0.3)
+    assert (got["interval"] == "none").all()

@@ -376,6 +376,7 @@ METRIC_RECORDS = {
     "twonn": MetricRecord("none", True),  # biased below the intrinsic dimension: 0-83 % coverage
     "mle": MetricRecord("none", True),  # biased below the intrinsic dimension: 0 % coverage
     "duplicates": MetricRecord("none", True),
+    "excess_kurtosis": MetricRecord("none", False),  # mean over dimensions: how far from Gaussian
     "spearman": MetricRecord("split-halves", True),  # 92-94 % (subsampling 88-93 %, basic bootstrap 86-92 %)
     "ndcg": MetricRecord("korn-graubard", True),  # basic bootstrap at 50 queries: recall@100 75 %
     "mrr": MetricRecord("korn-graubard", True),

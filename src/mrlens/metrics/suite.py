@@ -14,7 +14,8 @@ and MLE, in the estimate and its half-sample replicates alike; ``duplicates`` co
 merged. IsoScore* averages over seeded mini-batches shrunk towards the covariance of the other documents,
 with an unbiased tr(Sigma^2) (:func:`mrlens.metrics.isotropy.isoscore_star_unbiased_by_prefix`; the
 published form is :func:`mrlens.metrics.isotropy.isoscore_star_by_prefix`); rogue dimensions share out the expected
-cosine (:mod:`mrlens.metrics.rogue`).
+cosine (:mod:`mrlens.metrics.rogue`). ``excess_kurtosis`` is the mean over the kept dimensions of each
+one's excess kurtosis (:mod:`mrlens.metrics.kurtosis`): how far from Gaussian the embeddings are.
 
 Intervals (prefix rows only): each metric's method is declared in
 :data:`mrlens.inference.intervals.METRIC_RECORDS` and named in the ``interval`` column. Replicates
@@ -74,6 +75,7 @@ from mrlens.metrics.isotropy import (
     participation_ratio,
     participation_ratio_unbiased,
 )
+from mrlens.metrics.kurtosis import excess_kurtosis
 from mrlens.metrics.outliers import outlier_dimensions, outlier_share
 from mrlens.metrics.pairwise import prefix_pairwise
 from mrlens.metrics.rogue import contributions_from_sums, cosine_shares, rogue_count, top_share
@@ -115,6 +117,7 @@ METRICS = (
     "twonn",
     "mle",
     "duplicates",
+    "excess_kurtosis",
 )
 # the metrics of one covariance: a replicate column that none of them needs skips them
 COVARIANCE_METRICS = ("isoscore", "participation_ratio", *_OF_COVARIANCE)
@@ -434,7 +437,11 @@ def _all_metrics(
             warnings.simplefilter("ignore", RuntimeWarning)  # all NaN: too few documents
             plug_in |= {(k, "isoscore_star"): float(np.nanmean(out[(k, "isoscore_star")][list(boot)])) for k in sizes}
     _centre_on_estimate(out, plug_in, boot)
+    kurtosis = excess_kurtosis(z, weights[:, 0])  # the sample's only: no interval
     for k in sizes:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # every dimension constant
+            out[(k, "excess_kurtosis")] = np.r_[np.nanmean(kurtosis[:k]), np.full(weights.shape[1] - 1, np.nan)]
         same_document = totals**2 - draws.pairs  # ordered pairs of draws of one document, cosine 1
         out[(k, "average_cosine")] = ((prefix_sums[k] ** 2).sum(axis=1) - same_document) / draws.pairs
         shares = cosine_shares(contributions_from_sums(prefix_sums[k], squares[k], draws.pairs))

@@ -31,6 +31,7 @@ TITLES = {
     "rogue_count": "rogue dimensions (share of the cosine)",
     "twonn": "intrinsic dimension (TwoNN)",
     "mle": "intrinsic dimension (MLE)",
+    "excess_kurtosis": "excess kurtosis, mean over dimensions (0: Gaussian)",
 }
 
 
