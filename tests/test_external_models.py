@@ -60,12 +60,17 @@ def test_models_are_validated_into_one_written_form(tiny_config_dict: dict, mode
     config = validate_config(analysis_only(tiny_config_dict, models) | {"findings": {}}, SCHEMA)
     assert config["train"] is None and model_ids(config) == ["base", *EXTERNAL]
     assert config["models"]["ext-std"] == {
+        "kind": "checkpoint",
         "source": models["ext-std"]["source"],
         "revision": None,
+        "trust_remote_code": False,
+        "prompts": {"document": None, "query": None, "similarity": None},  # the model's own
         "pooling": "mean",
+        "dim": 32,  # read from the folder
         "dims": [],
         "twin_of": None,
         "base": "base",
+        "embeddings": {},
     }
     reordered = analysis_only(tiny_config_dict, models)
     reordered["models"]["ext-mrl"]["dims"] = [16, 32]
@@ -73,7 +78,7 @@ def test_models_are_validated_into_one_written_form(tiny_config_dict: dict, mode
     assert validate_config(reordered, SCHEMA)["models"]["ext-mrl"]["dims"] == [32, 16]
     assert list(validate_config(reordered, SCHEMA)["models"]) == EXTERNAL  # by name, however written
     mixed = validate_config(tiny_config_dict | {"models": models}, SCHEMA)
-    assert model_ids(mixed)[-2:] == EXTERNAL and len(model_ids(mixed)) == 6
+    assert model_ids(mixed) == [*model_ids(validate_config(tiny_config_dict, SCHEMA)), *EXTERNAL]
     hub = validate_config(
         analysis_only(tiny_config_dict, {"hub": {"source": "some-org/model", "revision": "v1"}}), SCHEMA
     )
@@ -105,14 +110,14 @@ def _renamed(old: str, new: str):  # type: ignore[no-untyped-def]
 def _small_model(config: dict, folder: Path) -> None:
     narrow = folder / "narrow"
     if not narrow.exists():
-        build_tiny_model(narrow, hidden=16)
+        build_tiny_model(narrow, hidden=4)
     config["models"]["ext-std"]["source"] = str(narrow)
 
 
 BAD = [
     ("missing folder", _entry("ext-std", source="./no/such/folder"), r"config models\.ext-std\.source: folder .* does not exist"),
     ("no weights", _weightless, r"config models\.ext-std\.source: checkpoint .*no-weights: no weights"),
-    ("smaller than analysis.dims", _small_model, r"config models\.ext-std: embedding size 16 is smaller than the largest size 32 of analysis\.dims"),
+    ("smaller than analysis.dims", _small_model, r"config models\.ext-std: embedding size 4 is smaller than every size of analysis\.dims \[8, 16, 32\]"),
     ("cut point too large", _entry("ext-mrl", dims=[64, 16]), r"config models\.ext-mrl\.dims: size 64 exceeds the model's embedding size 32"),
     ("named like a variant", _renamed("ext-std", "no-mrl"), r"config models\.no-mrl: the name is taken by a trained variant or model id"),
     ("named like a trained model", _renamed("ext-std", "mrl-32-8_s0"), r"config models\.mrl-32-8_s0: the name is taken"),

@@ -7,6 +7,7 @@ Every error is a :class:`~mrlens.errors.ConfigError` whose message starts with t
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -22,7 +23,7 @@ from mrlens.errors import ConfigError
 from mrlens.ids import BASE_MODEL_ID, parse_model_id, trained_model_id
 from mrlens.inference.claims import check_claims, configured_claims, reference_pairs
 from mrlens.inference.intervals import INTERVAL_METHODS
-from mrlens.kinds import check_needs
+from mrlens.kinds import TASK_KINDS, check_needs
 
 T = TypeVar("T")
 
@@ -200,7 +201,8 @@ def validate_config(
                 f"config train.variants.{name}.dedicated: size {variant['dedicated']} is not one of analysis.dims "
                 f"{config['analysis']['dims']}; a dedicated model is measured at its own size"
             )
-    _check_sizes("analysis.dims", config["analysis"]["dims"], dim)
+    if train is not None:  # the twins have the base's width; in an analysis the base has its own sizes
+        _check_sizes("analysis.dims", config["analysis"]["dims"], dim)
     _check_sizes("train.monitor_dims", (train or {}).get("monitor_dims") or [], dim)
     return config
 
@@ -229,12 +231,13 @@ def _normalise_train(config: dict[str, Any]) -> None:
 
 def _check_models(config: dict[str, Any]) -> None:
     """External models (``models:``): names clear of the trained ones, ``twin_of`` and ``base`` naming
-    known models, cut points descending, and for a local folder: weights present, and an embedding size
-    (read from its config files, no weights loaded) that holds every cut point and analysis size. A hub
-    id's size is checked by its first job that sees the embeddings."""
+    known models, cut points descending and within the model's embedding size (``dim``), which must reach
+    the smallest size of ``analysis.dims``; checkpoints (:func:`_check_checkpoint`) and precomputed
+    embeddings (:func:`_check_precomputed`) each checked for what they need."""
     models = config["models"] = {name: config["models"][name] for name in sorted(config["models"])}  # one order
     trained = set(config["train"]["variants"]) if config["train"] else set()
-    largest = max(config["analysis"]["dims"])
+    sizes = config["analysis"]["dims"]
+    precomputed = {name for name, spec in models.items() if spec["kind"] == "precomputed"}
     for name, spec in models.items():
         key = f"config models.{name}"
         if name == BASE_MODEL_ID or name in trained or _trained_variant(name) in trained:
@@ -245,22 +248,82 @@ def _check_models(config: dict[str, Any]) -> None:
             if spec[link] is not None and spec[link] not in allowed:
                 known = ", ".join(sorted(allowed)) or "none"
                 raise ConfigError(f"{key}.{link}: {spec[link]!r} is not another model of models (known: {known})")
-        folder = local_source(spec["source"], f"models.{name}.source")
-        if folder is None:
-            continue
-        if spec["revision"] is not None:
-            raise ConfigError(f"{key}.revision: only for hub ids; source {spec['source']} is a local folder")
-        try:
-            weight_files(folder)
-            dim = checkpoint_dim(folder)
-        except ConfigError as error:
-            raise ConfigError(f"{key}.source: {error}") from None
-        if spec["dims"] and spec["dims"][0] > dim:
-            raise ConfigError(f"{key}.dims: size {spec['dims'][0]} exceeds the model's embedding size {dim}")
-        if largest > dim:
+        if spec["base"] in precomputed:
             raise ConfigError(
-                f"{key}: embedding size {dim} is smaller than the largest size {largest} of analysis.dims"
+                f"{key}.base: {spec['base']!r} is precomputed embeddings, with no weights to diff against"
             )
+        if name in precomputed:
+            _check_precomputed(config, name, spec)
+        else:
+            _check_checkpoint(name, spec)
+        dim = spec["dim"]
+        if dim is not None and spec["dims"] and spec["dims"][0] > dim:
+            raise ConfigError(f"{key}.dims: size {spec['dims'][0]} exceeds the model's embedding size {dim}")
+        if dim is not None and not model_sizes(sizes, dim):
+            raise ConfigError(f"{key}: embedding size {dim} is smaller than every size of analysis.dims {sizes}")
+
+
+FULL_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+
+
+def _check_checkpoint(name: str, spec: dict[str, Any]) -> None:
+    """A checkpoint of ``models:``: a source; for a local folder no revision, weights present and the
+    embedding size (read from its config files, no weights loaded) filled into ``dim``. A hub id with
+    ``trust_remote_code`` must pin ``revision`` to a full 40-hex commit: the code that runs is then the
+    code of that commit. A hub id's size, unless ``dim`` gives it, is checked by its first job."""
+    key = f"config models.{name}"
+    if spec.get("source") is None:
+        raise ConfigError(f"{key}.source: missing; a checkpoint needs one (or kind: precomputed with embeddings)")
+    if spec["embeddings"]:
+        raise ConfigError(f"{key}.embeddings: only for kind: precomputed; a checkpoint is embedded here")
+    folder = local_source(spec["source"], f"models.{name}.source")
+    if folder is None:
+        if spec["trust_remote_code"] and not FULL_COMMIT.match(spec["revision"] or ""):
+            raise ConfigError(
+                f"{key}.revision: trust_remote_code runs code from {spec['source']} on this machine; pin revision "
+                f"to a full 40-hex commit (got {spec['revision']!r}), not a branch, tag or nothing"
+            )
+        return
+    if spec["revision"] is not None:
+        raise ConfigError(f"{key}.revision: only for hub ids; source {spec['source']} is a local folder")
+    try:
+        weight_files(folder)
+        dim = checkpoint_dim(folder)
+    except ConfigError as error:
+        raise ConfigError(f"{key}.source: {error}") from None
+    if spec["dim"] is not None and spec["dim"] != dim:
+        raise ConfigError(f"{key}.dim: {spec['dim']}, but the embedding size of {spec['source']} is {dim}")
+    spec["dim"] = dim
+
+
+def _check_precomputed(config: Mapping[str, Any], name: str, spec: dict[str, Any]) -> None:
+    """Precomputed embeddings of ``models:``: no weights (no source, revision, code, prompts or base), and
+    one existing file for each corpus and each embedded task, no more; their ids are checked by the job
+    that reads them."""
+    key = f"config models.{name}"
+    unused = {"source": None, "revision": None, "trust_remote_code": False, "base": None}
+    for setting, default in unused.items():
+        if spec.get(setting, default) != default:
+            raise ConfigError(f"{key}.{setting}: not for kind: precomputed (embeddings made elsewhere, no weights)")
+    if any(p is not None for p in spec["prompts"].values()):
+        raise ConfigError(f"{key}.prompts: not for kind: precomputed; the embeddings were made with their own")
+    tasks = config["quality"]["tasks"]
+    mteb = [t for t, task in tasks.items() if not TASK_KINDS[task["kind"]].embedded]
+    if mteb:
+        raise ConfigError(
+            f"{key}: precomputed embeddings cannot run the MTEB task {mteb[0]} (quality.tasks.{mteb[0]}), "
+            "which embeds its own texts"
+        )
+    needed = [*config["data"]["corpora"], *tasks]
+    given = spec["embeddings"]
+    missing = [n for n in needed if n not in given]
+    if missing:
+        raise ConfigError(f"{key}.embeddings: no file for {missing[0]}; give one for each of {', '.join(needed)}")
+    for text_set, path in given.items():
+        if text_set not in needed:
+            raise ConfigError(f"{key}.embeddings.{text_set}: not a corpus of data.corpora or a task of quality.tasks")
+        if not Path(path).expanduser().is_file():
+            raise ConfigError(f"{key}.embeddings.{text_set}: file {path} does not exist")
 
 
 def _trained_variant(name: str) -> str | None:
@@ -310,10 +373,12 @@ def _normalise_paths(config: dict[str, Any]) -> None:
                 source["path"] = normalise_path(source["path"])
     for key, source in [
         ("base_model", config["base_model"]),
-        *(("models." + n, m) for n, m in config["models"].items()),
+        *(("models." + n, m) for n, m in config["models"].items() if m["kind"] == "checkpoint"),
     ]:
         if source["source"] != EMBEDDED and local_source(source["source"], f"{key}.source") is not None:
             source["source"] = normalise_path(source["source"])
+    for model in config["models"].values():
+        model["embeddings"] = {name: normalise_path(path) for name, path in model["embeddings"].items()}
 
 
 def _check_tasks(config: Mapping[str, Any]) -> None:

@@ -150,17 +150,19 @@ def embed_tokens(
     precision: str = "auto",
     device: str | None = None,
     compile: bool = False,
+    trust_remote_code: bool = False,
 ) -> int:
     """Encode the token file ``tokens_path`` with the model in ``model_dir``; stream (id, embedding)
     rows to ``out_path`` in the token file's (the corpus's) order. Returns the embedding size.
 
     Refuses, with a :class:`~mrlens.errors.DataError` naming the token file, a model whose tokenizer
     fingerprint differs from the one the file was made with, or another ``max_seq_length``.
-    ``compile`` runs the transformer through ``torch.compile`` (see :class:`TokenEncoder`).
+    ``compile`` runs the transformer through ``torch.compile`` (see :class:`TokenEncoder`);
+    ``trust_remote_code`` runs the modelling code the checkpoint ships (:func:`mrlens.models.load_model`).
     """
     tokens = check_token_file(tokens_path, model_dir, max_seq_length)
     device = device or pick_device()
-    model = load_encoder(model_dir, device=device)
+    model = load_encoder(model_dir, device=device, trust_remote_code=trust_remote_code)
     dim = checkpoint_dim(Path(model_dir))
     encoder = TokenEncoder(model, batch_size, precision, tokens["pad_token_id"], tokens["model_input_names"], compile)
     meta = {**metadata, "n": tokens["n"], "dim": dim, "max_seq_length": max_seq_length, "compile": compile}

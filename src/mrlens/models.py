@@ -34,8 +34,12 @@ def pick_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def load_model(path: str | Path, pooling: str = "mean", device: str | None = None) -> SentenceTransformer:
-    """A SentenceTransformer from a folder in its format, or a plain Hugging Face encoder plus pooling."""
+def load_model(
+    path: str | Path, pooling: str = "mean", device: str | None = None, trust_remote_code: bool = False
+) -> SentenceTransformer:
+    """A SentenceTransformer from a folder in its format (its own modules: pooling, normalisation, prompts),
+    or a plain Hugging Face encoder plus pooling. ``trust_remote_code`` runs the modelling code the folder
+    ships (``auto_map``); without it such a folder fails to load."""
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.base.modules import Transformer
     from sentence_transformers.sentence_transformer.modules import Pooling
@@ -44,10 +48,10 @@ def load_model(path: str | Path, pooling: str = "mean", device: str | None = Non
     weight_files(path)  # a clear error for a folder without weights
     device = device or pick_device()
     if (path / "modules.json").exists() or pooling == "mean":  # a plain encoder gets mean pooling
-        return SentenceTransformer(str(path), device=device, local_files_only=True)
+        return SentenceTransformer(str(path), device=device, local_files_only=True, trust_remote_code=trust_remote_code)
     log.info("%s has no modules.json: adding %s pooling to the plain encoder", path, pooling)
-    offline = {"local_files_only": True}
-    encoder = Transformer(str(path), model_kwargs=offline, processor_kwargs=offline)
+    offline = {"local_files_only": True, "trust_remote_code": trust_remote_code}
+    encoder = Transformer(str(path), model_kwargs=offline, processor_kwargs=offline, config_kwargs=offline)
     head = Pooling(encoder.get_embedding_dimension(), pooling_mode=pooling)
     return SentenceTransformer(modules=[encoder, head], device=device)
 
@@ -169,39 +173,49 @@ def _encoder_modules(path: Path) -> list[tuple[str, Any]] | None:
     return kinds if len(kinds) >= 2 else None
 
 
-def load_encoder(path: str | Path, device: str | None = None) -> torch.nn.Sequential | SentenceTransformer:
+def load_encoder(
+    path: str | Path, device: str | None = None, trust_remote_code: bool = False
+) -> torch.nn.Sequential | SentenceTransformer:
     """The modules the embed rule runs on token ids: for the usual SentenceTransformer layout
     (Transformer, mean or CLS pooling, optional Normalize) built from ``transformers`` directly, seconds
     cheaper to start than ``SentenceTransformer`` and bit-identical to it (``tests/test_embed.py``); any
-    other layout, or a folder without ``modules.json``, through :func:`load_model`."""
+    other layout, or a folder without ``modules.json``, through :func:`load_model`. ``trust_remote_code``
+    as in :func:`load_model`."""
     path = Path(path)
     weight_files(path)  # a clear error for a folder without weights
     modules = _encoder_modules(path)
     if modules is None:
-        return load_model(path, device=device)
+        return load_model(path, device=device, trust_remote_code=trust_remote_code)
     from transformers import AutoModel
 
-    encoder = AutoModel.from_pretrained(str(modules[0][1]), local_files_only=True)
+    encoder = AutoModel.from_pretrained(str(modules[0][1]), local_files_only=True, trust_remote_code=trust_remote_code)
     layers = [TokenEmbeddings(encoder), TokenPooling(modules[1][1]), *([UnitLength()] if len(modules) == 3 else [])]
     return torch.nn.Sequential(*layers).to(device or pick_device())
 
 
 def resolve_base(
-    source: str, revision: str | None, pooling: str, out_dir: str | Path, key: str = "base_model.source"
+    source: str,
+    revision: str | None,
+    pooling: str,
+    out_dir: str | Path,
+    key: str = "base_model.source",
+    trust_remote_code: bool = False,
 ) -> dict[str, Any]:
     """Save the base checkpoint (or an external model of ``models:``, ``key`` naming its source in
-    errors) in SentenceTransformer format to ``out_dir``; return where it came from.
+    errors) in SentenceTransformer format to ``out_dir``, with its own modules and prompts (and, with
+    ``trust_remote_code``, its modelling code); return where it came from.
 
     Every twin starts from this copy, so all of them start from identical weights.
     """
     path = resolve_source(source, revision, key)
-    model = load_model(path, pooling, device="cpu")
+    model = load_model(path, pooling, device="cpu", trust_remote_code=trust_remote_code)
     with atomic_path(out_dir) as tmp:
         model.save(str(tmp))
     dim = checkpoint_dim(Path(out_dir))
     return {
         "source": source,
         "revision": revision,
+        "trust_remote_code": trust_remote_code,
         "resolved_path": str(path),
         "weights_sha256": weights_sha256(path),
         "dim": dim,

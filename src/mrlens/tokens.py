@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from mrlens.errors import DataError
 from mrlens.io import METADATA_KEY, atomic_path
+from mrlens.prompts import check_prompts_pooled, prompt_of_role
 
 # Files that decide a tokenizer's ids, and the keys in them that only a run's settings change.
 TOKENIZER_FILES = (
@@ -92,11 +93,13 @@ def tokenizer_fingerprint(model_dir: str | Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def load_tokenizer(model_dir: str | Path) -> Any:
-    """The Hugging Face tokenizer that SentenceTransformer loads for this checkpoint."""
+def load_tokenizer(model_dir: str | Path, trust_remote_code: bool = False) -> Any:
+    """The Hugging Face tokenizer that SentenceTransformer loads for this checkpoint (``trust_remote_code``:
+    with the tokenizer code the checkpoint ships, for the models of ``models:`` that opt in)."""
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(str(tokenizer_folder(model_dir)), local_files_only=True)
+    folder = str(tokenizer_folder(model_dir))
+    return AutoTokenizer.from_pretrained(folder, local_files_only=True, trust_remote_code=trust_remote_code)
 
 
 def tokenize_texts(tokenizer: Any, texts: list[str], max_seq_length: int) -> list[list[int]]:
@@ -129,6 +132,7 @@ def _ids_array(sequences: list[list[int]]) -> tuple[pa.Array, np.ndarray]:
 
 
 def _read_texts(texts_path: str | Path, chunk_size: int) -> Iterator[pa.RecordBatch]:
+    """Batches of ``id``, ``text`` and, where the file has it (a task's texts), ``role``."""
     try:
         source = pq.ParquetFile(texts_path)
     except (OSError, pa.ArrowException) as exc:
@@ -136,7 +140,17 @@ def _read_texts(texts_path: str | Path, chunk_size: int) -> Iterator[pa.RecordBa
     missing = {"id", "text"} - set(source.schema_arrow.names)
     if missing:
         raise DataError(f"{texts_path}: missing column(s) {sorted(missing)}; expected 'id' and 'text'")
-    yield from source.iter_batches(batch_size=chunk_size, columns=["id", "text"])
+    columns = ["id", "text", *(["role"] if "role" in source.schema_arrow.names else [])]
+    yield from source.iter_batches(batch_size=chunk_size, columns=columns)
+
+
+def _with_prompts(batch: pa.RecordBatch, prompts: Mapping[str, str] | None, texts_path: str | Path) -> list[str]:
+    """The batch's texts, each after the prompt of its role (a corpus's texts are documents)."""
+    texts = batch.column("text").to_pylist()
+    if not prompts:
+        return texts
+    roles = batch.column("role").to_pylist() if "role" in batch.schema.names else ["document"] * len(texts)
+    return [prompt_of_role(prompts, role, texts_path) + text for role, text in zip(roles, texts)]
 
 
 def tokenize_corpus(
@@ -145,18 +159,25 @@ def tokenize_corpus(
     out_path: str | Path,
     max_seq_length: int,
     chunk_size: int = 16384,
+    prompts: Mapping[str, str] | None = None,
+    trust_remote_code: bool = False,
 ) -> dict[str, Any]:
-    """Tokenise the ``text`` column of ``texts_path`` with the checkpoint's tokenizer into a token file.
+    """Tokenise the ``text`` column of ``texts_path`` with the checkpoint's tokenizer into a token file,
+    each text after the prompt of its role (``prompts``: prompt key -> prompt, :mod:`mrlens.prompts`;
+    None: no prompts).
 
     Reads and writes ``chunk_size`` documents at a time (one row group each), so memory stays flat
-    in the number of documents. Returns the file's metadata.
+    in the number of documents. Returns the file's metadata, which records the prompts.
     """
-    tokenizer = load_tokenizer(model_dir)
+    if prompts:
+        check_prompts_pooled(prompts, model_dir)
+    tokenizer = load_tokenizer(model_dir, trust_remote_code)
     meta: dict[str, Any] = {
         "tokenizer_fingerprint": tokenizer_fingerprint(model_dir),
         "max_seq_length": int(max_seq_length),
         "pad_token_id": int(tokenizer.pad_token_id or 0),
         "model_input_names": list(tokenizer.model_input_names),
+        "prompts": dict(prompts or {}),
     }
     n, total = 0, 0
     schema = token_schema(meta)
@@ -165,6 +186,7 @@ def tokenize_corpus(
             texts = batch.column("text").to_pylist()
             if any(t is None for t in texts):
                 raise DataError(f"{texts_path}: empty text (null) among rows {n}..{n + len(texts) - 1}")
+            texts = _with_prompts(batch, prompts, texts_path)
             ids, lengths = _ids_array(tokenize_texts(tokenizer, texts, max_seq_length))
             writer.write_table(pa.table([batch.column("id").cast(pa.string()), ids, pa.array(lengths)], schema=schema))
             n += len(texts)

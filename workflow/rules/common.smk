@@ -31,6 +31,9 @@ TRAIN = config["train"] or {}  # empty: analysis only (models:), nothing trained
 VARIANTS = TRAIN.get("variants", {})
 SEEDS = TRAIN.get("seeds", [])
 EXTERNAL = config["models"]  # checkpoints analysed beside the twins, not trained here
+# embeddings made elsewhere (models.NAME.kind: precomputed): imported, never embedded or diffed here
+PRECOMPUTED = [name for name, m in EXTERNAL.items() if m["kind"] == "precomputed"]
+CHECKPOINTS = [name for name in EXTERNAL if name not in PRECOMPUTED]
 MODELS = model_ids(config)
 CORPORA = list(config["data"]["corpora"])
 
@@ -64,7 +67,7 @@ wildcard_constraints:
     variant=_one_of(VARIANTS),
     seed=r"\d+",
     model=_one_of(MODELS),
-    external=_one_of(EXTERNAL),
+    external=_one_of(CHECKPOINTS),
     checkpoint=r"final|step-\d+",
     step=r"\d+",
     corpus=_one_of([*CORPORA, *EMBEDDED_TASKS]),
@@ -225,13 +228,22 @@ def variant_and_seed(model):
     return (model, None) if model in EXTERNAL else parse_model_id(model)
 
 
+def model_width(model):
+    """The largest size a model is measured at: a dedicated model's own size, an external model's or
+    the base's embedding size (models.NAME.dim, base_model.dim), else the largest of analysis.dims.
+    """
+    dims = config["analysis"]["dims"]
+    if model in EXTERNAL:
+        return EXTERNAL[model]["dim"] or dims[-1]
+    if model == BASE_MODEL_ID:
+        return config["base_model"]["dim"] or dims[-1]
+    return DEDICATED.get(variant_and_seed(model)[0], dims[-1])
+
+
 @per_job
 def model_dims(wildcards):
-    """The sizes of analysis.dims a model is measured at: a dedicated model's own size and those below."""
-    dims = config["analysis"]["dims"]
-    return model_sizes(
-        dims, DEDICATED.get(variant_and_seed(wildcards.model)[0], dims[-1])
-    )
+    """The sizes of analysis.dims a model is measured at: those up to its width (model_width)."""
+    return model_sizes(config["analysis"]["dims"], model_width(wildcards.model))
 
 
 @per_job

@@ -142,7 +142,7 @@ rule diff_representations:
     params:
         models=DIFFED_MODELS,
         labels=diffing_labels(),
-        dims=config["analysis"]["dims"],
+        dims=DIFFED_DIMS,
     script:
         "../scripts/diff_representations.py"
 

@@ -38,6 +38,7 @@ use rule resolve_base as resolve_model with:
         revision=external_setting("revision"),
         pooling=external_setting("pooling"),
         key=external_key,
+        trust_remote_code=external_setting("trust_remote_code"),
 
 
 rule train:

@@ -5,7 +5,7 @@
 rule provenance:
     input:
         base=BASE_INFO,
-        models=[results(f"models/{m}/source.json") for m in EXTERNAL],
+        models=[results(f"models/{m}/source.json") for m in CHECKPOINTS],
     output:
         results("provenance.json"),
     log:

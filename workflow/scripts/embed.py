@@ -24,6 +24,8 @@ embed_tokens(
     batch_size=params.batch_size,
     max_seq_length=params.max_seq_length,
     compile=params.compile,
+    # recorded by resolve_model from models.NAME.trust_remote_code (the base's record has none)
+    trust_remote_code=base.get("trust_remote_code", False),
     metadata={
         **params.labels,
         "base": base["source"],

@@ -11,6 +11,7 @@ info = resolve_base(
     snakemake.params.pooling,
     snakemake.output.model,
     getattr(snakemake.params, "key", "base_model.source"),
+    getattr(snakemake.params, "trust_remote_code", False),  # models.NAME.trust_remote_code
 )
 log.info("%s: %s", snakemake.rule, info)
 write_json(info, snakemake.output.info)

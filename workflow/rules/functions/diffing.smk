@@ -23,8 +23,16 @@ DIFFED_MODELS = [
     if (m not in EXTERNAL or EXTERNAL[m]["base"] or m in DIFF_GROUPS)
     and VARIANT_OF.get(m, (None,))[0] not in DEDICATED
 ]
+# the sizes every compared model has (external models may be narrower than analysis.dims)
+DIFFED_DIMS = model_sizes(
+    config["analysis"]["dims"], min(model_width(m) for m in DIFFED_MODELS)
+)
 for _name in EXTERNAL:
-    if DIFFING["enabled"] and _name not in DIFFED_MODELS:
+    if DIFFING["enabled"] and _name in PRECOMPUTED:
+        logger.info(
+            f"mrlens: models.{_name} is precomputed (no weights): left out of model diffing"
+        )
+    elif DIFFING["enabled"] and _name not in DIFFED_MODELS:
         logger.info(f"mrlens: models.{_name} names no base: left out of model diffing")
 for _name in DEDICATED:
     if DIFFING["enabled"]:

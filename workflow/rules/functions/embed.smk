@@ -9,6 +9,16 @@ def texts_file(wildcards):
     return results(f"data/corpora/{wildcards.corpus}.parquet")
 
 
+# the models embedded here: all but the precomputed ones
+EMBEDDED_MODELS = [m for m in MODELS if m not in PRECOMPUTED]
+
+
+@per_job
+def precomputed_file(wildcards):
+    """The file of embeddings made elsewhere for a text set (models.NAME.embeddings)."""
+    return EXTERNAL[wildcards.model]["embeddings"][wildcards.corpus]
+
+
 @per_job
 def model_folder(wildcards):
     """The folder holding the weights of a (model, checkpoint)."""
