@@ -64,6 +64,7 @@ def test_models_are_validated_into_one_written_form(tiny_config_dict: dict, mode
         "source": models["ext-std"]["source"],
         "revision": None,
         "trust_remote_code": False,
+        "code_revision": None,
         "prompts": {"document": None, "query": None, "similarity": None},  # the model's own
         "pooling": "mean",
         "dim": 32,  # read from the folder

@@ -113,6 +113,27 @@ def test_custom_modelling_code_loads_only_with_trust_remote_code(tmp_path: Path)
     np.testing.assert_allclose(read_embeddings(tmp_path / "e.parquet")[1], expected, atol=1e-5)
 
 
+def test_code_from_another_repository_needs_its_own_commit(tmp_path: Path) -> None:
+    """nomic-embed-text's auto_map takes its code from nomic-ai/nomic-bert-2048, which the model's commit does
+    not pin: refused before any code runs unless code_revision pins it."""
+    folder = custom_code_model(tmp_path / "custom")
+    config = json.loads((folder / "config.json").read_text())
+    config["auto_map"] = {k: f"other-org/code--{v}" for k, v in config["auto_map"].items()}
+    (folder / "config.json").write_text(json.dumps(config))
+    message = r"^config models\.custom\.code_revision: .* runs modelling code from other-org/code"
+    with pytest.raises(ConfigError, match=message):
+        resolve_base(str(folder), None, "mean", tmp_path / "out", "models.custom.source", trust_remote_code=True)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_code_revision_is_a_full_commit_with_trust_remote_code(tiny_config_dict: dict) -> None:
+    entry = {"source": "some-org/model", "revision": COMMIT, "trust_remote_code": True, "code_revision": COMMIT}
+    assert validate_config(analysis_only(tiny_config_dict, {"m": dict(entry)}), SCHEMA)["models"]["m"]["code_revision"]
+    for bad in ({"code_revision": "main"}, {"trust_remote_code": False}):
+        with pytest.raises(ConfigError, match=r"^config models\.m\.code_revision: only with trust_remote_code"):
+            validate_config(analysis_only(tiny_config_dict, {"m": entry | bad}), SCHEMA)
+
+
 @pytest.mark.parametrize(
     ("revision", "refused"),
     [(None, True), ("main", True), ("v1.5", True), (COMMIT[:12], True), (COMMIT.upper(), True), (COMMIT, False)],

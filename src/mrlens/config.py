@@ -276,6 +276,9 @@ def _check_checkpoint(name: str, spec: dict[str, Any]) -> None:
         raise ConfigError(f"{key}.source: missing; a checkpoint needs one (or kind: precomputed with embeddings)")
     if spec["embeddings"]:
         raise ConfigError(f"{key}.embeddings: only for kind: precomputed; a checkpoint is embedded here")
+    code = spec["code_revision"]
+    if code is not None and not (spec["trust_remote_code"] and FULL_COMMIT.match(code)):
+        raise ConfigError(f"{key}.code_revision: only with trust_remote_code, as a full 40-hex commit (got {code!r})")
     folder = local_source(spec["source"], f"models.{name}.source")
     if folder is None:
         if spec["trust_remote_code"] and not FULL_COMMIT.match(spec["revision"] or ""):
@@ -301,7 +304,7 @@ def _check_precomputed(config: Mapping[str, Any], name: str, spec: dict[str, Any
     one existing file for each corpus and each embedded task, no more; their ids are checked by the job
     that reads them."""
     key = f"config models.{name}"
-    unused = {"source": None, "revision": None, "trust_remote_code": False, "base": None}
+    unused = {"source": None, "revision": None, "trust_remote_code": False, "code_revision": None, "base": None}
     for setting, default in unused.items():
         if spec.get(setting, default) != default:
             raise ConfigError(f"{key}.{setting}: not for kind: precomputed (embeddings made elsewhere, no weights)")

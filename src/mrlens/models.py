@@ -35,11 +35,16 @@ def pick_device() -> str:
 
 
 def load_model(
-    path: str | Path, pooling: str = "mean", device: str | None = None, trust_remote_code: bool = False
+    path: str | Path,
+    pooling: str = "mean",
+    device: str | None = None,
+    trust_remote_code: bool = False,
+    code_revision: str | None = None,
 ) -> SentenceTransformer:
     """A SentenceTransformer from a folder in its format (its own modules: pooling, normalisation, prompts),
     or a plain Hugging Face encoder plus pooling. ``trust_remote_code`` runs the modelling code the folder
-    ships (``auto_map``); without it such a folder fails to load."""
+    ships (``auto_map``); without it such a folder fails to load. ``code_revision``: the commit of the
+    repository an ``auto_map`` takes its code from, when that is another one (:func:`remote_code_repositories`)."""
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.base.modules import Transformer
     from sentence_transformers.sentence_transformer.modules import Pooling
@@ -47,11 +52,17 @@ def load_model(
     path = Path(path)
     weight_files(path)  # a clear error for a folder without weights
     device = device or pick_device()
+    code = {"code_revision": code_revision} if code_revision else {}
     if (path / "modules.json").exists() or pooling == "mean":  # a plain encoder gets mean pooling
-        return SentenceTransformer(str(path), device=device, local_files_only=True, trust_remote_code=trust_remote_code)
+        return SentenceTransformer(
+            str(path), device=device, local_files_only=True, trust_remote_code=trust_remote_code,
+            model_kwargs=code or None, config_kwargs=code or None,
+        )  # fmt: skip
     log.info("%s has no modules.json: adding %s pooling to the plain encoder", path, pooling)
     offline = {"local_files_only": True, "trust_remote_code": trust_remote_code}
-    encoder = Transformer(str(path), model_kwargs=offline, processor_kwargs=offline, config_kwargs=offline)
+    encoder = Transformer(
+        str(path), model_kwargs=offline | code, processor_kwargs=offline, config_kwargs=offline | code
+    )
     head = Pooling(encoder.get_embedding_dimension(), pooling_mode=pooling)
     return SentenceTransformer(modules=[encoder, head], device=device)
 
@@ -193,6 +204,31 @@ def load_encoder(
     return torch.nn.Sequential(*layers).to(device or pick_device())
 
 
+def remote_code_repositories(path: str | Path) -> list[str]:
+    """The other repositories a checkpoint's ``auto_map`` takes modelling code from (entries written
+    ``"other/repo--module.Class"``), which its own commit does not pin."""
+    auto_map = _read(Path(path) / "config.json").get("auto_map", {})
+    refs = [r for value in auto_map.values() for r in (value if isinstance(value, list) else [value]) if r]
+    return sorted({r.split("--")[0] for r in refs if "--" in r})
+
+
+def _fetch_remote_code(path: Path, code_revision: str | None, key: str) -> None:
+    """Refuse (before any code runs) a checkpoint whose code comes from another repository unless
+    ``code_revision`` pins it; fetch that code at that commit into the Hugging Face cache."""
+    repositories = remote_code_repositories(path)
+    if not repositories:
+        return
+    if code_revision is None:
+        raise ConfigError(
+            f"config {key}.code_revision: {path} runs modelling code from {', '.join(repositories)}, which its "
+            "revision does not pin; give that repository's full 40-hex commit"
+        )
+    from huggingface_hub import snapshot_download
+
+    for repository in repositories:
+        snapshot_download(repo_id=repository, revision=code_revision, allow_patterns=["*.py", "*.json"])
+
+
 def resolve_base(
     source: str,
     revision: str | None,
@@ -200,6 +236,7 @@ def resolve_base(
     out_dir: str | Path,
     key: str = "base_model.source",
     trust_remote_code: bool = False,
+    code_revision: str | None = None,
 ) -> dict[str, Any]:
     """Save the base checkpoint (or an external model of ``models:``, ``key`` naming its source in
     errors) in SentenceTransformer format to ``out_dir``, with its own modules and prompts (and, with
@@ -208,7 +245,9 @@ def resolve_base(
     Every twin starts from this copy, so all of them start from identical weights.
     """
     path = resolve_source(source, revision, key)
-    model = load_model(path, pooling, device="cpu", trust_remote_code=trust_remote_code)
+    if trust_remote_code:
+        _fetch_remote_code(path, code_revision, key.rpartition(".")[0])
+    model = load_model(path, pooling, device="cpu", trust_remote_code=trust_remote_code, code_revision=code_revision)
     with atomic_path(out_dir) as tmp:
         model.save(str(tmp))
     dim = checkpoint_dim(Path(out_dir))
@@ -216,6 +255,7 @@ def resolve_base(
         "source": source,
         "revision": revision,
         "trust_remote_code": trust_remote_code,
+        "code_revision": code_revision,
         "resolved_path": str(path),
         "weights_sha256": weights_sha256(path),
         "dim": dim,

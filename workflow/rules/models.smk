@@ -39,6 +39,7 @@ use rule resolve_base as resolve_model with:
         pooling=external_setting("pooling"),
         key=external_key,
         trust_remote_code=external_setting("trust_remote_code"),
+        code_revision=external_setting("code_revision"),
 
 
 rule train:

@@ -12,6 +12,7 @@ info = resolve_base(
     snakemake.output.model,
     getattr(snakemake.params, "key", "base_model.source"),
     getattr(snakemake.params, "trust_remote_code", False),  # models.NAME.trust_remote_code
+    getattr(snakemake.params, "code_revision", None),
 )
 log.info("%s: %s", snakemake.rule, info)
 write_json(info, snakemake.output.info)
