@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from conftest import ROOT, SNAKEMAKE, build_tiny_model
 
 from mrlens.config import validate_config
@@ -342,3 +343,45 @@ def test_a_bad_precomputed_entry_is_refused_naming_the_key(
 def test_a_checkpoint_needs_a_source(tiny_config_dict: dict) -> None:
     with pytest.raises(ConfigError, match=r"^config models\.x\.source: missing"):
         validate_config(analysis_only(tiny_config_dict, {"x": {"dims": [32]}}), SCHEMA)
+
+
+# ---- config/zoo.yaml ----------------------------------------------------------------------------------
+
+PLACEHOLDER = "UNPINNED-find-the-commit"  # where no commit could be found offline: fails at its first job
+
+
+@pytest.mark.workflow
+def test_zoo_config_plans_offline_through_the_slurm_profile(tmp_path: Path) -> None:
+    zoo = yaml.safe_load((ROOT / "config" / "zoo.yaml").read_text())
+    config = validate_config(zoo, SCHEMA, [ROOT / "config" / "zoo.yaml"])
+    models = config["models"]
+    assert config["train"] is None and len(models) == 8
+    near_twins = {name: m["twin_of"] for name, m in models.items() if m["twin_of"]}
+    assert near_twins == {
+        "mpnet-base-nli-matryoshka": "mpnet-base-nli",
+        "nomic-embed-text-v1.5": "nomic-embed-text-v1",
+        "snowflake-arctic-embed-m-v1.5": "snowflake-arctic-embed-m",
+    }
+    assert all(len(models[m]["dims"]) > 1 and models[t]["dims"] == [] for m, t in near_twins.items())
+    mrl_only = [n for n, m in models.items() if len(m["dims"]) > 1 and n not in near_twins]
+    assert len(mrl_only) >= 2 and all(models[n]["twin_of"] is None for n in mrl_only)
+    assert [n for n, m in models.items() if m["trust_remote_code"]] == ["nomic-embed-text-v1", "nomic-embed-text-v1.5"]
+    pinned = [m["revision"] for m in [*models.values(), config["base_model"]]]
+    assert all(re.fullmatch(r"[0-9a-f]{40}", r) or r == PLACEHOLDER for r in pinned)
+    unpinned = sorted(n for n, m in models.items() if m["revision"] == PLACEHOLDER)
+    assert unpinned == ["mpnet-base-nli", "mpnet-base-nli-matryoshka"]  # no commit found offline: see the file
+    assert models["nomic-embed-text-v1.5"]["prompts"]["query"] == "search_query: "
+    assert models["snowflake-arctic-embed-m-v1.5"]["prompts"]["query"].startswith("Represent this sentence")
+    result = subprocess.run(
+        [*SNAKEMAKE, "--directory", str(tmp_path), "--configfile", str(ROOT / "config" / "zoo.yaml"),
+         "--workflow-profile", str(ROOT / "profiles" / "slurm"), "--dry-run"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, flags=re.MULTILINE))
+    texts = 1 + len(config["quality"]["tasks"])  # the corpus and every task
+    assert counts["resolve_model"] == "8" and int(counts["tokenize_external"]) == 8 * texts
+    assert int(counts["embed"]) == 9 * texts and int(counts["quality"]) == 9 * len(config["quality"]["tasks"])
+    assert counts["differences"] == "1" and counts["findings"] == "1" and "train" not in counts
+    embed_jobs = [j for j in result.stdout.split("\nrule ") if j.startswith("embed:")]
+    assert all("slurm_partition=gpu" in j for j in embed_jobs)
