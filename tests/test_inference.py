@@ -353,7 +353,7 @@ def test_a_run_of_the_suite_on_twins_gives_paired_differences_and_verdicts() -> 
     assert "| a_isoscore | mrl-16-4 − no-mrl | wiki |" in render_markdown(judged, claims, 0.95, [4, 16])
 
 
-def test_claim_d_is_judged_on_the_mean_squared_correlation_of_a_suite_run() -> None:
+def test_claim_d_is_judged_on_the_squared_correlations_of_a_suite_run() -> None:
     """The no-MRL twin has independent dimensions, the MRL twin mixes them (population mean rho^2 known):
     the published claim (d) holds at both sizes, on a metric with an interval, and the difference's
     interval holds the population difference."""
@@ -364,9 +364,12 @@ def test_claim_d_is_judged_on_the_mean_squared_correlation_of_a_suite_run() -> N
     mixing = np.eye(8) + 0.4 * np.eye(8, k=1)  # neighbouring dimensions correlate
     table = _suite_twins({"no-mrl": latent, "mrl-8-4": latent @ mixing}, [4, 8], 80)
     sigma = mixing.T @ mixing
-    rho2 = (sigma**2 / np.outer(np.diag(sigma), np.diag(sigma)))[~np.eye(8, dtype=bool)].mean()  # all 8 dims
-    row = table[(table["metric"] == "mean_sq_correlation") & (table["dim"] == 8) & table["versus_dim"].isna()].iloc[0]
-    assert row["interval"] == "ci95-paired-split-halves" and row["ci_low"] < rho2 < row["ci_high"]
+    off = ~np.eye(8, dtype=bool)
+    rho2 = (sigma**2 / np.outer(np.diag(sigma), np.diag(sigma)))[off].mean()  # all 8 dims
+    weighted = (sigma**2)[off].sum() / np.outer(np.diag(sigma), np.diag(sigma))[off].sum()
+    for metric, truth in (("mean_sq_correlation", rho2), ("weighted_sq_correlation", weighted)):
+        row = table[(table["metric"] == metric) & (table["dim"] == 8) & table["versus_dim"].isna()].iloc[0]
+        assert row["interval"] == "ci95-paired-split-halves" and row["ci_low"] < truth < row["ci_high"], metric
     claims = [c for c in configured_claims({}) if c.name == "d_correlation"]
     judged = verdicts(claims, table, {"no-mrl": [8], "mrl-8-4": [8, 4]}, [("mrl-8-4", "no-mrl")], main_metrics(table))
     assert judged.set_index("dim")["verdict"].to_dict() == {4: "holds", 8: "holds"}

@@ -364,6 +364,7 @@ METRIC_RECORDS = {
     "uniformity": MetricRecord("split-halves", True),  # the log of one: basic bootstrap 89 % in one cell
     "mean_abs_correlation": MetricRecord("none", False),  # floor sqrt(2 / (pi n)) when rho = 0: 0-10 % coverage of 0
     "mean_sq_correlation": MetricRecord("split-halves", False),  # bias-corrected r^2, degenerate at rho = 0
+    "weighted_sq_correlation": MetricRecord("split-halves", False),  # unbiased for non-Gaussian data too
     "max_abs_correlation": MetricRecord("none", False),
     "effective_rank_sigma": MetricRecord("none", True),  # biased plug-ins, maximal at isotropy: basic bootstrap
     "effective_rank_sigma2": MetricRecord("none", True),  # 100 % (sigma) and 72 % (sigma^2) there

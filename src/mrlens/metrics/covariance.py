@@ -47,6 +47,24 @@ def weighted_fourth_moments(z: np.ndarray, weights: np.ndarray, sizes: list[int]
     return out
 
 
+def coordinate_fourth_moments(z: np.ndarray, weights: np.ndarray, sizes: list[int]) -> np.ndarray:
+    """``sum_i w_i sum_{j <= k} (z_ij - m_j)^4`` per weight column (rows of the result) and prefix size k
+    (columns), ``m`` the weighted mean of the column: the coordinates' own fourth moments, beside
+    :func:`weighted_fourth_moments` (the squared norms'), from the weighted sums of the powers 1-4 of the
+    shifted rows (``(a - m)^4 = a^4 - 4 a^3 m + 6 a^2 m^2 - 4 a m^3 + m^4``)."""
+    shift = z.mean(axis=0, dtype=np.float64)
+    powers = np.zeros((5, weights.shape[1], z.shape[1]))
+    for rows in row_blocks(len(z)):
+        centred = z[rows].astype(np.float64) - shift
+        for p in range(1, 5):
+            powers[p] += weights[rows].T @ centred**p
+    powers[0] = weights.sum(axis=0)[:, None]
+    m = powers[1] / powers[0]
+    fourth = powers[4] - 4 * m * powers[3] + 6 * m**2 * powers[2] - 4 * m**3 * powers[1] + m**4 * powers[0]
+    cumulative = np.cumsum(fourth, axis=1)
+    return cumulative[:, [k - 1 for k in sizes]]
+
+
 def covariance(x: np.ndarray) -> np.ndarray:
     """Sample covariance ``C = (X - mean)^T (X - mean) / (n - 1)`` in float64, accumulated over row blocks.
 

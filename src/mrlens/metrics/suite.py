@@ -30,7 +30,9 @@ metrics whose interval is ``none`` (TwoNN, MLE; IsoScore* if asked) are not comp
 Bias-corrected metrics (:data:`RANGES`): IsoScore and the participation ratio use an unbiased estimate of
 tr(Sigma^2) (:func:`mrlens.metrics.isotropy.trace_square_unbiased`; the published plug-in forms stay in
 :mod:`mrlens.metrics.isotropy`), ``mean_sq_correlation`` the Olkin-Pratt estimate of each rho^2
-(:func:`mrlens.metrics.correlation.olkin_pratt_mean_sq_correlation`). They are computed raw, not clipped
+(:func:`mrlens.metrics.correlation.olkin_pratt_mean_sq_correlation`, unbiased for Gaussians) and
+``weighted_sq_correlation`` a ratio of estimates unbiased for any distribution with finite fourth moments
+(:func:`mrlens.metrics.correlation.weighted_sq_correlation_unbiased`). They are computed raw, not clipped
 to their parameter's range, on the sample and on every replicate; the interval is taken about the raw
 estimate (their method, ``split-halves``, needs the spread on both sides of an isotropic population's
 maximum), then the estimate and both bounds are clipped to the range (:func:`_in_range`). Bootstrap
@@ -63,8 +65,19 @@ from mrlens.inference.intervals import (
     streams,
 )
 from mrlens.metrics.checks import as_points, as_sizes
-from mrlens.metrics.correlation import correlation_from_covariance, off_diagonal, olkin_pratt_mean_sq_correlation
-from mrlens.metrics.covariance import covariance, row_blocks, weighted_covariance, weighted_fourth_moments
+from mrlens.metrics.correlation import (
+    correlation_from_covariance,
+    off_diagonal,
+    olkin_pratt_mean_sq_correlation,
+    weighted_sq_correlation_unbiased,
+)
+from mrlens.metrics.covariance import (
+    coordinate_fourth_moments,
+    covariance,
+    row_blocks,
+    weighted_covariance,
+    weighted_fourth_moments,
+)
 from mrlens.metrics.duplicates import NEAR_DUPLICATE_FRACTION, near_duplicates
 from mrlens.metrics.intrinsic import mle_dimension, twonn_dimension
 from mrlens.metrics.isotropy import (
@@ -97,6 +110,7 @@ from mrlens.metrics.truncation import (
 _OF_COVARIANCE = (
     "mean_abs_correlation",
     "mean_sq_correlation",
+    "weighted_sq_correlation",
     "max_abs_correlation",
     "effective_rank_sigma",
     "effective_rank_sigma2",
@@ -185,6 +199,7 @@ RANGES = {
     "isoscore": lambda k: (0.0, 1.0),
     "participation_ratio": lambda k: (0.0, float(k)),
     "mean_sq_correlation": lambda k: (0.0, 1.0),
+    "weighted_sq_correlation": lambda k: (0.0, 1.0),
 }
 
 
@@ -195,9 +210,10 @@ def _in_range(key: Key, value: float) -> float:
 
 
 def _covariance_metrics(
-    cov: np.ndarray, mean_abs: np.ndarray, settings: SuiteSettings, n: int, fourth: float
+    cov: np.ndarray, mean_abs: np.ndarray, settings: SuiteSettings, n: int, fourth: float, coordinate: float
 ) -> tuple[dict[str, float], dict[str, float]]:
-    """The metrics of one covariance of n points (``fourth``: :func:`weighted_fourth_moments`), the
+    """The metrics of one covariance of n points (``fourth``: :func:`weighted_fourth_moments`; ``coordinate``:
+    :func:`coordinate_fourth_moments`), the
     bias-corrected ones (keys of :data:`RANGES`) raw, not yet clipped to their range (:func:`_in_range`),
     and the plug-in values of these."""
     eigenvalues = covariance_spectrum(cov)
@@ -210,6 +226,7 @@ def _covariance_metrics(
         "isoscore": isoscore_from_covariance(cov),
         "participation_ratio": participation_ratio(cov),
         "mean_sq_correlation": float((off**2).mean()) if off.size else float("nan"),
+        "weighted_sq_correlation": _plug_in_weighted(cov),
     }
     enough = n >= 4  # the unbiased tr(Sigma^2) needs four points
     return {
@@ -217,6 +234,9 @@ def _covariance_metrics(
         "participation_ratio": participation_ratio_unbiased(cov, n, fourth, in_range=False) if enough else float("nan"),
         "mean_abs_correlation": float(off.mean()) if off.size else float("nan"),
         "mean_sq_correlation": olkin_pratt_mean_sq_correlation(off, n, in_range=False) if enough else float("nan"),
+        "weighted_sq_correlation": (
+            weighted_sq_correlation_unbiased(cov, n, fourth, coordinate) if enough else float("nan")
+        ),
         "max_abs_correlation": float(off.max()) if off.size else float("nan"),
         "effective_rank_sigma": effective_rank(np.sqrt(eigenvalues)),
         "effective_rank_sigma2": effective_rank(eigenvalues),
@@ -225,6 +245,13 @@ def _covariance_metrics(
         "outliers_variance_share": outlier_share(variances, by_variance),
         "outliers_magnitude_count": float(len(outlier_dimensions(mean_abs, settings.outlier_k))),
     }, plug_in
+
+
+def _plug_in_weighted(cov: np.ndarray) -> float:
+    """``sum_{i != j} S_ij^2 / sum_{i != j} S_ii S_jj``: the plug-in form of ``weighted_sq_correlation``."""
+    variances = np.diag(cov)
+    products = variances.sum() ** 2 - np.sum(variances**2)
+    return float((np.sum(cov * cov) - np.sum(variances**2)) / products) if products > 0 else float("nan")
 
 
 def _intrinsic(neighbours: np.ndarray | None, settings: SuiteSettings) -> dict[str, float]:
@@ -400,6 +427,7 @@ def _all_metrics(
     totals = weights.sum(axis=0).astype(np.float64)
     absolute, prefix_sums, squares = _weighted_sums(z, draws, sizes)
     fourth = weighted_fourth_moments(z, weights, sizes)
+    coordinate = coordinate_fourth_moments(z, weights, sizes)
     mean_abs = absolute / totals[:, None]
     neighbours = _neighbour_count(len(z), settings)
     uniform = _columns_needed(("uniformity",), resampled, draws)
@@ -421,7 +449,7 @@ def _all_metrics(
         if c in covariance_columns:
             for j, k in enumerate(sizes):
                 values, plain = _covariance_metrics(
-                    cov[:k, :k], mean_abs[c, :k], settings, int(totals[c]), fourth[c, j]
+                    cov[:k, :k], mean_abs[c, :k], settings, int(totals[c]), fourth[c, j], coordinate[c, j]
                 )
                 column |= {(k, m): v for m, v in values.items()}
                 if c == 0:

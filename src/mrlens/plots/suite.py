@@ -20,6 +20,7 @@ TITLES = {
     "uniformity": "uniformity loss, re-normalised prefixes",
     "mean_abs_correlation": "mean |r| between dimensions",
     "mean_sq_correlation": "mean r^2 between dimensions (bias-corrected)",
+    "weighted_sq_correlation": "variance-weighted mean r^2 (unbiased, any distribution)",
     "max_abs_correlation": "max |r| between dimensions",
     "effective_rank_sigma": "effective rank (normalised sigma)",
     "effective_rank_sigma2": "effective rank (normalised sigma^2)",
