@@ -385,3 +385,44 @@ def test_zoo_config_plans_offline_through_the_slurm_profile(tmp_path: Path) -> N
     assert counts["differences"] == "1" and counts["findings"] == "1" and "train" not in counts
     embed_jobs = [j for j in result.stdout.split("\nrule ") if j.startswith("embed:")]
     assert all("slurm_partition=gpu" in j for j in embed_jobs)
+
+
+# ---- near-twins in tables, findings and the zoo figure --------------------------------------------------
+
+
+def test_external_pairs_are_labelled_near_twins_and_trained_pairs_twins() -> None:
+    from mrlens.near_twins import near_twin_note, with_pairing
+
+    table = pd.DataFrame(
+        {"variant": ["mrl", "ext-mrl", "ext-mrl"], "reference": ["no-mrl", "ext-std", "ext-mrl"], "dim": [8, 8, 8]}
+    )
+    labelled = with_pairing(table, [["ext-mrl", "ext-std"]])
+    assert list(labelled.columns) == ["variant", "reference", "pairing", "dim"]
+    assert labelled["pairing"].tolist() == ["twin", "near-twin", pd.NA]  # the last: one model at two points
+    assert near_twin_note([]) == ""
+    note = near_twin_note([("ext-mrl", "ext-std")])
+    assert "(ext-mrl − ext-std)" in note and "not that MRL caused it" in note
+
+
+def test_the_zoo_figure_draws_near_twins_as_pairs(tmp_path: Path) -> None:
+    from mrlens.plots.zoo import model_styles, zoo_figure
+
+    models = {"a-mrl": {"twin_of": "a", "dims": [32, 8]}, "a": {"twin_of": None, "dims": []}}
+    models |= {"solo": {"twin_of": None, "dims": [64, 8]}}
+    styles = model_styles(models)
+    assert styles["a-mrl"]["color"] == styles["a"]["color"] != styles["solo"]["color"]
+    assert (styles["a-mrl"]["linestyle"], styles["a"]["linestyle"], styles["solo"]["linestyle"]) == ("-", "--", "-")
+    rng = np.random.default_rng(0)
+    rows = [
+        {"model": m, "checkpoint": "final", "strategy": "prefix", "corpus": "wiki", "dim": d, "metric": k,
+         "value": rng.random()}
+        for m in models for d in ((8, 32, 64) if m == "solo" else (8, 32))
+        for k in ("isoscore", "uniformity", "mean_sq_correlation")
+    ]  # fmt: skip
+    quality = pd.DataFrame(
+        [{**r, "task": "sts", "metric": "spearman"} for r in rows if r["metric"] == "isoscore"]
+        + [{**r, "task": "ret", "metric": "ndcg@10"} for r in rows if r["metric"] == "isoscore"]
+    ).drop(columns="corpus")
+    paths = [tmp_path / "zoo.png", tmp_path / "zoo.pdf"]
+    zoo_figure(pd.DataFrame(rows), quality, models, paths, dpi=60)
+    assert all(p.stat().st_size > 5_000 for p in paths)
