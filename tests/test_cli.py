@@ -74,3 +74,17 @@ def test_embed_command_names_the_bad_file(tiny_model: Path, tmp_path: Path, caps
     source.write_text("id,text\na,one\n", encoding="utf-8")
     assert main(["embed", str(tmp_path / "no-model"), str(source), "--out", str(out)]) == 1
     assert f"checkpoint {tmp_path / 'no-model'}: no such folder" in capsys.readouterr().err and not out.exists()
+
+
+def test_metrics_command_reads_a_file_written_by_pandas(tmp_path: Path) -> None:
+    """A column of arrays as pandas writes it (list<double>), not only mrlens's fixed-size lists."""
+    vectors = np.random.default_rng(3).standard_normal((120, 8))
+    source = tmp_path / "from-pandas.parquet"
+    pd.DataFrame({"id": [f"d{i}" for i in range(120)], "embedding": list(vectors)}).to_parquet(source)
+    out = tmp_path / "table.parquet"
+    assert (
+        main(["metrics", str(source), "--dims", "4,8", "--strategies", "prefix", "--bootstrap", "0", "--out", str(out)])
+        == 0
+    )
+    value = pd.read_parquet(out).query("dim == 8 and metric == 'isoscore'")["value"].item()
+    assert value == pytest.approx(isoscore_unbiased(vectors.astype(np.float32)), rel=1e-6)

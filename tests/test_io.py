@@ -75,3 +75,58 @@ def test_atomic_path_replaces_a_folder_only_on_success(tmp_path: Path) -> None:
             raise ValueError
     assert (target / "weights").read_text() == "1"
     assert [p.name for p in tmp_path.iterdir()] == ["model"]
+
+
+def test_list_and_large_list_columns_are_read_like_fixed_size_lists(tmp_path: Path) -> None:
+    """What pandas, Polars or an API client write: a list<double> (or large_list) column of equal lengths."""
+    import pandas as pd
+
+    vectors = np.random.default_rng(2).standard_normal((7, 5))
+    written_by_pandas = tmp_path / "pandas.parquet"
+    pd.DataFrame({"id": list("abcdefg"), "embedding": list(vectors)}).to_parquet(written_by_pandas)
+    assert pa.types.is_list(pq.read_schema(written_by_pandas).field("embedding").type)
+    large = tmp_path / "large.parquet"
+    pq.write_table(
+        pa.table({"id": list("abcdefg"), "embedding": pa.array(vectors.tolist(), pa.large_list(pa.float64()))}), large
+    )
+    for path in (written_by_pandas, large):
+        ids, read, meta = read_embeddings(path)
+        assert ids.tolist() == list("abcdefg") and meta == {} and read.dtype == np.float32
+        np.testing.assert_array_equal(read, vectors.astype(np.float32))
+    ragged = tmp_path / "ragged.parquet"
+    pq.write_table(pa.table({"id": ["a", "b", "c"], "embedding": [[1.0, 2.0], [3.0, 4.0], [5.0]]}), ragged)
+    with pytest.raises(DataError, match=r"ragged.parquet: column 'embedding' has 1 values in row 2 and 2 in row 0"):
+        read_embeddings(ragged)
+    text = tmp_path / "text.parquet"
+    pq.write_table(pa.table({"id": ["a"], "embedding": ["1 2 3"]}), text)
+    with pytest.raises(DataError, match=r"text.parquet: column 'embedding' has type string; expected a list of floats"):
+        read_embeddings(text)
+
+
+def test_a_full_disk_is_one_line_naming_the_file_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC from the Parquet writer (as a 300 KB filesystem gives) while rows are written or closed."""
+    import errno
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    path = tmp_path / "e.parquet"
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", full)
+    with pytest.raises(DataError, match=r"e.parquet: no space left on the device while writing it") as caught:
+        write_embeddings(path, ["a"], np.ones((1, 2)), {})
+    assert "\n" not in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    monkeypatch.setattr(pq.ParquetWriter, "close", full)
+    with pytest.raises(DataError, match=r"e.parquet: no space left"):
+        write_embeddings(path, ["a"], np.ones((1, 2)), {})
+    monkeypatch.undo()
+    assert [p for p in tmp_path.iterdir() if p.is_file() and p.stat().st_size] == []
+    arrow_error = pa.ArrowIOError("Error writing bytes to file. Detail: [errno 28] No space left on device")
+    with pytest.raises(DataError, match=r"t.parquet: no space left"):
+        with atomic_path(tmp_path / "t.parquet") as tmp:
+            tmp.write_text("half")
+            raise arrow_error
+    assert not any(p.name.startswith(".t.parquet") for p in tmp_path.iterdir())

@@ -7,9 +7,10 @@
 ``embed`` runs the workflow's encoder (token ids sorted by length, padding only to each batch's
 longest document) with any local SentenceTransformer folder, or plain Hugging Face encoder folder
 (mean pooling), on a .jsonl, .parquet or .csv file of documents. ``metrics`` runs the geometry
-suite on anyone's embeddings (an mrlens Parquet file, or any Parquet file with an ``embedding``
-list column). ``upgrade-records`` rewrites the params Snakemake recorded for results made before
-reruns became value-based (:mod:`mrlens.canonical`), so they are not rerun once for it.
+suite on anyone's embeddings (an mrlens Parquet file, or any Parquet file with an ``id`` column and
+an ``embedding`` column of equal-length lists of floats, as pandas writes a column of arrays).
+``upgrade-records`` rewrites the params Snakemake recorded for results made before reruns became
+value-based (:mod:`mrlens.canonical`), so they are not rerun once for it.
 """
 
 from __future__ import annotations
@@ -109,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     embed.set_defaults(run=_embed)
     metrics = commands.add_parser("metrics", help="geometry of an embeddings file at every truncation size")
-    metrics.add_argument("embeddings", type=Path, help="Parquet file with 'id' and 'embedding' columns")
+    metrics.add_argument(
+        "embeddings", type=Path, help="Parquet file with 'id' and 'embedding' (a list of floats per row) columns"
+    )
     metrics.add_argument(
         "--dims", type=_sizes, default=None, help="truncation sizes, e.g. 32,64,128 (default: full size)"
     )
@@ -120,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
         "--pca-fit", choices=["heldout", "insample"], help="pca basis from a held-out half (default) or in sample"
     )
     metrics.add_argument(
-        "--bootstrap", type=int, help="bootstrap replicates for confidence intervals (default 100; 0: none)"
+        "--bootstrap",
+        type=int,
+        help="replicates per interval, split halves or bootstrap as each metric declares (default 100; 0: none)",
     )
     metrics.add_argument("--seed", type=int, help="seed of the bootstrap and the random orderings (default 0)")
     metrics.add_argument("--mle-neighbours", type=int, help="k of the MLE intrinsic dimension (default 20)")

@@ -3,11 +3,17 @@
 An embeddings file has an ``id`` column (string) and an ``embedding`` column of Arrow type
 ``fixed_size_list<float32>[dim]`` holding the full-size vectors; its schema metadata key
 ``mrlens`` holds a JSON object describing what produced it (model, variant, seed, checkpoint, ...).
-Truncation happens when reading (``dims``), never by re-embedding.
+Truncation happens when reading (``dims``), never by re-embedding. Files written by others (pandas,
+Polars, an API client) are read too when their ``embedding`` column is a ``list`` or ``large_list``
+of floats whose rows all have one length.
+
+A full disk while writing is one :class:`~mrlens.errors.DataError` naming the file, and the
+partly written temporary is removed.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -18,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from mrlens.errors import DataError
@@ -26,13 +33,20 @@ if TYPE_CHECKING:  # pandas only types write_table: the embed and tokenize jobs 
     import pandas as pd
 
 METADATA_KEY = b"mrlens"
+_NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
+
+
+def _out_of_space(error: OSError) -> bool:
+    """Whether ``error`` says the disk or the quota is full (pyarrow's errors carry the text only)."""
+    return error.errno in _NO_SPACE or "No space left on device" in str(error) or "Disk quota exceeded" in str(error)
 
 
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a hidden temporary path beside ``path``; move it into place only if the block succeeds.
 
-    A killed or failing job therefore never leaves a file that looks complete.
+    A killed or failing job therefore never leaves a file that looks complete; a full disk is a
+    :class:`DataError` naming ``path`` instead of the writer's traceback.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,6 +56,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         if path.is_dir():
             shutil.rmtree(path)
         os.replace(tmp, path)
+    except OSError as error:
+        if _out_of_space(error):
+            raise DataError(f"{path}: no space left on the device while writing it; nothing was kept") from None
+        raise
     finally:
         if tmp.is_dir():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -84,7 +102,11 @@ class EmbeddingWriter:
         self.rows += len(ids)
 
     def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
-        self._writer.close()
+        try:
+            self._writer.close()  # flushes the last pages: a full disk may show here first
+        except OSError as error:
+            if exc_type is None:
+                exc_type, exc, traceback = type(error), error, error.__traceback__
         if exc_type is None and self.rows == 0:
             exc_type, exc = DataError, DataError(f"{self.path}: no embeddings to write")
         self._atomic.__exit__(exc_type, exc, traceback)  # moves into place, or removes the temporary
@@ -116,12 +138,7 @@ def read_embeddings(path: str | Path, max_dim: int | None = None) -> tuple[np.nd
     missing = {"id", "embedding"} - set(table.column_names)
     if missing:
         raise DataError(f"{path}: missing column(s) {sorted(missing)}; expected 'id' and 'embedding'")
-    column = table.column("embedding")
-    if not pa.types.is_fixed_size_list(column.type):
-        raise DataError(f"{path}: column 'embedding' has type {column.type}, expected fixed_size_list<float32>")
-    dim = column.type.list_size
-    flat = pa.concat_arrays(column.chunks).flatten() if column.num_chunks else pa.array([], pa.float32())
-    vectors = flat.to_numpy(zero_copy_only=False).astype(np.float32, copy=False).reshape(-1, dim)
+    vectors = _vectors(path, table.column("embedding"))
     if max_dim is not None:
         vectors = np.ascontiguousarray(vectors[:, :max_dim])
     ids = np.asarray(table.column("id").to_pylist(), dtype=object)
@@ -131,6 +148,34 @@ def read_embeddings(path: str | Path, max_dim: int | None = None) -> tuple[np.nd
         raise DataError(f"{path}: non-finite value (NaN or inf) in row {row} (id {ids[row]!r})")
     meta = json.loads(table.schema.metadata[METADATA_KEY]) if METADATA_KEY in (table.schema.metadata or {}) else {}
     return ids, vectors, meta
+
+
+def _vectors(path: str | Path, column: pa.ChunkedArray) -> np.ndarray:
+    """The ``embedding`` column as float32 (n x dim): a fixed-size list, or a list or large list of
+    floats whose rows all have one length (as pandas writes a column of arrays or lists)."""
+    kind = column.type
+    expected = "expected a list of floats per row (fixed_size_list<float32>[dim], list<float> or large_list<float>)"
+    is_list = pa.types.is_fixed_size_list(kind) or pa.types.is_list(kind) or pa.types.is_large_list(kind)
+    if not is_list or not (pa.types.is_floating(kind.value_type) or pa.types.is_integer(kind.value_type)):
+        raise DataError(f"{path}: column 'embedding' has type {kind}; {expected}")
+    if column.null_count:
+        row = int(np.argmax(column.is_null().to_numpy(zero_copy_only=False)))
+        raise DataError(f"{path}: column 'embedding' is empty (null) in row {row}")
+    array = pa.concat_arrays(column.chunks) if column.num_chunks else pa.array([], pa.list_(pa.float32()))
+    if pa.types.is_fixed_size_list(kind):
+        dim = kind.list_size
+    else:
+        lengths = pc.list_value_length(array).to_numpy(zero_copy_only=False)
+        dim = int(lengths[0]) if len(lengths) else 0
+        if len(lengths) and (lengths != dim).any():
+            row = int(np.argmax(lengths != dim))
+            raise DataError(f"{path}: column 'embedding' has {lengths[row]} values in row {row} and {dim} in row 0")
+    if dim == 0 and len(array):
+        raise DataError(f"{path}: column 'embedding' holds empty vectors")
+    flat = array.flatten()
+    if flat.null_count:
+        raise DataError(f"{path}: column 'embedding' holds a null value")
+    return flat.to_numpy(zero_copy_only=False).astype(np.float32, copy=False).reshape(len(array), dim)
 
 
 def write_table(frame: pd.DataFrame, parquet: str | Path, csv: str | Path | None = None) -> None:
