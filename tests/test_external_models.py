@@ -118,7 +118,7 @@ def _small_model(config: dict, folder: Path) -> None:
 BAD = [
     ("missing folder", _entry("ext-std", source="./no/such/folder"), r"config models\.ext-std\.source: folder .* does not exist"),
     ("no weights", _weightless, r"config models\.ext-std\.source: checkpoint .*no-weights: no weights"),
-    ("smaller than analysis.dims", _small_model, r"config models\.ext-std: embedding size 4 is smaller than every size of analysis\.dims \[8, 16, 32\]"),
+    ("narrower than analysis.dims", _small_model, r"config models\.ext-std: embedding size 4 is smaller than every size of analysis\.dims"),
     ("cut point too large", _entry("ext-mrl", dims=[64, 16]), r"config models\.ext-mrl\.dims: size 64 exceeds the model's embedding size 32"),
     ("named like a variant", _renamed("ext-std", "no-mrl"), r"config models\.no-mrl: the name is taken by a trained variant or model id"),
     ("named like a trained model", _renamed("ext-std", "mrl-32-8_s0"), r"config models\.mrl-32-8_s0: the name is taken"),
@@ -257,16 +257,41 @@ def test_external_models_are_paired_with_their_twin_and_judged_among_themselves(
 # ---- an analysis-only run ------------------------------------------------------------------------
 
 
+PROMPTS = {"document": "passage: ", "query": "query: ", "similarity": "sts: "}
+TEXT_SETS = ("wiki", "lee50", "simlex999", "wordnet-heldout")
+
+
+def precomputed_files(workdir: Path) -> dict:
+    """Embeddings "made elsewhere" (random, 32 wide) for every text set of the run, ids from its texts, as an
+    API user would write them; the models entry that names them, a near-twin of ext-std (docs/zoo.md)."""
+    results, files = workdir / "results" / "data", {}
+    for i, name in enumerate(TEXT_SETS):
+        texts = results / ("corpora/wiki.parquet" if name == "wiki" else f"tasks/{name}/texts.parquet")
+        ids = pd.read_parquet(texts, columns=["id"])["id"].tolist()[::-1]  # in another order than the texts'
+        vectors = np.random.default_rng(i).normal(size=(len(ids), 32)).astype(np.float32)
+        files[name] = str(workdir / f"api-{name}.parquet")
+        pd.DataFrame({"id": ids, "embedding": list(vectors)}).to_parquet(files[name], index=False)
+    return {"kind": "precomputed", "dim": 32, "dims": [32, 16], "twin_of": "ext-std", "embeddings": files}
+
+
 @pytest.fixture(scope="session")
 def external_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """A complete tiny run of two external models and the base, nothing trained: read it, do not change it."""
+    """A complete tiny run of two external models (the MRL one with prompts), embeddings made elsewhere
+    (ext-api, precomputed) and the base, nothing trained: read it, do not change it. The texts are prepared
+    first, so that the precomputed files can hold their ids."""
     from conftest import write_tiny_wordnet
 
     workdir = tmp_path_factory.mktemp("external-run")
     config = tiny_config(build_tiny_model(workdir / "tiny-bert"), write_tiny_wordnet(workdir / "wordnet"))
     config = analysis_only(config, external_models(workdir))
+    config["models"]["ext-mrl"]["prompts"] = PROMPTS
+    texts = ["results/data/corpora/wiki.parquet", *(f"results/data/tasks/{t}/texts.parquet" for t in TEXT_SETS[1:])]
+    result = snakemake(workdir, write_config(workdir, config), *LOCAL_RUN, "--nolock", *texts)  # a flag, then targets
+    assert result.returncode == 0, result.stderr[-5000:]
+    config["models"]["ext-api"] = precomputed_files(workdir)
     result = snakemake(workdir, write_config(workdir, config), *LOCAL_RUN)
     assert result.returncode == 0, result.stderr[-5000:]
+    assert "models.ext-api is precomputed (no weights): left out of model diffing" in result.stderr
     return workdir, config
 
 
@@ -281,30 +306,36 @@ def test_external_models_are_analysed_without_training(external_run: tuple[Path,
     geometry = pd.read_csv(results / "metrics" / "geometry.csv")
     assert list(geometry.columns[:4]) == ["model", "origin", "variant", "seed"]
     origins = dict(geometry[["model", "origin"]].drop_duplicates().values)
-    assert origins == {"base": "base", "ext-mrl": "external", "ext-std": "external"}
+    assert origins == {"base": "base", "ext-mrl": "external", "ext-std": "external", "ext-api": "external"}
     assert geometry.loc[geometry["origin"] == "external", "seed"].isna().all()
-    assert set(geometry["variant"]) == {"base", *EXTERNAL}
+    assert set(geometry["variant"]) == {"base", *EXTERNAL, "ext-api"}
     quality = pd.read_csv(results / "metrics" / "quality.csv")
-    assert set(quality["model"]) == {"base", *EXTERNAL} and set(quality["origin"]) == {"base", "external"}
+    assert set(quality["model"]) == {"base", *EXTERNAL, "ext-api"} and set(quality["origin"]) == {"base", "external"}
     differences = pd.read_csv(results / "metrics" / "differences.csv")
     assert {tuple(p) for p in differences[["variant", "reference"]].drop_duplicates().values} == {
-        ("ext-mrl", "ext-std")
+        ("ext-mrl", "ext-std"),
+        ("ext-api", "ext-std"),
     }
-    assert differences["seed"].isna().all()
-    iso = differences.query("metric == 'isoscore' and strategy == 'prefix' and versus_dim != versus_dim")
+    assert differences["seed"].isna().all() and set(differences["pairing"]) == {"near-twin"}
+    iso = differences.query(
+        "variant == 'ext-mrl' and metric == 'isoscore' and strategy == 'prefix' and versus_dim != versus_dim"
+    )
     assert len(iso) == 3 and iso["interval"].eq("ci95-paired-split-halves").all()
     by_model = geometry.query("metric == 'isoscore' and strategy == 'prefix' and dim == 16").set_index("model")["value"]
     assert iso.set_index("dim").loc[16, "difference"] == pytest.approx(by_model["ext-mrl"] - by_model["ext-std"])
     verdicts = pd.read_csv(results / "findings.csv")
     assert {"a_isoscore", "e_quality_full"} <= set(verdicts["claim"])
-    assert set(zip(verdicts["variant"], verdicts["reference"])) == {("ext-mrl", "ext-std")}
-    assert "ext-mrl − ext-std" in (results / "findings.md").read_text()
+    assert set(zip(verdicts["variant"], verdicts["reference"])) == {("ext-mrl", "ext-std"), ("ext-api", "ext-std")}
+    assert set(verdicts["pairing"]) == {"near-twin"}
+    findings = (results / "findings.md").read_text()
+    assert "ext-mrl − ext-std" in findings and "ext-api − ext-std" in findings
+    assert "**Near-twins** (ext-api − ext-std, ext-mrl − ext-std)" in findings
     weights = pd.read_csv(results / "diffing" / "weights_layers.csv")
-    assert {"ext-mrl", "ext-std"} <= set(weights["model"])
+    assert {"ext-mrl", "ext-std"} <= set(weights["model"]) and "ext-api" not in set(weights["model"])
     assert {("ext-mrl", "ext-std")} <= set(zip(weights["model"], weights["reference"]))
     cka = pd.read_csv(results / "diffing" / "cka_layers.csv")
-    assert {"base", *EXTERNAL} == set(cka["model_a"]) | set(cka["model_b"])
-    for name in ("geometry", "suite_wiki", "collapse", "outliers", "quality", "diffing_weights", "diffing_cka"):
+    assert {"base", *EXTERNAL} == set(cka["model_a"]) | set(cka["model_b"])  # precomputed: no layers
+    for name in ("geometry", "suite_wiki", "collapse", "outliers", "quality", "diffing_weights", "diffing_cka", "zoo"):
         assert (results / "figures" / f"{name}.png").stat().st_size > 10_000
     for name in ("training_loss", "cost", "checkpoints"):
         assert not (results / "figures" / f"{name}.png").exists()
@@ -365,6 +396,17 @@ def test_adding_an_external_model_to_a_finished_run_makes_only_its_jobs(
 # ---- the published pair --------------------------------------------------------------------------
 
 
+def plan_with_slurm_profile(tmp_path: Path, configfile: Path) -> tuple[dict[str, str], subprocess.CompletedProcess]:
+    """A dry run of ``configfile`` through profiles/slurm, offline: the job count of each rule, and the run."""
+    result = subprocess.run(
+        [*SNAKEMAKE, "--directory", str(tmp_path), "--configfile", str(configfile),
+         "--workflow-profile", str(ROOT / "profiles" / "slurm"), "--dry-run"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, flags=re.MULTILINE)), result
+
+
 @pytest.mark.workflow
 def test_published_config_plans_the_expected_jobs_offline(tmp_path: Path) -> None:
     published = yaml.safe_load((ROOT / "config" / "published.yaml").read_text())
@@ -372,13 +414,7 @@ def test_published_config_plans_the_expected_jobs_offline(tmp_path: Path) -> Non
     assert config["train"] is None
     assert config["models"]["mpnet-base-nli-matryoshka"]["dims"] == [768, 512, 256, 128, 64]
     assert config["models"]["mpnet-base-nli-matryoshka"]["twin_of"] == "mpnet-base-nli"
-    result = subprocess.run(
-        [*SNAKEMAKE, "--directory", str(tmp_path), "--configfile", str(ROOT / "config" / "published.yaml"),
-         "--workflow-profile", str(ROOT / "profiles" / "slurm"), "--dry-run"],
-        capture_output=True, text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"},
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, flags=re.MULTILINE))
+    counts, result = plan_with_slurm_profile(tmp_path, ROOT / "config" / "published.yaml")
     tasks = len(config["quality"]["tasks"])
     assert counts["resolve_model"] == "2" and counts["resolve_base"] == "1"
     assert "train" not in counts and "collect_training" not in counts and "cost_table" not in counts
@@ -387,3 +423,37 @@ def test_published_config_plans_the_expected_jobs_offline(tmp_path: Path) -> Non
     assert counts["diff_external_weights"] == "1"
     embed_jobs = [j for j in result.stdout.split("\nrule ") if j.startswith("embed:")]
     assert all("slurm_partition=gpu" in j for j in embed_jobs)
+
+
+@pytest.mark.workflow
+def test_external_embeddings_carry_their_prompts_and_precomputed_ones_their_file(
+    external_run: tuple[Path, dict],
+) -> None:
+    """ext-mrl's stored embeddings equal SentenceTransformer.encode with the prompt of each text's role;
+    ext-api's are the file's vectors, in the texts' order."""
+    from mrlens.io import read_embeddings, read_metadata
+    from mrlens.models import load_model
+    from mrlens.precomputed import file_sha256
+    from mrlens.tokens import read_token_metadata
+
+    workdir, config = external_run
+    results = workdir / "results"
+    assert read_token_metadata(results / "tokens" / "ext-mrl" / "wordnet-heldout.parquet")["prompts"] == PROMPTS
+    assert read_token_metadata(results / "tokens" / "ext-std" / "wordnet-heldout.parquet")["prompts"] == {
+        "document": "", "query": "", "similarity": ""
+    }  # fmt: skip
+    texts = pd.read_parquet(results / "data" / "tasks" / "wordnet-heldout" / "texts.parquet")
+    ids, stored, _ = read_embeddings(results / "embeddings" / "ext-mrl" / "final" / "wordnet-heldout.parquet")
+    assert list(ids) == list(texts["id"])
+    peer = load_model(results / "models" / "ext-mrl" / "final", device="cpu")
+    peer.max_seq_length = config["embed"]["max_seq_length"]
+    for role, prompt in (("query", "query: "), ("document", "passage: ")):
+        rows = (texts["role"] == role).to_numpy()
+        expected = peer.encode(texts.loc[rows, "text"].tolist(), prompt=prompt)
+        np.testing.assert_allclose(stored[rows], expected, atol=1e-5)
+    ids, vectors, _ = read_embeddings(results / "embeddings" / "ext-api" / "final" / "lee50.parquet")
+    given = pd.read_parquet(config["models"]["ext-api"]["embeddings"]["lee50"]).set_index("id")
+    np.testing.assert_array_equal(vectors, np.stack(given.loc[list(ids), "embedding"]).astype(np.float32))
+    meta = read_metadata(results / "embeddings" / "ext-api" / "final" / "lee50.parquet")
+    source = config["models"]["ext-api"]["embeddings"]["lee50"]
+    assert Path(meta["precomputed"]).name == Path(source).name and meta["precomputed_sha256"] == file_sha256(source)

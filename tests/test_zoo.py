@@ -372,13 +372,9 @@ def test_zoo_config_plans_offline_through_the_slurm_profile(tmp_path: Path) -> N
     assert unpinned == ["mpnet-base-nli", "mpnet-base-nli-matryoshka"]  # no commit found offline: see the file
     assert models["nomic-embed-text-v1.5"]["prompts"]["query"] == "search_query: "
     assert models["snowflake-arctic-embed-m-v1.5"]["prompts"]["query"].startswith("Represent this sentence")
-    result = subprocess.run(
-        [*SNAKEMAKE, "--directory", str(tmp_path), "--configfile", str(ROOT / "config" / "zoo.yaml"),
-         "--workflow-profile", str(ROOT / "profiles" / "slurm"), "--dry-run"],
-        capture_output=True, text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"},
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, flags=re.MULTILINE))
+    from test_external_models import plan_with_slurm_profile
+
+    counts, result = plan_with_slurm_profile(tmp_path, ROOT / "config" / "zoo.yaml")
     texts = 1 + len(config["quality"]["tasks"])  # the corpus and every task
     assert counts["resolve_model"] == "8" and int(counts["tokenize_external"]) == 8 * texts
     assert int(counts["embed"]) == 9 * texts and int(counts["quality"]) == 9 * len(config["quality"]["tasks"])

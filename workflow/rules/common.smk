@@ -179,6 +179,8 @@ def final_targets():
         tables.append("quality")
     if TWIN_PAIRS:
         tables.append("differences")
+    if EXTERNAL:  # every external model on one panel per metric, near-twins as pairs
+        figures.append("zoo")
     return [
         *figure_targets(figures),
         *expand(results("metrics/{table}.csv"), table=tables),

@@ -89,3 +89,24 @@ rule checkpoint_figure:
         max_steps=TRAIN.get("max_steps"),
     script:
         "../scripts/checkpoint_figure.py"
+
+
+rule zoo_figure:
+    input:
+        geometry=results("metrics/geometry.parquet"),
+        quality=[results("metrics/quality.parquet")] if TASKS else [],
+    output:
+        figure_files("zoo", caption="../report/zoo.rst"),
+    log:
+        logs("zoo_figure.log"),
+    benchmark:
+        benchmarks("zoo_figure.tsv")
+    conda:
+        CONDA_ENV
+    params:
+        dpi=config["figures"]["dpi"],
+        models=canonical(
+            {n: {"twin_of": m["twin_of"], "dims": m["dims"]} for n, m in EXTERNAL.items()}
+        ),
+    script:
+        "../scripts/zoo_figure.py"

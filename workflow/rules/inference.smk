@@ -30,6 +30,8 @@ rule differences:
         mem_mb=by_attempt(8000),
         runtime=by_attempt(30),
     params:
+        **PAIR_LARGE,
+        **NEAR_TWINS,
         pairs=TWIN_PAIRS,
         geometry_confidence=config["analysis"]["confidence"],
         quality_confidence=config["quality"]["confidence"],

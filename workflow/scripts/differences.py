@@ -5,6 +5,7 @@ import pandas as pd
 
 from mrlens.inference.differences import twin_differences
 from mrlens.io import write_table
+from mrlens.near_twins import with_pairing
 from mrlens.workflow_support import log_to_rule_log
 
 log = log_to_rule_log(snakemake)
@@ -20,5 +21,11 @@ families = [
     (read(snakemake.input.quality), read(snakemake.input.quality_replicates), params.quality_confidence),
 ]
 log.info("pairs %s; %d geometry and %d quality rows", params.pairs, len(families[0][0]), len(families[1][0]))
-table = twin_differences(families, [tuple(p) for p in params.pairs], params.small, params.large, params.pooled)
+pairs = [tuple(p) for p in params.pairs]
+# the size trend of each pair runs to the largest size both have (pair_large: models of other widths)
+by_large = {}
+for pair in pairs:
+    by_large.setdefault(getattr(params, "pair_large", {}).get("|".join(pair), params.large), []).append(pair)
+tables = [twin_differences(families, group, params.small, large, params.pooled) for large, group in by_large.items()]
+table = with_pairing(pd.concat(tables, ignore_index=True), getattr(params, "near_twins", []))
 write_table(table, snakemake.output.parquet, snakemake.output.csv)

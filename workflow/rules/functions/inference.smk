@@ -18,6 +18,22 @@ EXTERNAL_PAIRS = [list(p) for p in twin_of_pairs(EXTERNAL)]
 _needed = needed_pairs(parse_claims(CLAIMS), VARIANT_DIMS, _references)
 _needed += needed_pairs(parse_claims(CLAIMS), EXTERNAL_DIMS, twin_of_pairs(EXTERNAL))
 TWIN_PAIRS = [list(p) for p in dict.fromkeys(_needed)]
+# the largest size both models of a pair have, where it is below the largest of analysis.dims (external
+# models of other widths): the size trend of that pair runs to it; only when there is one, so that a run
+# without such pairs keeps the differences job's parameters
+_largest = config["analysis"]["dims"][-1]
+_pair_large = {
+    "|".join(p): min(model_width(m) if m in EXTERNAL else _largest for m in p)
+    for p in TWIN_PAIRS
+}
+PAIR_LARGE = (
+    {"pair_large": _pair_large}
+    if any(v != _largest for v in _pair_large.values())
+    else {}
+)
+# the external pairs, labelled near-twin in the differences; only with external models, so that a run
+# without them keeps the differences job's parameters
+NEAR_TWINS = {"near_twins": EXTERNAL_PAIRS} if EXTERNAL_PAIRS else {}
 # only with external models, so that a run without them keeps the findings job's parameters
 EXTERNAL_FINDINGS = (
     {"external_variants": EXTERNAL_DIMS, "external_pairs": EXTERNAL_PAIRS}
