@@ -7,7 +7,8 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-# The default config, unless --configfile names another (Snakemake would merge the two otherwise).
+# The default config, unless --configfile names another, which replaces it; a file that says
+# `extends: config/config.yaml` is merged over it instead (common.smk, docs/reference/config.md).
 if not workflow.overwrite_configfiles:
 
     configfile: "config/config.yaml"

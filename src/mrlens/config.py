@@ -23,7 +23,7 @@ from mrlens.errors import ConfigError
 from mrlens.ids import BASE_MODEL_ID, parse_model_id, trained_model_id
 from mrlens.inference.claims import check_claims, configured_claims, reference_pairs
 from mrlens.inference.intervals import INTERVAL_METHODS
-from mrlens.kinds import TASK_KINDS, check_needs
+from mrlens.kinds import FAMILIES, TASK_KINDS, check_needs
 
 T = TypeVar("T")
 
@@ -392,11 +392,13 @@ def _check_tasks(config: Mapping[str, Any]) -> None:
         if name in corpora:
             raise ConfigError(f"{key}: the name is also a corpus in data.corpora; give the task another name")
         check_needs("quality.tasks", name, task)
+        _check_local_path("quality.tasks", name, task)
         if task["kind"] == "heldout_retrieval" and task["pairs"] not in pairs:
             raise ConfigError(f"{key}.pairs: {task['pairs']!r} is not a source in data.pairs ({', '.join(pairs)})")
     for section, sources in (("data.pairs", pairs), ("data.corpora", corpora)):
         for name, source in sources.items():
             check_needs(section, name, source)
+            _check_local_path(section, name, source)
     pca = config["quality"]["pca_corpus"]
     if pca is not None and pca not in corpora:
         raise ConfigError(f"config quality.pca_corpus: {pca!r} is not a corpus in data.corpora ({', '.join(corpora)})")
@@ -405,6 +407,12 @@ def _check_tasks(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"config diffing.probe_corpus: {probe!r} is not a corpus in data.corpora ({', '.join(corpora)})"
         )
+
+
+def _check_local_path(section: str, name: str, source: Mapping[str, Any]) -> None:
+    """A local file or folder (a ``path`` the source's kind needs) exists, checked before any job."""
+    if "path" in FAMILIES[section][source["kind"]].needs and not Path(source["path"]).expanduser().exists():
+        raise ConfigError(f"config {section}.{name}.path: file or folder {source['path']} not found")
 
 
 def settings_from(cls: type[T], mapping: Mapping[str, Any], section: str) -> T:

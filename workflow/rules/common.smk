@@ -4,23 +4,29 @@
 
 import inspect
 import re
+import sys
 from pathlib import Path
 
 from snakemake.common import overwrite_function_params
 from snakemake.io import report as report_item
 
 from mrlens.canonical import canonical
-from mrlens.config import model_ids, model_sizes, validate_config
+from mrlens.config import load_schema, model_ids, model_sizes, validate_config
+from mrlens.config_files import workflow_config
 from mrlens.ids import BASE_MODEL_ID, parse_model_id, trained_model_id
 from mrlens.inference.intervals import INTERVAL_METHODS
 from mrlens.kinds import TASK_KINDS
 from mrlens.workflow_support import check_writable
 
-_validated = validate_config(
-    config,
-    Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml",
-    workflow.configfiles,
+SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+# --configfile replaces config/config.yaml, unless the file says `extends: config/config.yaml`
+# (mrlens.config_files); a replacement that leaves out keys the default sets is announced
+_merged, _extended, _notice = workflow_config(
+    config, workflow.basedir, workflow.overwrite_configfiles, load_schema(SCHEMA)
 )
+if _notice and workflow.is_main_process:
+    print(_notice, file=sys.stderr)
+_validated = validate_config(_merged, SCHEMA, [*workflow.configfiles, *_extended])
 config.clear()
 config.update(_validated)
 
