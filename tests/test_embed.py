@@ -117,6 +117,7 @@ def test_token_ids_are_those_sentence_transformer_makes(tiny_model: Path, tmp_pa
     assert read_token_metadata(tmp_path / "tokens.parquet") == {
         "tokenizer_fingerprint": meta["tokenizer_fingerprint"], "max_seq_length": 24, "pad_token_id": 0,
         "model_input_names": ["input_ids", "token_type_ids", "attention_mask"], "n": len(corpus),
+        "prompts": {},  # none: the texts as they are
     }  # fmt: skip
     chunks = list(iter_token_chunks(tmp_path / "tokens.parquet", 7))
     assert [len(ids) for ids, _, _ in chunks] == [7] * 5 + [1]

@@ -2,8 +2,9 @@
 
 A token file is Parquet with columns ``id`` (string), ``input_ids`` (``list<int32>``, special tokens
 included, truncated to ``max_seq_length``) and ``length`` (int32), written in streaming row groups. Its
-schema metadata key ``mrlens`` holds ``tokenizer_fingerprint``, ``max_seq_length``, ``pad_token_id``
-and ``model_input_names``.
+schema metadata key ``mrlens`` holds ``tokenizer_fingerprint``, ``max_seq_length``, ``pad_token_id``,
+``model_input_names`` and ``prompts`` (prompt key -> the prompt put before each text of that role,
+:mod:`mrlens.prompts`; empty: none).
 
 The fingerprint (:func:`tokenizer_fingerprint`) hashes what decides the ids of a text: the tokenizer
 files with the settings a run changes (truncation, padding, ``model_max_length``) taken out, so a
