@@ -159,3 +159,23 @@ def test_upgrade_records_rewrites_recorded_params_in_their_canonical_form(tmp_pa
     assert json.loads((metadata / "b2xk").read_text()) == untouched
     assert sorted(p.name for p in metadata.iterdir()) == ["b2xk", "cmVzdWx0cw"]  # no scratch file left
     assert upgrade_records(metadata) == []  # a second run changes nothing
+
+
+def test_a_digest_is_the_mapping_for_scripts_and_a_short_label_for_snakemake() -> None:
+    """Long params (the config, interval methods, claims) read as one short line in a rerun reason,
+    change with any value and never with key order, and reach scripts as the mapping."""
+    import hashlib
+    import pickle
+
+    from mrlens.canonical import Digest
+
+    config = {"train": {"seeds": [0, 1], "max_steps": 150}, "analysis": {"dims": [32, 64]}}
+    digest = Digest("config", config)
+    expected = hashlib.sha256(repr(canonical(config)).encode()).hexdigest()[:16]
+    assert repr(digest) == f"<config sha256:{expected}>"
+    assert repr(
+        Digest("config", {"analysis": {"dims": [32, 64]}, "train": {"max_steps": 150, "seeds": [0, 1]}})
+    ) == repr(digest)
+    assert repr(Digest("config", {**config, "analysis": {"dims": [32]}})) != repr(digest)
+    copy = pickle.loads(pickle.dumps(digest))
+    assert copy == config and repr(copy) == repr(digest) and isinstance(digest, dict)

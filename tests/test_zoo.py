@@ -154,6 +154,17 @@ def test_trust_remote_code_from_the_hub_needs_a_full_commit(
     assert validate_config(analysis_only(tiny_config_dict, models), SCHEMA)["models"]["nomic"]["revision"] == revision
 
 
+def test_code_of_a_model_runs_only_where_mrlens_passes_the_opt_in(tiny_config_dict: dict) -> None:
+    """Model diffing and MTEB tasks load models without it: a model with trust_remote_code is refused there."""
+    entry = {"source": "some-org/custom-model", "revision": COMMIT, "trust_remote_code": True}
+    with pytest.raises(ConfigError, match=r"^config models\.m\.base: model diffing does not run a model's own code"):
+        validate_config(analysis_only(tiny_config_dict, {"m": entry | {"base": "base"}}), SCHEMA)
+    config = analysis_only(tiny_config_dict, {"m": entry})
+    config["quality"]["tasks"]["sts"] = {"kind": "mteb", "name": "STSBenchmark"}
+    with pytest.raises(ConfigError, match=r"^config models\.m: the MTEB task sts \(quality\.tasks\.sts\) does not run"):
+        validate_config(config, SCHEMA)
+
+
 def test_trust_remote_code_is_never_on_by_default(tiny_config_dict: dict, tmp_path: Path) -> None:
     folder = custom_code_model(tmp_path / "custom")
     config = validate_config(analysis_only(tiny_config_dict, {"local": {"source": str(folder)}}), SCHEMA)

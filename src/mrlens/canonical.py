@@ -21,6 +21,7 @@ Results recorded before mappings were canonical are upgraded in place by :func:`
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import math
 import os
@@ -42,6 +43,23 @@ class CanonicalDict(dict):
 
     def __reduce__(self) -> tuple[Any, ...]:  # pickled for scripts as itself, with its items
         return (CanonicalDict, (dict(self),))
+
+
+class Digest(CanonicalDict):
+    """A mapping whose ``repr`` is a label and the SHA-256 of its canonical ``repr``: a long param
+    (the whole config, every metric's interval method, every claim) still reruns its jobs when it
+    changes, and the dry run's "Params have changed" reason names it in one short line."""
+
+    def __init__(self, label: str, items: Mapping[str, Any]):
+        super().__init__(canonical(dict(items)))
+        self.label = label
+
+    def __repr__(self) -> str:
+        text = CanonicalDict.__repr__(self)
+        return f"<{self.label} sha256:{hashlib.sha256(text.encode()).hexdigest()[:16]}>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Digest, (self.label, dict(self)))
 
 
 def canonical(value: Any) -> Any:

@@ -255,7 +255,7 @@ def _check_models(config: dict[str, Any]) -> None:
         if name in precomputed:
             _check_precomputed(config, name, spec)
         else:
-            _check_checkpoint(name, spec)
+            _check_checkpoint(name, spec, _mteb_tasks(config))
         dim = spec["dim"]
         if dim is not None and spec["dims"] and spec["dims"][0] > dim:
             raise ConfigError(f"{key}.dims: size {spec['dims'][0]} exceeds the model's embedding size {dim}")
@@ -266,7 +266,12 @@ def _check_models(config: dict[str, Any]) -> None:
 FULL_COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
 
-def _check_checkpoint(name: str, spec: dict[str, Any]) -> None:
+def _mteb_tasks(config: Mapping[str, Any]) -> list[str]:
+    """The tasks of quality.tasks that MTEB runs, embedding their own texts."""
+    return [t for t, task in config["quality"]["tasks"].items() if not TASK_KINDS[task["kind"]].embedded]
+
+
+def _check_checkpoint(name: str, spec: dict[str, Any], mteb: list[str]) -> None:
     """A checkpoint of ``models:``: a source; for a local folder no revision, weights present and the
     embedding size (read from its config files, no weights loaded) filled into ``dim``. A hub id with
     ``trust_remote_code`` must pin ``revision`` to a full 40-hex commit: the code that runs is then the
@@ -276,6 +281,15 @@ def _check_checkpoint(name: str, spec: dict[str, Any]) -> None:
         raise ConfigError(f"{key}.source: missing; a checkpoint needs one (or kind: precomputed with embeddings)")
     if spec["embeddings"]:
         raise ConfigError(f"{key}.embeddings: only for kind: precomputed; a checkpoint is embedded here")
+    if spec["trust_remote_code"] and spec["base"] is not None:
+        raise ConfigError(
+            f"{key}.base: model diffing does not run a model's own code (trust_remote_code); leave it out"
+        )
+    if spec["trust_remote_code"] and mteb:
+        raise ConfigError(
+            f"{key}: the MTEB task {mteb[0]} (quality.tasks.{mteb[0]}) does not run a model's own code "
+            "(trust_remote_code); use the embedded task kinds"
+        )
     code = spec["code_revision"]
     if code is not None and not (spec["trust_remote_code"] and FULL_COMMIT.match(code)):
         raise ConfigError(f"{key}.code_revision: only with trust_remote_code, as a full 40-hex commit (got {code!r})")
@@ -311,7 +325,7 @@ def _check_precomputed(config: Mapping[str, Any], name: str, spec: dict[str, Any
     if any(p is not None for p in spec["prompts"].values()):
         raise ConfigError(f"{key}.prompts: not for kind: precomputed; the embeddings were made with their own")
     tasks = config["quality"]["tasks"]
-    mteb = [t for t, task in tasks.items() if not TASK_KINDS[task["kind"]].embedded]
+    mteb = _mteb_tasks(config)
     if mteb:
         raise ConfigError(
             f"{key}: precomputed embeddings cannot run the MTEB task {mteb[0]} (quality.tasks.{mteb[0]}), "

@@ -10,7 +10,7 @@ from pathlib import Path
 from snakemake.common import overwrite_function_params
 from snakemake.io import report as report_item
 
-from mrlens.canonical import canonical
+from mrlens.canonical import Digest, canonical
 from mrlens.config import load_schema, model_ids, model_sizes, validate_config
 from mrlens.config_files import workflow_config
 from mrlens.ids import BASE_MODEL_ID, parse_model_id, trained_model_id
@@ -32,7 +32,7 @@ config.update(_validated)
 
 # each metric's interval method, a param of the rules that measure: a method changed in
 # mrlens.inference.intervals reruns them and what follows, as a changed setting would
-INTERVALS = canonical(INTERVAL_METHODS)
+INTERVALS = Digest("interval methods", INTERVAL_METHODS)
 TRAIN = config["train"] or {}  # empty: analysis only (models:), nothing trained
 VARIANTS = TRAIN.get("variants", {})
 SEEDS = TRAIN.get("seeds", [])

@@ -15,7 +15,7 @@ rule provenance:
     conda:
         CONDA_ENV
     params:
-        config=canonical(config),
+        config=Digest("config", config),
         workflow_dir=workflow.basedir,
     script:
         "../scripts/provenance.py"

@@ -9,7 +9,7 @@ from mrlens.inference.claims import (
 )
 
 VARIANT_DIMS = canonical({name: v["dims"] for name, v in VARIANTS.items()})
-CLAIMS = canonical(claim_settings(config["findings"]))
+CLAIMS = Digest("claims", claim_settings(config["findings"]))
 _references = reference_pairs(VARIANT_DIMS, config["findings"]["reference"], DEDICATED)
 REFERENCE_PAIRS = [list(p) for p in _references]  # (MRL twin, its reference)
 # The external models are a family of their own: each compared with its twin_of, roles among them only.
