@@ -1,7 +1,9 @@
 # Geometry of each embeddings file at every truncation size (one job covers all sizes).
 
 
-SUITE_SETTINGS = Digest("analysis settings", {k: v for k, v in config["analysis"].items() if k != "dims"})
+SUITE_SETTINGS = Digest(
+    "analysis settings", {k: v for k, v in config["analysis"].items() if k != "dims"}
+)
 
 
 rule geometry:
