@@ -204,21 +204,15 @@ def figure_targets(names):
 
 
 def figure_files(name, caption):
-    """A figure in every configured format, each flagged for the Snakemake report."""
+    """A figure in every configured format; the PNG flagged for the Snakemake report (the other
+    formats stay beside it on disk, so the report holds no duplicates)."""
+    files = [results(f"figures/{name}.{ext}") for ext in config["figures"]["formats"]]
+    labels = {"figure": name, "model": "all", "variant": "all", "size": "all"}
     return [
-        report_item(
-            results(f"figures/{name}.{ext}"),
-            caption=caption,
-            category="Figures",
-            labels={
-                "figure": name,
-                "model": "all",
-                "variant": "all",
-                "size": "all",
-                "format": ext,
-            },
-        )
-        for ext in config["figures"]["formats"]
+        report_item(f, caption=caption, category="Figures", labels=labels)
+        if f.endswith(".png")
+        else f
+        for f in files
     ]
 
 

@@ -17,7 +17,7 @@ rule differences:
         csv=report_item(
             results("metrics/differences.csv"),
             caption="../report/differences.rst",
-            category="Findings",
+            category="Claims and findings",
             labels={"table": "paired twin differences"},
         ),
     log:
@@ -49,7 +49,7 @@ rule findings:
         markdown=report_item(
             results("findings.md"),
             caption="../report/findings.rst",
-            category="Findings",
+            category="Claims and findings",
             labels={"report": "findings"},
         ),
         csv=results("findings.csv"),
