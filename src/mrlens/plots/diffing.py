@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from mrlens.ids import parse_model_id
 from mrlens.plots.style import BASE, BASE_STYLE, legend_below_and_save, save_figure, variant_colours
 
 WEIGHT_PANELS = (
@@ -92,41 +93,74 @@ def weight_heatmaps(layers: pd.DataFrame, paths: Sequence[str | Path], dpi: int 
     save_figure(figure, paths, dpi)
 
 
+def _variant_and_seed(model: str) -> tuple[str, int | None]:
+    """A trained model's (variant, seed); any other model (base, external) is its own variant."""
+    try:
+        return parse_model_id(model)
+    except ValueError:
+        return model, None
+
+
+def cka_over_seeds(cka: pd.DataFrame) -> pd.DataFrame:
+    """Layer CKA per pair of variants, the mean over seeds: twins of one seed against each other (the
+    pairs that share data order), and on the diagonal two seeds of one variant (absent with one seed:
+    then 1). Columns layer, variant_a, variant_b, cka, pairs (how many model pairs were averaged)."""
+    a = cka["model_a"].map(_variant_and_seed)
+    b = cka["model_b"].map(_variant_and_seed)
+    seed_a, seed_b = a.str[1], b.str[1]
+    same_variant = a.str[0] == b.str[0]
+    keep = same_variant | seed_a.isna() | seed_b.isna() | (seed_a == seed_b)
+    rows = cka.assign(variant_a=a.str[0], variant_b=b.str[0])[keep].copy()
+    order = list(dict.fromkeys(_variant_and_seed(m)[0] for m in [*cka["model_a"], *cka["model_b"]]))
+    swap = rows["variant_a"].map(order.index) > rows["variant_b"].map(order.index)
+    rows.loc[swap, ["variant_a", "variant_b"]] = rows.loc[swap, ["variant_b", "variant_a"]].to_numpy()
+    grouped = rows.groupby(["layer", "variant_a", "variant_b"], sort=False)["cka"]
+    return grouped.agg(cka="mean", pairs="size").reset_index()
+
+
 def cka_matrices(cka: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150) -> None:
-    """One model x model matrix of linear CKA per layer (layer 0: the embedding layer's output),
-    with a colour scale shared by every panel so that layers can be compared."""
-    models = list(dict.fromkeys([*cka["model_a"], *cka["model_b"]]))
-    layer_ids = sorted(cka["layer"].unique())
-    columns = min(4, len(layer_ids))
+    """One variant x variant matrix of linear CKA per layer (layer 0: the embedding layer's output),
+    each cell the mean over seeds (:func:`cka_over_seeds`; the diagonal: between seeds of one variant),
+    with a colour scale shared by every panel so that layers can be compared. Cells and labels keep
+    their size however many models there are: the panels wrap to fewer columns instead."""
+    averaged = cka_over_seeds(cka)
+    variants = list(dict.fromkeys([*averaged["variant_a"], *averaged["variant_b"]]))
+    layer_ids = sorted(averaged["layer"].unique())
+    size = 0.5 * len(variants) + 2.0
+    columns = max(1, min(4, len(layer_ids), int(18 // size)))
     rows = int(np.ceil(len(layer_ids) / columns))
-    size = 0.45 * len(models) + 1.6
-    figure, axes = plt.subplots(rows, columns, figsize=(size * columns + 1.0, size * rows), squeeze=False)
-    low = float(np.nanmin(cka["cka"])) if cka["cka"].notna().any() else 0.0
-    position = {m: i for i, m in enumerate(models)}
+    figure, axes = plt.subplots(rows, columns, figsize=(size * columns + 1.2, size * rows), squeeze=False)
+    low = float(np.nanmin(averaged["cka"])) if averaged["cka"].notna().any() else 0.0
+    position = {v: i for i, v in enumerate(variants)}
     image = None
     for index, (ax, layer) in enumerate(zip(axes.flat, layer_ids)):
-        matrix = np.eye(len(models))
-        for row in cka[cka["layer"] == layer].itertuples():
-            matrix[position[row.model_a], position[row.model_b]] = matrix[
-                position[row.model_b], position[row.model_a]
-            ] = row.cka
+        matrix = np.eye(len(variants))
+        for row in averaged[averaged["layer"] == layer].itertuples():
+            i, j = position[row.variant_a], position[row.variant_b]
+            matrix[i, j] = matrix[j, i] = row.cka
         image = ax.imshow(matrix, cmap="viridis", vmin=low, vmax=1.0, interpolation="nearest")
-        if len(models) <= 8:
+        if len(variants) <= 12:
             for (i, j), value in np.ndenumerate(matrix):
                 ax.text(
                     j,
                     i,
-                    f"{value:.3f}",
+                    f"{value:.2f}",
                     ha="center",
                     va="center",
-                    fontsize=5.5,
+                    fontsize=7,
                     color="white" if value < (low + 1) / 2 else "black",
                 )
-        ax.set_xticks(range(len(models)), models, fontsize=6, rotation=40, ha="right")
-        ax.set_yticks(range(len(models)), models if index % columns == 0 else [], fontsize=6)
-        ax.set_title("embedding layer" if layer == 0 else f"after block {layer}", fontsize=8)
+        ax.set_xticks(range(len(variants)), variants, fontsize=8, rotation=90)
+        ax.set_yticks(range(len(variants)), variants if index % columns == 0 else [], fontsize=8)
+        ax.set_title("embedding layer" if layer == 0 else f"after block {layer}", fontsize=9)
     for ax in list(axes.flat)[len(layer_ids) :]:
         ax.axis("off")
+    seeds = cka["model_a"].map(_variant_and_seed).str[1].nunique()
+    figure.suptitle(
+        f"Linear CKA between variants per layer, mean over {seeds} seed(s) (twins of one seed; diagonal: "
+        "between seeds of one variant, 1 with one seed)",
+        fontsize=10,
+    )
     figure.tight_layout()
     if image is not None:
         n = int(cka["n"].iloc[0]) if len(cka) else 0

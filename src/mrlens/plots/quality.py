@@ -129,17 +129,25 @@ def cost_figure(cost: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150)
         errors = np.vstack([stats["mean"] - stats["min"], stats["max"] - stats["mean"]])
         if np.nan_to_num(errors).any():
             ax.errorbar(positions, stats["mean"], yerr=errors, fmt="none", ecolor="0.2", capsize=3, linewidth=1)
-        for x, value in zip(positions, stats["mean"]):
+        tops = stats["max"].where(stats["max"].notna(), stats["mean"]).fillna(0)  # above the whisker
+        for x, value, top in zip(positions, stats["mean"], tops):
             ax.annotate(
                 "n/a" if np.isnan(value) else (f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"),
-                (x, 0 if np.isnan(value) else value),
+                (x, top),
+                xytext=(0, 3),
+                textcoords="offset points",
                 ha="center",
                 va="bottom",
                 fontsize=7,
             )
+        ax.margins(y=0.15)
         ax.set_xticks(positions, variants, rotation=30, ha="right", fontsize=8)
         ax.set_title(label, fontsize=9)
         ax.grid(axis="y", alpha=0.3)
-    figure.suptitle("Training cost per variant (training logs and benchmark files)", fontsize=11)
+    figure.suptitle(
+        "Training cost per variant (training logs and benchmark files); bar and label: mean over seeds, "
+        "whiskers: min to max over seeds",
+        fontsize=10,
+    )
     figure.tight_layout()
     save_figure(figure, paths, dpi)

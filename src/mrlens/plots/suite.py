@@ -36,6 +36,21 @@ TITLES = {
 }
 
 
+def trivial_metrics(table: pd.DataFrame) -> dict[str, str]:
+    """Metrics whose panel would say nothing, with why: one value everywhere (e.g. no outlier dimension
+    at any size) or the size itself at every size (a full numerical rank)."""
+    trivial = {}
+    for metric, data in table.groupby("metric", sort=False):
+        values = data["value"].dropna()
+        if values.empty:
+            trivial[metric] = "no value"
+        elif np.allclose(values, values.iloc[0]):
+            trivial[metric] = f"{values.iloc[0]:g} everywhere"
+        elif np.allclose(values, data.loc[values.index, "dim"]):
+            trivial[metric] = "equals the size"
+    return trivial
+
+
 def suite_figure(
     table: pd.DataFrame,
     corpus: str,
@@ -51,7 +66,8 @@ def suite_figure(
     spread over random orderings (random), or over seeds; each panel names its own under its title
     (:func:`~mrlens.plots.style.band_note`)."""
     table = table[(table["corpus"] == corpus) & (table["checkpoint"] == checkpoint)]
-    metrics = [m for m in dict.fromkeys(table["metric"]) if m != "duplicates"]  # in the table's row order
+    trivial = trivial_metrics(table)  # dropped, and named under the title
+    metrics = [m for m in dict.fromkeys(table["metric"]) if m != "duplicates" and m not in trivial]
     variants = list(dict.fromkeys([BASE, *table["variant"]]))
     colours = variant_colours(variants)
     columns = 4
@@ -68,7 +84,10 @@ def suite_figure(
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(metrics) :]:
         ax.axis("off")
+    dropped = "; ".join(f"{m}: {why}" for m, why in trivial.items() if m != "duplicates")
     figure.suptitle(
-        f"Geometry at every size, corpus {corpus} (checkpoint {checkpoint}); x: leading dimensions kept", fontsize=11
+        f"Geometry at every size, corpus {corpus} (checkpoint {checkpoint}); x: leading dimensions kept"
+        + (f"\nnot drawn (no model differs from another): {dropped}" if dropped else ""),
+        fontsize=11,
     )
     legend_below_and_save(figure, axes[0][0], paths, dpi, top=0.97)
