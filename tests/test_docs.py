@@ -55,3 +55,20 @@ def test_runnable_block_runs(name: str, block: str, tmp_path: Path, monkeypatch:
     monkeypatch.chdir(tmp_path)  # a block writes its files here
     monkeypatch.setenv("MRLENS_ROOT", str(ROOT))
     exec(compile(block, name, "exec"), {"__name__": "__docs__"})
+
+
+def test_every_config_key_has_a_description() -> None:
+    """The configuration reference gives each key a description, so the schema must hold one."""
+    from mrlens.config import load_schema
+
+    def missing(schema: dict, prefix: str) -> list[str]:
+        found = []
+        for key, sub in (schema.get("properties") or {}).items():
+            if not sub.get("description"):
+                found.append(prefix + key)
+            found += missing(sub, f"{prefix}{key}.")
+        return found
+
+    schema = load_schema(ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    defs = [key for name, sub in schema["$defs"].items() for key in missing(sub, f"$defs.{name}.")]
+    assert missing(schema, "") + defs == []
