@@ -87,9 +87,10 @@ def config_reference(schema: Mapping[str, Any]) -> str:
 
 def metrics_reference() -> str:
     from mrlens.inference import intervals
+    from mrlens.plots.suite import TITLES
 
     rows = [
-        f"| `{name}` | {record.interval} | {'yes' if record.rotation_invariant else 'no'} |"
+        f"| `{name}` | {_cell(TITLES.get(name, ''))} | {record.interval} | {'yes' if record.rotation_invariant else 'no'} |"
         for name, record in metric_registry().items()
     ]
     return "".join(
@@ -101,7 +102,8 @@ def metrics_reference() -> str:
             "leaves it unchanged (only those are reported for the `pca` strategy). Quality metrics are named "
             "before their `@k`. Definitions, formulas and papers are in each function's docstring "
             "(`src/mrlens/metrics/`, `src/mrlens/quality/`); measured coverage in `benchmarks/README.md`.\n\n",
-            "| metric | interval | rotation invariant |\n| --- | --- | --- |\n",
+            "| metric | what it shows (the figure's panel title) | interval | rotation invariant |\n"
+            "| --- | --- | --- | --- |\n",
             "\n".join(rows) + "\n\n",
             "## Interval methods\n\n",
             _cell((intervals.__doc__ or "").split("\n\n", 1)[-1]) + "\n",
