@@ -289,6 +289,10 @@ def test_report_is_built(finished_run: tuple[Path, dict]) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     html = (workdir / "report.html").read_text(errors="replace")
     assert "geometry" in html and len(html) > 100_000
+    # it opens on the workflow's description and the findings; each figure once, as its PNG
+    assert "Matryoshka Representation Learning (MRL) do" in html and "Claims and findings" in html
+    assert '"results/figures/geometry.png": {"name"' in html
+    assert '"results/figures/geometry.pdf": {"name"' not in html
 
 
 def test_figures_and_tables_start_without_torch() -> None:
