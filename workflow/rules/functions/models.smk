@@ -25,9 +25,10 @@ def variant_dedicated(wildcards):
 def train_settings(wildcards):
     """Hyper-parameters shared by every variant; the seed comes from the wildcard."""
     skip = {"variants", "seeds", "pairs", "checkpoint_steps"}
-    return canonical(
+    return Digest(
+        "train settings",
         {k: v for k, v in TRAIN.items() if k not in skip}
-        | {"seed": int(wildcards.seed)}
+        | {"seed": int(wildcards.seed)},
     )
 
 

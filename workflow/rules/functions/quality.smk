@@ -46,7 +46,8 @@ def quality_settings(wildcards):
     analysis = config["analysis"]
     skip = {"tasks", "checkpoints", "pca_corpus"}
     shared = ("strategies", "random_orderings", "pca_fit")
-    return canonical(
+    return Digest(
+        "quality settings",
         {k: v for k, v in config["quality"].items() if k not in skip}
-        | {k: analysis[k] for k in shared}
+        | {k: analysis[k] for k in shared},
     )
