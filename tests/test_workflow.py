@@ -25,7 +25,7 @@ from mrlens.inference.intervals import record_of
 from mrlens.metrics.suite import METRICS
 
 pytestmark = pytest.mark.workflow
-MODELS = ["base", "no-mrl_s0", "mrl-32-8_s0", "mrl-32-16-8_s0"]
+MODELS = ["base", "no-mrl_s0", "mrl-32-8_s0", "mrl-32-16-8_s0", "dedicated-8_s0"]
 
 
 @contextmanager
@@ -82,7 +82,9 @@ def test_outputs_of_a_complete_run(finished_run: tuple[Path, dict]) -> None:
     units = {(m, "final") for m in MODELS} | {(m, "step-3") for m in MODELS[1:]}
     assert set(map(tuple, table[["model", "checkpoint"]].drop_duplicates().values)) == units
     invariant = sum(record_of(m).rotation_invariant for m in METRICS)  # only these get PCA rows
-    assert len(table) == len(units) * 3 * (2 * len(METRICS) + invariant)  # sizes 8, 16, 32 x metrics x strategies
+    sizes = 3 * (len(units) - 2) + 2  # 8, 16 and 32, and for the dedicated model's 2 units 8 alone
+    assert len(table) == sizes * (2 * len(METRICS) + invariant)  # sizes x metrics x strategies
+    assert set(table.loc[table["variant"] == "dedicated-8", "dim"]) == {8}
     assert set(table.loc[table["strategy"] == "pca", "metric"]) == {
         m for m in METRICS if record_of(m).rotation_invariant
     }
@@ -110,7 +112,9 @@ def test_outputs_of_a_complete_run(finished_run: tuple[Path, dict]) -> None:
     log = pd.read_parquet(results / "models" / "mrl-32-8_s0" / "train_log.parquet")
     assert sorted(log.loc[log["metric"] == "loss", "dim"].unique()) == [8, 16, 32]
     training = pd.read_csv(results / "metrics" / "training.csv")
-    assert set(training["variant"]) == {"no-mrl", "mrl-32-8", "mrl-32-16-8"}
+    assert set(training["variant"]) == {"no-mrl", "mrl-32-8", "mrl-32-16-8", "dedicated-8"}
+    dedicated = read_embeddings(results / "embeddings" / "dedicated-8_s0" / "step-3" / "wiki.parquet")[1]
+    assert dedicated.shape == (120, 8)
     assert {"grad_norm", "update_norm", "drift", "accuracy", "loss"} <= set(training["metric"])
     differences = pd.read_csv(results / "metrics" / "differences.csv")
     assert {tuple(p) for p in differences[["variant", "reference"]].drop_duplicates().values} >= {
@@ -172,7 +176,7 @@ def test_changing_analysis_sizes_reruns_metrics_and_figures_only(finished_run: t
         <= {"metrics", "figures", "quality", "diffing", "provenance.json", "findings.md", "findings.csv"}
     )
     per_unit = [f for f in planned if f.startswith("results/metrics/") and f.count("/") == 4]
-    assert len(per_unit) == 7 * 3  # scalars, profiles, replicates of base + 3 twins x 2 checkpoints
+    assert len(per_unit) == 9 * 3  # scalars, profiles, replicates of base + 4 variants x 2 checkpoints
 
 
 def test_changing_a_metrics_interval_method_reruns_the_measurements_not_training(
@@ -189,7 +193,7 @@ def test_changing_a_metrics_interval_method_reruns_the_measurements_not_training
         <= kinds
         <= {"metrics", "figures", "quality", "findings.md", "findings.csv"}
     )
-    assert len([f for f in planned if f.startswith("results/metrics/") and f.count("/") == 4]) == 7 * 3
+    assert len([f for f in planned if f.startswith("results/metrics/") and f.count("/") == 4]) == 9 * 3
 
 
 def test_adding_a_corpus_embeds_only_that_corpus(finished_run: tuple[Path, dict]) -> None:
@@ -202,7 +206,7 @@ def test_adding_a_corpus_embeds_only_that_corpus(finished_run: tuple[Path, dict]
     )
     embedded = {f for f in planned if f.startswith("results/embeddings/")}
     assert embedded and all(f.endswith("/wiki2.parquet") for f in embedded)
-    assert len(embedded) == 7
+    assert len(embedded) == 9
     assert not any(f.startswith("results/models/") for f in planned)
 
 
@@ -242,7 +246,7 @@ def test_a_rewritten_config_with_a_new_corpus_embeds_only_that_corpus(finished_r
     }
     others = {f for f in planned if "a-first" not in f and f not in collectors and not f.startswith("results/figures/")}
     assert others == set()  # diffing's probe corpus is named in the config: a corpus sorting first changes nothing
-    assert len({f for f in planned if f.startswith("results/embeddings/")}) == 7
+    assert len({f for f in planned if f.startswith("results/embeddings/")}) == 9
 
 
 def test_adding_a_checkpoint_step_replays_only_that_checkpoint(finished_run: tuple[Path, dict]) -> None:

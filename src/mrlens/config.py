@@ -378,6 +378,7 @@ def _check_findings(config: Mapping[str, Any]) -> None:
         config["quality"]["tasks"],
         config["data"]["corpora"],
         config["analysis"]["dims"],
+        config["quality"]["precisions"],
     )
 
 
@@ -413,9 +414,10 @@ def _check_tasks(config: Mapping[str, Any]) -> None:
         for name, source in sources.items():
             check_needs(section, name, source)
             _check_local_path(section, name, source)
-    pca = config["quality"]["pca_corpus"]
-    if pca is not None and pca not in corpora:
-        raise ConfigError(f"config quality.pca_corpus: {pca!r} is not a corpus in data.corpora ({', '.join(corpora)})")
+    for key in ("pca_corpus", "calibration_corpus"):
+        named = config["quality"][key]
+        if named is not None and named not in corpora:
+            raise ConfigError(f"config quality.{key}: {named!r} is not a corpus in data.corpora ({', '.join(corpora)})")
     probe = config["diffing"]["probe_corpus"]
     if probe is not None and probe not in corpora:
         raise ConfigError(

@@ -38,6 +38,7 @@ rule differences:
         small=config["analysis"]["dims"][0],
         large=config["analysis"]["dims"][-1],
         pooled=config["findings"]["pooled_interval"],
+        contrasts=CONTRASTS,
     script:
         "../scripts/differences.py"
 

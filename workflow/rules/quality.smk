@@ -31,6 +31,7 @@ rule prepare_task:
 rule quality:
     input:
         unpack(pca_fit_embeddings),
+        unpack(calibration_embeddings),
         texts=results("data/tasks/{task}/texts.parquet"),
         labels=results("data/tasks/{task}/labels.parquet"),
         embeddings=results("embeddings/{model}/{checkpoint}/{task}.parquet"),

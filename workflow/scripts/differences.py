@@ -21,11 +21,15 @@ families = [
     (read(snakemake.input.quality), read(snakemake.input.quality_replicates), params.quality_confidence),
 ]
 log.info("pairs %s; %d geometry and %d quality rows", params.pairs, len(families[0][0]), len(families[1][0]))
+contrasts = [(tuple(a), tuple(b)) for a, b in params.contrasts]  # equal-bytes points of the claims
 pairs = [tuple(p) for p in params.pairs]
 # the size trend of each pair runs to the largest size both have (pair_large: models of other widths)
 by_large = {}
 for pair in pairs:
     by_large.setdefault(getattr(params, "pair_large", {}).get("|".join(pair), params.large), []).append(pair)
-tables = [twin_differences(families, group, params.small, large, params.pooled) for large, group in by_large.items()]
+tables = [  # the contrasts, of every model whatever its pair, once
+    twin_differences(families, group, params.small, large, params.pooled, contrasts if i == 0 else ())
+    for i, (large, group) in enumerate(by_large.items())
+]
 table = with_pairing(pd.concat(tables, ignore_index=True), getattr(params, "near_twins", []))
 write_table(table, snakemake.output.parquet, snakemake.output.csv)

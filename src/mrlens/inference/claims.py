@@ -18,6 +18,10 @@ Variants are named by role, or by their name in ``train.variants``:
   every MRL variant has the same number).
 
 ``sizes``: ``all``, ``all_but_smallest``, ``smallest``, ``largest`` (of the sizes measured) or a list.
+``precision`` (default ``float32``): the precision of ``quality.precisions`` the claim is judged at.
+``kind: equal_bytes`` compares each ``model`` with itself at two points of equal bytes per vector
+(:func:`mrlens.quantize.bytes_per_vector`): its one size of ``sizes`` at ``precision`` minus
+``versus_dim`` at ``versus_precision`` (e.g. 128 int8 dimensions against 32 float32 ones, 128 bytes each).
 ``metric: main`` is each task's main score (``spearman``, ``ndcg@k``, ...). ``corpus`` / ``task``
 restrict a claim to one corpus or task (default: each one on its own).
 """
@@ -29,9 +33,10 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from mrlens.errors import ConfigError
+from mrlens.quantize import PRECISIONS, bytes_per_vector
 
 DIRECTIONS = ("greater", "less")
-KINDS = ("difference", "trend")
+KINDS = ("difference", "trend", "equal_bytes")
 SIZE_WORDS = ("all", "all_but_smallest", "smallest", "largest")
 ROLES = ("mrl", "no-mrl", "most_cuts", "fewest_cuts")
 MAIN = "main"
@@ -54,6 +59,9 @@ class Claim:
     checkpoint: str = "final"
     corpus: str | None = None
     task: str | None = None
+    precision: str = "float32"
+    versus_dim: int | None = None
+    versus_precision: str = "float32"
 
     @property
     def bound(self) -> float:
@@ -158,12 +166,15 @@ def check_claims(
     tasks: Iterable[str],
     corpora: Iterable[str] | None = None,
     dims: Iterable[int] | None = None,
+    precisions: Iterable[str] = PRECISIONS,
 ) -> None:
     """Refuse, before any job runs, a claim naming an unknown metric, variant or role, task, corpus,
-    size, direction or kind: a :class:`ConfigError` starting ``config findings.claims.<name>.<key>``."""
+    size, precision (of ``precisions``, those measured), direction or kind, or an ``equal_bytes`` claim
+    whose two points differ in bytes: a :class:`ConfigError` starting ``config findings.claims.<name>.<key>``."""
     metrics, tasks = {*metrics, MAIN}, set(tasks)
     names = {*ROLES, *variants}
     for claim in claims:
+        _check_points(claim, set(precisions), dims)
         if claim.metric not in metrics:
             _refuse(claim, "metric", f"unknown metric {claim.metric!r}; known: {sorted(metrics)}")
         for key in ("model", "reference"):
@@ -185,6 +196,38 @@ def check_claims(
             _refuse(claim, "sizes", f"{claim.sizes!r}; use one of {list(SIZE_WORDS)} or a list of sizes")
         if not isinstance(claim.sizes, str) and dims is not None and not set(claim.sizes) <= set(dims):
             _refuse(claim, "sizes", f"{sorted(set(claim.sizes) - set(dims))} not in analysis.dims {sorted(dims)}")
+
+
+def _check_points(claim: Claim, precisions: set[str], dims: Iterable[int] | None) -> None:
+    """The claim's precisions are measured; an ``equal_bytes`` claim names one size and a ``versus_dim`` of
+    analysis.dims, at the same bytes per vector."""
+    for key in ("precision", "versus_precision"):
+        if getattr(claim, key) not in precisions:
+            _refuse(claim, key, f"{getattr(claim, key)!r} is not one of quality.precisions {sorted(precisions)}")
+    if claim.kind != "equal_bytes":
+        return
+    if claim.versus_dim is None or isinstance(claim.sizes, str) or len(claim.sizes) != 1:
+        _refuse(claim, "sizes", "an equal_bytes claim names one size (sizes: [k]) and a versus_dim")
+    if dims is not None and claim.versus_dim not in set(dims):
+        _refuse(claim, "versus_dim", f"{claim.versus_dim} not in analysis.dims {sorted(dims)}")
+    point = bytes_per_vector(claim.sizes[0], claim.precision)
+    versus = bytes_per_vector(claim.versus_dim, claim.versus_precision)
+    if point != versus:
+        _refuse(
+            claim,
+            "versus_dim",
+            f"{claim.sizes[0]} {claim.precision} take {point} bytes per vector, {claim.versus_dim} "
+            f"{claim.versus_precision} {versus}: an equal_bytes claim compares equal bytes",
+        )
+
+
+def contrasts(claims: Iterable[Claim]) -> list[tuple[tuple[int, str], tuple[int, str]]]:
+    """The ((size, precision), (versus_dim, versus_precision)) points every ``equal_bytes`` claim compares,
+    once each (the differences table computes them for every model)."""
+    points = [
+        ((c.sizes[0], c.precision), (c.versus_dim, c.versus_precision)) for c in claims if c.kind == "equal_bytes"
+    ]
+    return list(dict.fromkeys(points))  # type: ignore[arg-type]
 
 
 def reference_pairs(
@@ -228,7 +271,10 @@ def _role(role: str, variants: Mapping[str, Sequence[int]], pairs: Sequence[tupl
 def claim_pairs(
     claim: Claim, variants: Mapping[str, Sequence[int]], pairs: Sequence[tuple[str, str]]
 ) -> list[tuple[str, str]]:
-    """The (model, reference) pairs a claim compares, given the reference ``pairs`` of :func:`reference_pairs`."""
+    """The (model, reference) pairs a claim compares, given the reference ``pairs`` of :func:`reference_pairs`;
+    an ``equal_bytes`` claim compares each model with itself."""
+    if claim.kind == "equal_bytes":
+        return [(model, model) for model in _role(claim.model, variants, pairs)]
     out = []
     for model in _role(claim.model, variants, pairs):
         if claim.reference == "no-mrl":
@@ -243,4 +289,5 @@ def needed_pairs(
     claims: Iterable[Claim], variants: Mapping[str, Sequence[int]], pairs: Sequence[tuple[str, str]]
 ) -> list[tuple[str, str]]:
     """Every pair the differences table must hold: the reference pairs, then those the claims add."""
-    return list(dict.fromkeys([*pairs, *(p for claim in claims for p in claim_pairs(claim, variants, pairs))]))
+    claimed = [p for claim in claims for p in claim_pairs(claim, variants, pairs) if p[0] != p[1]]
+    return list(dict.fromkeys([*pairs, *claimed]))

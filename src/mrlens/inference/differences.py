@@ -32,9 +32,10 @@ from scipy import stats
 
 from mrlens.errors import DataError
 from mrlens.inference.intervals import METHODS, Method, bootstrap_variance, interval, method_of, method_of_label
+from mrlens.quantize import FULL
 
 PLACES = ("corpus", "task")
-KEYS = ("checkpoint", "strategy", "dim", "metric")
+KEYS = ("checkpoint", "strategy", "precision", "dim", "metric")
 Variance = Callable[[np.ndarray], float]  # a sampling variance from replicates in replicate order
 NO_SEED = -1  # an external model's missing seed while pairing (a missing key is not found in an index)
 
@@ -269,12 +270,13 @@ def differences(
 
     ``methods`` maps a metric to its interval method (a key of
     :data:`mrlens.inference.intervals.METHODS`, or ``none``). Returns a tidy table: variant, reference,
-    seed, checkpoint, corpus or task, strategy, dim, metric, difference, ci_low, ci_high, interval, n,
+    seed, checkpoint, corpus or task, strategy, precision (float32 for tables without one), dim, metric, difference, ci_low, ci_high, interval, n,
     n_seeds, freedom (the degrees of freedom of the interval's t quantile; infinite for a normal or bootstrap
     one). Models without a seed (external models, ``seed`` missing) pair with each other, their rows
     without a seed too. Raises :class:`DataError` naming a missing column or unpaired replicates."""
     place = place_column(estimates, "estimates")
-    keys = ["checkpoint", place, "strategy", "dim", "metric"]
+    keys = ["checkpoint", place, "strategy", "precision", "dim", "metric"]
+    estimates, replicates = (t if "precision" in t else t.assign(precision=FULL) for t in (estimates, replicates))
     _check_columns(estimates, "estimates", ["variant", "seed", *keys, "value", "n"])
     _check_columns(replicates, "replicates", ["variant", "seed", *keys, "replicate", "value"])
     estimates, replicates = (t.assign(seed=t["seed"].astype("Int64").fillna(NO_SEED)) for t in (estimates, replicates))
@@ -337,17 +339,51 @@ def trend_differences(
     return table
 
 
+Point = tuple[int, str]  # (size, precision)
+VERSUS = "\x00versus"  # marks the rows of the second point while pairing (no variant name holds it)
+
+
+def point_differences(
+    estimates: pd.DataFrame,
+    replicates: pd.DataFrame,
+    point: Point,
+    versus: Point,
+    confidence: float = 0.95,
+    methods: Callable[[str], str] = method_of,
+    pooled: PooledMethod = POOLED_METHODS["seeds-t"],
+) -> pd.DataFrame:
+    """Each model's statistic at ``point`` = (size, precision) minus its statistic at ``versus``, e.g. 128
+    int8 dimensions against 32 float32 ones, the same bytes per vector: ``d_s = theta(v, s, point) -
+    theta(v, s, versus)``, paired (the same draws serve every size and precision), per seed and pooled as
+    in :func:`differences`. The columns of :func:`differences` with ``reference`` = ``variant``, ``dim``
+    and ``precision`` of ``point``, and ``versus_dim``, ``versus_precision`` of ``versus``."""
+
+    def two_points(table: pd.DataFrame) -> pd.DataFrame:
+        at = table[(table["dim"] == point[0]) & (table["precision"] == point[1])]
+        there = table[(table["dim"] == versus[0]) & (table["precision"] == versus[1])]
+        return pd.concat([at, there.assign(variant=there["variant"] + VERSUS, dim=point[0], precision=point[1])])
+
+    pairs = [(v, v + VERSUS) for v in pd.unique(estimates["variant"])]
+    table = differences(two_points(estimates), two_points(replicates), pairs, confidence, methods, pooled)
+    table = table.assign(reference=table["variant"], versus_precision=versus[1])
+    table.insert(table.columns.get_loc("dim") + 1, "versus_dim", versus[0])
+    return table
+
+
 def twin_differences(
     families: Sequence[tuple[pd.DataFrame, pd.DataFrame, float]],
     pairs: Sequence[tuple[str, str]],
     small: int,
     large: int,
     pooled: str = "seeds-t",
+    contrasts: Sequence[tuple[Point, Point]] = (),
 ) -> pd.DataFrame:
     """The differences table of a run: for each family of measurements ``(estimates, replicates,
     confidence)`` (geometry over corpora, quality over tasks), :func:`differences` at every size and
-    :func:`trend_differences` from ``large`` to ``small``, in one table (``corpus`` or ``task`` missing
-    where a family has the other, ``versus_dim`` missing outside trends)."""
+    :func:`trend_differences` from ``large`` to ``small``, and for a family with a ``precision`` column the
+    :func:`point_differences` of every model for each ``(point, versus)`` of ``contrasts``, in one table
+    (``corpus`` or ``task`` missing where a family has the other, ``versus_dim`` missing outside trends and
+    contrasts, ``versus_precision`` outside contrasts)."""
     method = POOLED_METHODS[pooled]
     parts = []
     for estimates, replicates, confidence in families:
@@ -356,9 +392,11 @@ def twin_differences(
         parts.append(differences(estimates, replicates, pairs, confidence, pooled=method))
         if small != large:
             parts.append(trend_differences(estimates, replicates, pairs, small, large, confidence, pooled=method))
+        for point, versus in contrasts if "precision" in estimates else ():
+            parts.append(point_differences(estimates, replicates, point, versus, confidence, pooled=method))
     if not parts:
         raise DataError("no geometry or quality rows to compare")
     table = pd.concat(parts, ignore_index=True)
-    order = ["variant", "reference", "seed", "checkpoint", *(p for p in PLACES if p in table), "strategy", "dim"]
-    order += ["versus_dim"] if "versus_dim" in table else []
+    order = ["variant", "reference", "seed", "checkpoint", *(p for p in PLACES if p in table), "strategy", "precision"]
+    order += ["dim", *(c for c in ("versus_dim", "versus_precision") if c in table)]
     return table[[*order, *(c for c in table.columns if c not in order)]]

@@ -26,9 +26,11 @@ import pandas as pd
 
 from mrlens.inference.claims import MAIN, Claim, claim_pairs
 from mrlens.inference.decisions import holm, one_sided_p, units_needed
+from mrlens.quantize import FULL, bytes_per_vector
 
 VERDICTS = ("holds", "reversed", "inconclusive")
-COLUMNS = ["claim", "variant", "reference", "where", "dim", "versus_dim", "metric", "difference", "ci_low", "ci_high"]
+COLUMNS = ["claim", "variant", "reference", "where", "precision", "dim", "versus_dim", "versus_precision", "metric"]
+COLUMNS += ["difference", "ci_low", "ci_high"]
 COLUMNS += ["interval", "n", "n_seeds", "verdict"]
 COLUMNS += ["freedom", "bound", "p_value", "p_holm", "holm_verdict", "would_decide"]
 
@@ -65,7 +67,14 @@ def _claim_rows(
     pair_of = list(zip(table["variant"], table["reference"]))
     keep = pd.Series([p in set(pairs) for p in pair_of], index=table.index)
     keep &= (table["checkpoint"] == claim.checkpoint) & (table["strategy"] == claim.strategy)
-    keep &= table["versus_dim"].notna() if claim.kind == "trend" else table["versus_dim"].isna()
+    keep &= table["precision"] == claim.precision
+    contrast = table["versus_precision"].notna()  # equal-bytes rows: a model at two (size, precision) points
+    if claim.kind == "equal_bytes":
+        keep &= (
+            contrast & (table["versus_dim"] == claim.versus_dim) & (table["versus_precision"] == claim.versus_precision)
+        )
+    else:
+        keep &= table["versus_dim"].notna() & ~contrast if claim.kind == "trend" else table["versus_dim"].isna()
     if claim.metric == MAIN:
         keep &= table["task"].notna() & (table["metric"] == table["task"].map(dict(main)))
     else:
@@ -74,7 +83,7 @@ def _claim_rows(
         if getattr(claim, column) is not None:
             keep &= table[column] == getattr(claim, column)
     rows = table[keep]
-    index = pd.MultiIndex.from_frame(rows[["variant", "reference", "where", "dim", "metric"]])
+    index = pd.MultiIndex.from_frame(rows[["variant", "reference", "where", "dim", "metric"]])  # one claim: one point
     is_pooled = rows["seed"].isna().to_numpy()
     return rows[is_pooled | ~index.isin(index[is_pooled])]  # the pooled row where there is one
 
@@ -109,15 +118,15 @@ def verdicts(
     together; ``pairs`` are the reference pairs (:func:`~mrlens.inference.claims.reference_pairs`);
     ``main_metrics`` maps a task to its main score, for ``metric: main``."""
     table = differences.assign(where=_where(differences))
-    if "versus_dim" not in table:
-        table["versus_dim"] = pd.NA
-    for column in ("corpus", "task"):
+    for column in ("versus_dim", "versus_precision", "corpus", "task"):
         if column not in table:
             table[column] = pd.NA
+    if "precision" not in table:
+        table["precision"] = FULL
     out = []
     for claim in claims:
         rows = _claim_rows(claim, table, claim_pairs(claim, variants, pairs), main_metrics or {})
-        if claim.kind == "difference":
+        if claim.kind != "trend":
             sizes = claimed_sizes(claim.sizes, rows["dim"].unique())
             rows = rows[rows["dim"].isin(sizes)]
         bounds = [claim.bound_for(metric) for metric in rows["metric"]]
@@ -205,7 +214,20 @@ def _number(x: float) -> str:
 
 
 def _size(row: pd.Series) -> str:
+    if pd.notna(row.get("versus_precision")):  # equal bytes: a size and precision against another
+        return f"{int(row['dim'])} {row['precision']} − {int(row['versus_dim'])} {row['versus_precision']}"
     return f"{int(row['dim'])} − {int(row['versus_dim'])}" if pd.notna(row["versus_dim"]) else str(int(row["dim"]))
+
+
+def _comparison(claim: Claim, variant: str, reference: str) -> str:
+    if claim.kind == "equal_bytes":
+        return f"{variant}: {claim.precision} − {claim.versus_dim} {claim.versus_precision}"
+    return f"{variant} − {reference}"
+
+
+def _summary_size(row: pd.Series) -> str:
+    """The summary column of a verdict: its size, or for a trend its two sizes."""
+    return str(int(row["dim"])) if pd.notna(row.get("versus_precision")) else _size(row)
 
 
 def _claimed(claim: Claim) -> str:
@@ -213,7 +235,14 @@ def _claimed(claim: Claim) -> str:
     what = "the fitted change of d from the largest size to the smallest (trend over every size)"
     what = what if claim.kind == "trend" else "d"
     metric = "each task's main score" if claim.metric == MAIN else f"`{claim.metric}`"
-    return f"{what} {sign} {_bound_text(claim)}, d = model − reference of {metric}"
+    if claim.kind == "equal_bytes":
+        size, point = claim.sizes[0], f"{claim.versus_dim} {claim.versus_precision}"
+        return (
+            f"d {sign} {claim.bound + 0:g}, d = (model at {size} {claim.precision}) − (the same model at {point}) "
+            f"of {metric}, {bytes_per_vector(size, claim.precision)} bytes per vector each"
+        )
+    at = "" if claim.precision == FULL else f" at {claim.precision}"
+    return f"{what} {sign} {_bound_text(claim)}, d = model − reference of {metric}{at}"
 
 
 def _bound_text(claim: Claim) -> str:
@@ -256,19 +285,20 @@ def render_markdown(
     a verdict per size: ``sizes``, by default those judged), then per claim the difference, its interval,
     n and the number of seeds."""
     lines = ["# Findings", "", decision_rule(confidence), "", "## Summary", ""]
-    sizes = sorted(sizes or {int(d) for d in verdicts.loc[verdicts["versus_dim"].isna(), "dim"]})
-    trend = bool(verdicts["versus_dim"].notna().any())
+    is_trend = verdicts["versus_dim"].notna() & verdicts["versus_precision"].isna()
+    sizes = sorted(sizes or {int(d) for d in verdicts.loc[~is_trend, "dim"]})
+    trend = bool(is_trend.any())
     header = ["claim", "comparison", "corpus / task", *map(str, sizes), *(["trend"] if trend else [])]
     lines += ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for claim in claims:
         for (variant, reference, where), rows in verdicts[verdicts["claim"] == claim.name].groupby(
             ["variant", "reference", "where"], sort=False
         ):
-            cells = {_size(r): _both(r) for _, r in rows.iterrows()}
+            cells = {_summary_size(r): _both(r) for _, r in rows.iterrows()}
             by_size = [cells.get(str(s), "·") for s in sizes]
             trend_cell = [next((v for k, v in cells.items() if "−" in k), "·")] if trend else []
             cells_text = " | ".join([*by_size, *trend_cell])
-            lines.append(f"| {claim.name} | {variant} − {reference} | {where} | {cells_text} |")
+            lines.append(f"| {claim.name} | {_comparison(claim, variant, reference)} | {where} | {cells_text} |")
     missing = [c.name for c in claims if not (verdicts["claim"] == c.name).any()]
     if missing:
         lines += ["", f"Nothing to compare in this run for: {', '.join(missing)} (no such variants, tasks or sizes)."]
@@ -291,7 +321,7 @@ def render_markdown(
             tests = f"{_p(r['p_value'])} | {_p(r['p_holm'])}"
             decided = f"**{r['holm_verdict']}** | {r['would_decide']}"
             lines.append(
-                f"| {r['variant']} − {r['reference']} | {r['where']} | {_size(r)} | {_number(r['difference'])} | "
+                f"| {_comparison(claim, r['variant'], r['reference'])} | {r['where']} | {_size(r)} | {_number(r['difference'])} | "
                 f"{interval} | {r['interval']} | {r['n']} | {r['n_seeds']} | {tests} | {r['verdict']} | {decided} |"
             )
     return "\n".join(lines) + "\n"

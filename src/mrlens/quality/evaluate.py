@@ -73,6 +73,15 @@ from mrlens.quality.retrieval import (
 )
 from mrlens.quality.similarity import pair_cosines, spearman, spearman_replicates, unit_rows
 from mrlens.quality.tasks import task_type
+from mrlens.quantize import (
+    CALIBRATED,
+    FULL,
+    RETRIEVAL_ONLY,
+    check_precisions,
+    int8_ranges,
+    rescore,
+    scoring_vectors,
+)
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,8 @@ class QualitySettings:
     random_orderings: int = 5
     pca_fit: str = "heldout"
     alignment_alpha: float = 2.0
+    precisions: Sequence[str] = (FULL,)
+    rescore_multiplier: int = 4
 
     @classmethod
     def from_mapping(cls, settings: Mapping | QualitySettings | None) -> QualitySettings:
@@ -131,8 +142,14 @@ class _Similarity:
         """Replicates from now on: ``counts`` (B x pairs) says how often each pair is drawn in each."""
         self.counts = counts
 
-    def measure(self, z: np.ndarray, k: int, bootstrap: bool) -> dict[str, tuple[float, np.ndarray]]:
-        cosines = pair_cosines(z[:, :k], self.a, self.b)
+    def measure(
+        self, z: np.ndarray, k: int, bootstrap: bool, precision: str = FULL, ranges: np.ndarray | None = None
+    ) -> dict[str, tuple[float, np.ndarray]]:
+        if precision == FULL:
+            cosines = pair_cosines(z[:, :k], self.a, self.b)
+        else:  # the precision's score of each pair (:mod:`mrlens.quantize`)
+            v = scoring_vectors(unit_rows(z[:, :k]), precision, ranges).astype(np.float64)
+            cosines = np.einsum("ij,ij->i", v[self.a], v[self.b])
         value = spearman(cosines, self.scores)
         replicates = spearman_replicates(cosines, self.scores, self.counts) if bootstrap else np.empty(0)
         return {"spearman": (value, replicates)}
@@ -182,12 +199,18 @@ class _Retrieval:
         self.pair_counts = self.counts @ self.n_relevant
 
     def measure(
-        self, z: np.ndarray, k: int, bootstrap: bool, device: str | None = None
+        self,
+        z: np.ndarray,
+        k: int,
+        bootstrap: bool,
+        device: str | None = None,
+        precision: str = FULL,
+        ranges: np.ndarray | None = None,
     ) -> dict[str, tuple[float, np.ndarray]]:
         s = self.settings
         queries = unit_rows(z[self.query_rows, :k])
         documents = unit_rows(z[self.document_rows, :k])
-        _, ranking = top_k(queries, documents, self.k, device=device)
+        ranking = self._ranking(queries, documents, device, precision, ranges)
         ranked = ranked_relevance(ranking, self.query_index, self.doc_index, self.relevance, len(documents))
         per_query = {
             self.names["ndcg"]: ndcg_at_k(ranked, self.ideal, s.ndcg_at),
@@ -196,10 +219,24 @@ class _Retrieval:
         }
         counts = self.counts if bootstrap else self.counts[:0]
         out = {name: (float(values.mean()), counts @ values / counts.sum(axis=1)) for name, values in per_query.items()}
+        if precision != FULL:  # alignment is a distance between float vectors: not a quantised index's score
+            return out
         terms = alignment_terms(queries[self.query_index], documents[self.doc_index], s.alignment_alpha)
         per_query_sum = np.bincount(self.query_index, weights=terms, minlength=len(self.query_ids))
         out["alignment"] = (float(terms.mean()), counts @ per_query_sum / self.pair_counts[: len(counts)])
         return out
+
+    def _ranking(
+        self, queries: np.ndarray, documents: np.ndarray, device: str | None, precision: str, ranges: np.ndarray | None
+    ) -> np.ndarray:
+        """The top documents of every query by the precision's score (:mod:`mrlens.quantize`)."""
+        if precision == FULL:
+            return top_k(queries, documents, self.k, device=device)[1]
+        q, d = scoring_vectors(queries, precision, ranges), scoring_vectors(documents, precision, ranges)
+        if precision != "binary-rescore":
+            return top_k(q, d, self.k, device=device)[1]
+        candidates = top_k(q, d, min(self.k * self.settings.rescore_multiplier, len(d)), device=device)[1]
+        return rescore(queries, d, candidates, self.k)
 
 
 def _rows(ids: pd.Series, row_of: Mapping[str, int]) -> np.ndarray:
@@ -238,6 +275,7 @@ def measure_quality(
     device: str | None = None,
     methods: Mapping[str, str] | None = None,
     fit: np.ndarray | None = None,
+    calibration: np.ndarray | None = None,
     unit: str | None = None,
 ) -> Quality:
     """:func:`evaluate` with each interval's replicate values; ``methods`` overrides some metrics'
@@ -247,7 +285,13 @@ def measure_quality(
     default: required when ``pca`` is among the strategies). ``unit``: what the intervals resample
     (:data:`mrlens.kinds.UNITS`, the task kind's ``unit``; by default ``pairs`` for similarity, ``queries``
     for retrieval); with ``documents`` or ``words`` every interval is that unit's method
-    (:data:`mrlens.inference.intervals.UNIT_METHODS`)."""
+    (:data:`mrlens.inference.intervals.UNIT_METHODS`).
+
+    Every precision of ``settings.precisions`` other than float32 (:mod:`mrlens.quantize`) adds
+    rows of the ``prefix`` strategy scored at that precision, with the same draws (so its replicates pair
+    with float32's and with other models'); the table's ``precision`` column says which. ``int8`` takes its
+    ranges from ``calibration``: embeddings of other documents by the same model (a calibration corpus),
+    never the task's texts."""
     settings = QualitySettings.from_mapping(settings)
     strategies = check_strategies(settings.strategies)
     check_pca_fit(settings.pca_fit)
@@ -276,10 +320,11 @@ def measure_quality(
 
     task_measure = partial(task.measure, device=device) if kind == "retrieval" else task.measure
 
-    def one(z: np.ndarray, rows: np.ndarray | None, resample: bool) -> Estimates:
+    def one(z: np.ndarray, rows: np.ndarray | None, resample: bool, precision: str = FULL) -> Estimates:
         found = Estimates({}, task.n)
         for k in sizes:
-            for metric, (value, reps) in task_measure(z, k, resample and bool(chosen)).items():
+            measured = task_measure(z, k, resample and bool(chosen), precision=precision, ranges=ranges.get(k))
+            for metric, (value, reps) in measured.items():
                 found.values[(k, metric)] = value
                 if metric in chosen and len(reps):
                     low, high = interval(chosen[metric], value, reps, settings.confidence, task.units)
@@ -290,8 +335,34 @@ def measure_quality(
 
     orderings = random_orderings(x.shape[1], settings.random_orderings, streams(settings.seed).orderings)
     inputs = _fitted_inputs(x, fit, settings) if any(STRATEGIES[s].fitted for s in strategies) else Inputs()
-    table, replicates = over_strategies(x, strategies, one, replace(inputs, orderings=orderings))
-    return Quality(table, replicates)
+    precisions = [p for p in check_precisions(settings.precisions) if kind == "retrieval" or p not in RETRIEVAL_ONLY]
+    ranges = _calibration_ranges(calibration, x.shape[1], sizes) if set(precisions) & set(CALIBRATED) else {}
+    parts = [(FULL, *over_strategies(x, strategies, one, replace(inputs, orderings=orderings)))]
+    parts += [(p, *over_strategies(x, ["prefix"], partial(one, precision=p))) for p in precisions if p != FULL]
+    return Quality(
+        *(pd.concat([_with_precision(part[i], part[0]) for part in parts], ignore_index=True) for i in (1, 2))
+    )
+
+
+def _with_precision(table: pd.DataFrame, precision: str) -> pd.DataFrame:
+    """``table`` with a ``precision`` column after ``strategy``."""
+    table = table.copy()
+    table.insert(table.columns.get_loc("strategy") + 1, "precision", precision)
+    return table
+
+
+def _calibration_ranges(calibration: np.ndarray | None, width: int, sizes: Sequence[int]) -> dict[int, np.ndarray]:
+    """The int8 ranges at every size: each dimension's minimum and maximum over the unit k-prefixes of the
+    calibration embeddings (:func:`mrlens.quantize.int8_ranges`)."""
+    if calibration is None:
+        raise DataError(
+            "quality.precisions int8: its ranges need the model's embeddings of a calibration corpus "
+            "(quality.calibration_corpus), never the task's own texts"
+        )
+    calibration = as_points(calibration)
+    if calibration.shape[1] != width:
+        raise DataError(f"the calibration embeddings have {calibration.shape[1]} dimensions, the task's {width}")
+    return {k: int8_ranges(unit_rows(calibration[:, :k])) for k in sizes}
 
 
 def _for_unit(method: str, unit: str) -> str:

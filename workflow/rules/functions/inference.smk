@@ -2,6 +2,7 @@
 
 from mrlens.inference.claims import (
     claim_settings,
+    contrasts,
     needed_pairs,
     parse_claims,
     reference_pairs,
@@ -31,6 +32,8 @@ PAIR_LARGE = (
     if any(v != _largest for v in _pair_large.values())
     else {}
 )
+# the (size, precision) points of equal bytes the equal_bytes claims compare, for every model
+CONTRASTS = canonical([[list(a), list(b)] for a, b in contrasts(parse_claims(CLAIMS))])
 # the external pairs, labelled near-twin in the differences; only with external models, so that a run
 # without them keeps the differences job's parameters
 NEAR_TWINS = {"near_twins": EXTERNAL_PAIRS} if EXTERNAL_PAIRS else {}

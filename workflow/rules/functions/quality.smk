@@ -3,6 +3,8 @@
 PCA_CORPUS = corpus_or_first(config["quality"]["pca_corpus"])
 FITS_PCA = "pca" in config["analysis"]["strategies"]
 FITS_PCA = FITS_PCA and config["analysis"]["pca_fit"] == "heldout"
+CALIBRATION_CORPUS = corpus_or_first(config["quality"]["calibration_corpus"])
+CALIBRATES_INT8 = "int8" in config["quality"]["precisions"]
 
 
 @per_job
@@ -40,11 +42,20 @@ def pca_fit_embeddings(wildcards):
 
 
 @per_job
+def calibration_embeddings(wildcards):
+    """The embeddings the int8 ranges are calibrated on: the same model's of the calibration corpus."""
+    if not CALIBRATES_INT8:
+        return {}
+    path = f"embeddings/{wildcards.model}/{wildcards.checkpoint}/{CALIBRATION_CORPUS}.parquet"
+    return {"calibration": results(path)}
+
+
+@per_job
 def quality_settings(wildcards):
     """Quality settings (not the task list, so editing one task reruns only its jobs) and the
     truncation strategies shared with the geometry suite."""
     analysis = config["analysis"]
-    skip = {"tasks", "checkpoints", "pca_corpus"}
+    skip = {"tasks", "checkpoints", "pca_corpus", "calibration_corpus"}
     shared = ("strategies", "random_orderings", "pca_fit")
     return Digest(
         "quality settings",
