@@ -97,7 +97,7 @@ def edit(path: str, value: object) -> dict:
         ),
         ("train.pairs", "nli", r"config train.pairs: 'nli' is not a source in data.pairs"),
         ("train.checkpoint_steps", [10, 150], r"config train.checkpoint_steps: step 150 is not before train.max_steps"),
-        ("analysis.dims", [32, 768], r"config analysis.dims: size 768 exceeds"),
+        ("analysis.dims", [32, 128, 768], r"config analysis.dims: size 768 exceeds"),
         ("embed.checkpoints", "some", r"config embed.checkpoints: 'some' is not one of \['final', 'all'\]"),
         ("data.corpora.wiki", {"kind": "web"}, r"config data.corpora.wiki.kind: 'web' is not one of"),
         ("base_model.source", "/no/such/folder", r"config base_model.source: folder /no/such/folder does not exist"),
