@@ -214,3 +214,17 @@ def test_point_differences_are_each_models_paired_contrast() -> None:
     assert set(table["versus_precision"]) == {"float32"} and set(table["precision"]) == {"int8"}
     pooled = table[table["seed"].isna()].set_index("variant")
     assert pooled.loc["mrl", "n_seeds"] == 3 and pooled.loc["mrl", "interval"] == "ci95-seeds-t"
+
+
+def test_quality_bytes_figure_draws_a_line_per_model_and_precision(tmp_path: Path) -> None:
+    from mrlens.plots.quality import quality_bytes_figure
+
+    rows = [
+        {"variant": v, "seed": s, "checkpoint": "final", "task": t, "strategy": "prefix", "precision": p}
+        | {"dim": d, "metric": m, "value": 0.1 * d / 32 + 0.01 * s}
+        for v in ("no-mrl", "mrl") for s in (0, 1) for t, m in (("sim", "spearman"), ("ret", "ndcg@10"))
+        for p in ("float32", "int8", "binary") for d in (8, 16, 32)
+    ]  # fmt: skip
+    paths = [tmp_path / "quality_bytes.png", tmp_path / "quality_bytes.pdf"]
+    quality_bytes_figure(pd.DataFrame(rows), paths, dpi=60)
+    assert all(p.stat().st_size > 5_000 for p in paths)

@@ -181,7 +181,7 @@ def final_targets():
     if config["embed"]["checkpoints"] == "all" and TRAIN.get("checkpoint_steps"):
         figures.append("checkpoints")
     if TASKS:
-        figures.append("quality")
+        figures += ["quality", "quality_bytes"]
         tables.append("quality")
     if TWIN_PAIRS:
         tables.append("differences")

@@ -128,6 +128,23 @@ rule quality_figure:
         "../scripts/quality_figure.py"
 
 
+rule quality_bytes_figure:
+    input:
+        results("metrics/quality.parquet"),
+    output:
+        figure_files("quality_bytes", caption="../report/quality.rst"),
+    log:
+        logs("quality_bytes_figure.log"),
+    benchmark:
+        benchmarks("quality_bytes_figure.tsv")
+    conda:
+        CONDA_ENV
+    params:
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/quality_bytes_figure.py"
+
+
 rule cost_table:
     input:
         training=results("metrics/training.parquet"),

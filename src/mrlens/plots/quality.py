@@ -151,3 +151,39 @@ def cost_figure(cost: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150)
     )
     figure.tight_layout()
     save_figure(figure, paths, dpi)
+
+
+def _main_metric(metrics: Sequence[str]) -> str | None:
+    """A task's main score: spearman (similarity), else ndcg@k (retrieval)."""
+    return next((m for prefix in ("spearman", "ndcg@") for m in sorted(metrics) if m.startswith(prefix)), None)
+
+
+def quality_bytes_figure(table: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150) -> None:
+    """Each task's main score against bytes per vector (:func:`mrlens.quantize.bytes_per_vector`, log2
+    axis), one line per (model, precision): colour by variant, line style by precision; final checkpoint,
+    prefix strategy, the mean over seeds. Points at the same x are equal bytes: truncate or quantise."""
+    from mrlens.quantize import PRECISIONS, bytes_per_vector
+
+    rows = table[(table["strategy"] == "prefix") & (table["checkpoint"] == "final")]
+    if "precision" not in rows:
+        rows = rows.assign(precision="float32")
+    tasks = sorted(rows["task"].unique())
+    variants = list(dict.fromkeys(rows["variant"]))
+    colours = variant_colours(variants)
+    styles = dict(zip(PRECISIONS, ("-", "--", ":", "-.")))
+    figure, axes = plt.subplots(1, max(len(tasks), 1), figsize=(4.2 * max(len(tasks), 1), 3.6), squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        here = rows[rows["task"] == task]
+        metric = _main_metric(here["metric"].unique())
+        here = here[here["metric"] == metric]
+        means = here.groupby(["variant", "precision", "dim"], sort=False)["value"].mean().reset_index()
+        for (variant, precision), line in means.groupby(["variant", "precision"], sort=False):
+            line = line.assign(bytes=[bytes_per_vector(int(d), precision) for d in line["dim"]]).sort_values("bytes")
+            colour = BASE_STYLE.get("color", "grey") if variant == BASE else colours.get(variant)
+            ax.plot(line["bytes"], line["value"], styles.get(precision, "-"), marker="o", markersize=3, color=colour)
+            ax.plot([], [], styles.get(precision, "-"), color=colour, label=f"{variant}, {precision}")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("bytes per vector")
+        ax.set_ylabel(metric or "")
+        ax.set_title(task, fontsize=9)
+    legend_below_and_save(figure, axes[0][0], paths, dpi)
