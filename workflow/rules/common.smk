@@ -206,14 +206,14 @@ def figure_targets(names):
 def figure_files(name, caption):
     """A figure in every configured format; the PNG flagged for the Snakemake report (the other
     formats stay beside it on disk, so the report holds no duplicates)."""
-    files = [results(f"figures/{name}.{ext}") for ext in config["figures"]["formats"]]
     labels = {"figure": name, "model": "all", "variant": "all", "size": "all"}
-    return [
-        report_item(f, caption=caption, category="Figures", labels=labels)
-        if f.endswith(".png")
-        else f
-        for f in files
-    ]
+    files = []
+    for ext in config["figures"]["formats"]:
+        path = results(f"figures/{name}.{ext}")
+        if ext == "png":
+            path = report_item(path, caption=caption, category="Figures", labels=labels)
+        files.append(path)
+    return files
 
 
 def trained_models():
