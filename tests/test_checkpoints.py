@@ -14,7 +14,6 @@ from mrlens.checkpoints import base_model_dim, checkpoint_dim, embedded_model_pa
 from mrlens.errors import ConfigError
 from mrlens.models import load_model, resolve_base
 
-
 # SHA-256 of model.safetensors of sentence-transformers/all-MiniLM-L6-v2 as the hub lists it
 ALL_MINILM_L6_V2_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 

@@ -15,7 +15,6 @@ from mrlens.errors import ConfigError, MrlensError
 from mrlens.ids import BASE_MODEL_ID
 
 
-
 def _report_bad_input(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
     if isinstance(error, MrlensError):
         print(f"mrlens: {type(error).__name__}: {error}", file=sys.stderr)
