@@ -134,7 +134,9 @@ CASES: list[tuple[str, Setup, str]] = [
 
 @pytest.fixture(scope="module")
 def base_config(tiny_model: Path, tiny_wordnet: Path) -> dict:
-    return tiny_config(tiny_model, tiny_wordnet)
+    config = tiny_config(tiny_model, tiny_wordnet)
+    config.get("findings", {}).pop("claims", None)  # they name the tiny variants, which some cases replace
+    return config
 
 
 @pytest.mark.parametrize(("name", "setup", "message"), CASES, ids=[c[0] for c in CASES])
