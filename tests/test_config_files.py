@@ -47,14 +47,14 @@ def test_merge_follows_json_merge_patch(target: object, patch: object, result: o
 def test_a_one_key_config_that_extends_the_default_changes_that_key_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`extends: config/config.yaml` + `analysis: {dims: [32, 64]}`: the default run at two sizes."""
+    """`extends: config/config.yaml` + `analysis: {dims: [32, 128]}`: the default run at two sizes."""
     monkeypatch.chdir(tmp_path)  # not the repository: config/config.yaml is found in the workflow's folder
-    mine = {"extends": "config/config.yaml", "analysis": {"dims": [64, 32]}}
+    mine = {"extends": "config/config.yaml", "analysis": {"dims": [128, 32]}}
     merged, read, notice = workflow_config(mine, ROOT, ["mine.yaml"], load_schema(SCHEMA))
     assert read == [DEFAULT] and notice is None
     default = validate_config(yaml.safe_load(DEFAULT.read_text()), SCHEMA)
     config = validate_config(merged, SCHEMA)
-    assert config["analysis"]["dims"] == [32, 64]
+    assert config["analysis"]["dims"] == [32, 128]
     assert config["analysis"] | {"dims": default["analysis"]["dims"]} == default["analysis"]
     assert {k: v for k, v in config.items() if k != "analysis"} == {k: v for k, v in default.items() if k != "analysis"}
     # null removes a key: a variant of the default, and train.seeds back to the schema's [0]
