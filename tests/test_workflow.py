@@ -281,7 +281,7 @@ def test_slurm_profile_sends_gpu_rules_to_the_gpu_partition(finished_run: tuple[
     jobs = result.stdout.split("\nrule ")
     train = [j for j in jobs if j.startswith("train:")]
     metrics = [j for j in jobs if j.startswith("geometry:")]
-    assert len(train) == 3 and metrics
+    assert len(train) == 4 and metrics  # three twins and the dedicated model
     for job in train:
         assert "gpu=1" in job and "slurm_partition=gpu" in job and "gpu_model=a100" in job and "mem_mb=16000" in job
     for job in metrics:

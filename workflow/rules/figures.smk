@@ -106,7 +106,10 @@ rule zoo_figure:
     params:
         dpi=config["figures"]["dpi"],
         models=canonical(
-            {n: {"twin_of": m["twin_of"], "dims": m["dims"]} for n, m in EXTERNAL.items()}
+            {
+                n: {"twin_of": m["twin_of"], "dims": m["dims"]}
+                for n, m in EXTERNAL.items()
+            }
         ),
     script:
         "../scripts/zoo_figure.py"
