@@ -109,7 +109,11 @@ CASES: list[tuple[str, Setup, str]] = [
     ("hub id while offline", _hub_base, r"some-org/some-model-that-is-not-cached"),
     ("checkpoint folder without weights", _weightless_base, r"no-weights.*(no weights|weights)"),
     ("unwritable results folder", _unwritable_results, r"results folder .*results is not writable"),
-    ("missing file", _corpus("absent.csv", None), r"config data.corpora.bad.path: file or folder .*absent.csv not found"),
+    (
+        "missing file",
+        _corpus("absent.csv", None),
+        r"config data.corpora.bad.path: file or folder .*absent.csv not found",
+    ),
     ("empty corpus", _corpus("empty.csv", b"id,text\n"), r"data.corpora.bad: the source has no rows"),
     (
         "empty strings",

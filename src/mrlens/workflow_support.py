@@ -67,7 +67,9 @@ def with_origin(table: Any) -> Any:
     ``external`` (a model of ``models:``: no seed). Unchanged without those columns or with ``origin``."""
     if "model" not in table or "seed" not in table or "origin" in table:
         return table
-    origin = table["seed"].isna().map({True: "external", False: "trained"}).where(table["model"] != BASE_MODEL_ID, "base")
+    origin = (
+        table["seed"].isna().map({True: "external", False: "trained"}).where(table["model"] != BASE_MODEL_ID, "base")
+    )
     out = table.copy()
     out.insert(out.columns.get_loc("model") + 1, "origin", origin.astype(str))
     return out

@@ -5,7 +5,5 @@ from mrlens.precomputed import import_embeddings
 from mrlens.workflow_support import log_to_rule_log
 
 log = log_to_rule_log(snakemake)
-dim = import_embeddings(
-    snakemake.input.embeddings, snakemake.input.texts, snakemake.output[0], snakemake.params.labels
-)
+dim = import_embeddings(snakemake.input.embeddings, snakemake.input.texts, snakemake.output[0], snakemake.params.labels)
 log.info("%s: %d-dimensional embeddings imported from %s", snakemake.rule, dim, snakemake.input.embeddings)

@@ -112,9 +112,7 @@ def checkpoint_figure(
             base = data[data["variant"] == BASE]["value"]
             drawn = [("prefix", data[data["variant"] == v]) for v in [BASE, *variants]]
             for i, variant in enumerate(variants):
-                line = pd.concat([data[data["variant"] == BASE], data[data["variant"] == variant]]).sort_values(
-                    "step"
-                )
+                line = pd.concat([data[data["variant"] == BASE], data[data["variant"] == variant]]).sort_values("step")
                 ax.plot(line["step"], line["value"], marker="o", markersize=3, color=palette(i % 10), label=variant)
                 if "ci_low" in line and (line["ci_high"] > line["ci_low"]).any():
                     ax.fill_between(
