@@ -215,7 +215,7 @@ def test_results_equal_the_local_run(slurm_run: SlurmRun, finished_run: tuple[Pa
     from mrlens.io import read_embeddings
 
     embeddings = sorted((slurm_run.workdir / "results" / "embeddings").rglob("*.parquet"))
-    assert len(embeddings) == 9  # base + four trained models (three twins, one dedicated) x (final, step-3), on the one corpus
+    assert len(embeddings) == 9  # base + 4 trained models x (final, step-3), one corpus
     for path in embeddings:
         relative = path.relative_to(slurm_run.workdir)
         _, theirs, _ = read_embeddings(path)
