@@ -11,7 +11,7 @@ over 2,000 fresh mini-batches shrunk towards Sigma (IsoScore*), or is the intrin
 the truth; each repetition evaluates n pairs or queries drawn from it.
 
 Each repetition computes every method's interval (percentile, basic bootstrap, half-sample subsampling,
-split halves; :mod:`mrlens.inference.intervals`) from mrlens's own replicates (basic bootstrap and split
+split halves; :mod:`mrlens.resampling`) from mrlens's own replicates (basic bootstrap and split
 halves as the suite reports them: about the raw estimate, clipped to the parameter's range); the table gives the share of repetitions
 whose interval holds the truth (95 % nominal) and the method mrlens reports (``*``). Every metric gets
 replicates of both schemes here, also those whose interval is ``none`` (which the suite skips otherwise).
@@ -30,14 +30,15 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from mrlens.inference.intervals import METHODS, interval, method_of
 from mrlens.metrics.correlation import correlation_from_covariance
 from mrlens.metrics.isotropy import isoscore_from_covariance, participation_ratio
 from mrlens.metrics.outliers import outlier_dimensions, outlier_share
+from mrlens.metrics.registry import method_of
 from mrlens.metrics.spectrum import covariance_spectrum, effective_rank, numerical_rank
 from mrlens.metrics.suite import METRICS, SuiteSettings, measure
 from mrlens.quality.evaluate import QualitySettings, measure_quality
 from mrlens.quality.similarity import pair_cosines, spearman
+from mrlens.resampling import METHODS, interval
 
 CONFIDENCE = 0.95
 RANK = 8

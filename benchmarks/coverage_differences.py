@@ -34,8 +34,8 @@ import time
 import numpy as np
 
 from mrlens.inference.differences import POOLED_METHODS
-from mrlens.inference.intervals import METHODS, interval
 from mrlens.metrics.isotropy import isoscore_from_covariance
+from mrlens.resampling import METHODS, interval
 
 P, D, K, SEEDS = 24, 12, 4, 5
 SCENARIOS = {"seeds dominate": 0.05, "seeds ~ documents": 0.01, "documents dominate": 0.002}  # name -> tau

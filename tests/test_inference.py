@@ -26,7 +26,7 @@ from mrlens.inference.differences import (
     trend_weights,
 )
 from mrlens.inference.findings import VERDICTS, render_markdown, verdict, verdicts
-from mrlens.inference.intervals import resampling_counts, split_halves_variance
+from mrlens.resampling import resampling_counts, split_halves_variance
 
 KEYS = {"checkpoint": "final", "corpus": "wiki", "strategy": "prefix", "metric": "isoscore_star"}  # basic bootstrap
 

@@ -5,21 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mrlens.inference.intervals import (
-    INTERVAL_METHODS,
+from mrlens.metrics.registry import INTERVAL_METHODS, method_of
+from mrlens.metrics.suite import METRICS
+from mrlens.resampling import (
     METHODS,
     crossed_counts,
     crossed_variance,
     documents_variance,
     interval,
     interval_label,
-    method_of,
     method_of_label,
     resampling_counts,
     split_halves_variance,
     streams,
 )
-from mrlens.metrics.suite import METRICS
 
 
 def test_percentile_and_basic_on_a_known_replicate_set() -> None:

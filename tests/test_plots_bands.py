@@ -10,11 +10,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from mrlens.inference.intervals import interval_label, method_of
+from mrlens.metrics.registry import method_of, title_of
 from mrlens.plots import checkpoint_figure, geometry_figure, suite_figure
 from mrlens.plots import style as plot_style
 from mrlens.plots.quality import quality_figure
 from mrlens.plots.style import BASE, band_note
+from mrlens.resampling import interval_label
 
 DIMS = (8, 16, 32)
 
@@ -89,10 +90,10 @@ def test_suite_panels_name_each_strategys_band(monkeypatch: pytest.MonkeyPatch) 
     rows += _rows("mean_abs_correlation", TWINS, {"prefix": "declared", "random": "range-orderings"}, corpus="wiki")
     suite_figure(pd.DataFrame(rows), "wiki", ["unused.png"], reference_variants=["no-mrl"])
     panels = _panels(figures[0])
-    assert panels["IsoScore (higher: more isotropic)"] == (
+    assert panels[title_of("isoscore")] == (
         "band: 95 % CI (split halves)\nrandom: min–max over random orderings\npca: no band (basis fitted once)"
     )
-    assert panels["mean |r| between dimensions"] == "no interval (none valid)\nrandom: min–max over random orderings"
+    assert panels[title_of("mean_abs_correlation")] == "no interval (none valid)\nrandom: min–max over random orderings"
     assert not any("band" in label or "CI" in label for label in _legend(figures[0]))
     plt.close(figures[0])
 
@@ -103,11 +104,11 @@ def test_quality_panels_name_the_declared_method_and_the_ratios_have_none(monkey
     rows += _rows("ndcg@10", TWINS, {"prefix": "declared"}, task="nano")
     quality_figure(pd.DataFrame(rows), ["unused.png"], reference_variants=["no-mrl"])
     panels = _panels(figures[0])
-    assert panels["stsb: Spearman of cosine vs human scores"] == (
+    assert panels["stsb: " + title_of("spearman")] == (
         "band: 95 % CI (split halves)\nrandom: min–max over random orderings"
     )
     assert panels["stsb: spearman / own full-size value"] == "no band"  # ratios: intervals dropped, one seed
-    assert panels["nano: nDCG@10"] == "band: 95 % CI (korn graubard)"
+    assert panels["nano: " + title_of("ndcg@10")] == "band: 95 % CI (korn graubard)"
     plt.close(figures[0])
 
 
@@ -120,10 +121,17 @@ def test_checkpoint_panels_draw_and_name_the_interval(monkeypatch: pytest.Monkey
             rows += [r | {"checkpoint": checkpoint} for r in step if checkpoint == "final" or r["variant"] != BASE]
     checkpoint_figure(pd.DataFrame(rows), 10, ["unused.png"], metrics=("isoscore", "mean_abs_correlation"))
     panels = _panels(figures[0])
-    assert panels["isoscore, 8 dimensions"] == panels["isoscore, 32 dimensions"] == "band: 95 % CI (split halves)"
-    assert panels["mean_abs_correlation, 8 dimensions"] == "no interval (none valid)"
+    assert (
+        panels[title_of("isoscore") + ", 8 dimensions"]
+        == panels[title_of("isoscore") + ", 32 dimensions"]
+        == "band: 95 % CI (split halves)"
+    )
+    assert panels[title_of("mean_abs_correlation") + ", 8 dimensions"] == "no interval (none valid)"
     bands = {ax.get_title(): len(ax.collections) for ax in figures[0].axes}
-    assert bands["isoscore, 8 dimensions"] == 2 and bands["mean_abs_correlation, 8 dimensions"] == 0
+    assert (
+        bands[title_of("isoscore") + ", 8 dimensions"] == 2
+        and bands[title_of("mean_abs_correlation") + ", 8 dimensions"] == 0
+    )
     plt.close(figures[0])
 
 

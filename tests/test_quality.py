@@ -12,7 +12,6 @@ from scipy.stats import spearmanr
 
 from mrlens.data import prepare_pairs
 from mrlens.errors import DataError
-from mrlens.inference.intervals import resampling_counts
 from mrlens.metrics.truncation import Inputs, pca_basis, views
 from mrlens.quality import QualitySettings, evaluate, prepare_task
 from mrlens.quality.evaluate import measure_quality
@@ -26,6 +25,7 @@ from mrlens.quality.retrieval import (
     top_k,
 )
 from mrlens.quality.similarity import pair_cosines, spearman
+from mrlens.resampling import resampling_counts
 from mrlens.train.cost import cost_table
 
 pytrec_eval = pytest.importorskip("pytrec_eval")

@@ -15,7 +15,6 @@ import yaml
 from IsoScore import IsoScore
 from sklearn.neighbors import NearestNeighbors
 
-from mrlens.inference.intervals import record_of, resampling_counts, seed_sequence
 from mrlens.metrics import mean_abs_correlation, suite, uniformity_loss
 from mrlens.metrics.intrinsic import mle_dimension, twonn_dimension
 from mrlens.metrics.isotropy import (
@@ -29,10 +28,12 @@ from mrlens.metrics.isotropy import (
 )
 from mrlens.metrics.outliers import outlier_dimensions, outlier_share
 from mrlens.metrics.pairwise import prefix_pairwise
+from mrlens.metrics.registry import record_of
 from mrlens.metrics.rogue import contributions_from_sums, cosine_contributions
 from mrlens.metrics.spectrum import covariance_spectrum, effective_rank, numerical_rank
 from mrlens.metrics.suite import SuiteSettings, measure
 from mrlens.metrics.truncation import PCA_FITS, STRATEGIES
+from mrlens.resampling import resampling_counts, seed_sequence
 
 
 def manifold(n: int, d: int, intrinsic: int, seed: int = 0) -> np.ndarray:

@@ -20,8 +20,8 @@ from snakemake.common import FUNC_OVERWRITE_PARAMS_ATTR
 from snakemake.settings.enums import Quietness
 from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
 
-from mrlens.inference import intervals
-from mrlens.inference.intervals import record_of
+from mrlens.metrics import registry
+from mrlens.metrics.registry import record_of
 from mrlens.metrics.suite import METRICS
 
 pytestmark = pytest.mark.workflow
@@ -186,7 +186,7 @@ def test_changing_a_metrics_interval_method_reruns_the_measurements_not_training
     """The registry's methods are a param of the measuring rules: a method changed in the package reruns
     geometry and quality and what follows them, never training or embedding."""
     workdir, config = finished_run
-    monkeypatch.setitem(intervals.INTERVAL_METHODS, "uniformity", "basic-bootstrap")
+    monkeypatch.setitem(registry.INTERVAL_METHODS, "uniformity", "basic-bootstrap")
     planned = planned_outputs(workdir, config)
     kinds = {f.split("/")[1] for f in planned}
     assert (

@@ -22,8 +22,8 @@ from mrlens.checkpoints import EMBEDDED, base_model_dim, checkpoint_dim, local_s
 from mrlens.errors import ConfigError
 from mrlens.ids import BASE_MODEL_ID, parse_model_id, trained_model_id
 from mrlens.inference.claims import check_claims, configured_claims, reference_pairs
-from mrlens.inference.intervals import INTERVAL_METHODS
 from mrlens.kinds import FAMILIES, TASK_KINDS, check_needs
+from mrlens.metrics.registry import GEOMETRY_METRICS, quality_names
 
 T = TypeVar("T")
 
@@ -352,25 +352,13 @@ def _trained_variant(name: str) -> str | None:
         return None
 
 
-def quality_metric_names(quality: Mapping[str, Any]) -> list[str]:
-    """The metric names of the quality tables (``ndcg@k`` with the configured k, ...)."""
-    return [
-        "spearman",
-        f"ndcg@{quality['ndcg_at']}",
-        f"mrr@{quality['mrr_at']}",
-        f"recall@{quality['recall_at']}",
-        "alignment",
-    ]
-
-
 def _check_findings(config: Mapping[str, Any]) -> None:
     """Claims name known metrics, variants or roles, tasks, corpora and sizes; references name variants."""
     variants = {name: v["dims"] for name, v in (config["train"] or {}).get("variants", {}).items()}
     findings = config["findings"]
     reference_pairs(variants, findings["reference"], dedicated_variants(config))
     variants |= {name: model["dims"] for name, model in config["models"].items()}  # claims may name them
-    at_k = {"ndcg", "mrr", "recall"}
-    metrics = [m for m in INTERVAL_METHODS if m not in at_k] + quality_metric_names(config["quality"])
+    metrics = [*GEOMETRY_METRICS, *quality_names(config["quality"])]
     check_claims(
         configured_claims(findings),
         metrics,

@@ -14,8 +14,8 @@ from mrlens.canonical import Digest, canonical
 from mrlens.config import load_schema, model_ids, model_sizes, validate_config
 from mrlens.config_files import workflow_config
 from mrlens.ids import BASE_MODEL_ID, parse_model_id, trained_model_id
-from mrlens.inference.intervals import INTERVAL_METHODS
 from mrlens.kinds import TASK_KINDS
+from mrlens.metrics.registry import INTERVAL_METHODS
 from mrlens.workflow_support import check_writable
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
@@ -31,7 +31,7 @@ config.clear()
 config.update(_validated)
 
 # each metric's interval method, a param of the rules that measure: a method changed in
-# mrlens.inference.intervals reruns them and what follows, as a changed setting would
+# the metric registry (mrlens.metrics.registry) reruns them and what follows, as a changed setting would
 INTERVALS = Digest("interval methods", INTERVAL_METHODS)
 TRAIN = config["train"] or {}  # empty: analysis only (models:), nothing trained
 VARIANTS = TRAIN.get("variants", {})

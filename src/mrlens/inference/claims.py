@@ -33,6 +33,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from mrlens.errors import ConfigError
+from mrlens.metrics.registry import split_name
 from mrlens.quantize import PRECISIONS, bytes_per_vector
 
 DIRECTIONS = ("greater", "less")
@@ -73,7 +74,7 @@ class Claim:
         """The bound of ``metric``'s difference: its margin on its own scale (``margin`` a number, or a
         mapping from the metric's name before "@" to a margin, ``default`` for the others, 0 if none)."""
         margins = self.margin if isinstance(self.margin, Mapping) else {"default": self.margin}
-        margin = margins.get(metric.split("@")[0], margins.get("default", 0.0))
+        margin = margins.get(split_name(metric)[0], margins.get("default", 0.0))
         return -margin if self.direction == "greater" else margin
 
 

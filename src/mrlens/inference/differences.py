@@ -5,12 +5,12 @@ Inputs are two long tables of the measured models: ``estimates`` (columns ``vari
 ``checkpoint``, ``corpus`` or ``task``, ``strategy``, ``dim``, ``metric``, ``value``, ``n``) and
 ``replicates`` (the same keys, ``replicate`` and ``value``: each model's statistic on resampled documents,
 queries or pairs). Their resampling draws depend only on (number of units, replicates, seed)
-(:func:`mrlens.inference.intervals.resampling_counts`), so replicate b of every model and every size uses
+(:func:`mrlens.resampling.resampling_counts`), so replicate b of every model and every size uses
 the same units, and a replicate-by-replicate difference of two models is a *paired* resample: the
 document noise the twins share cancels.
 
 Per seed s, ``d_s = theta(variant, s) - theta(reference, s)`` with replicates ``D_sb`` (the same b for
-both). Its interval is the metric's method of :mod:`mrlens.inference.intervals` applied to ``D_sb``,
+both). Its interval is the metric's method of :mod:`mrlens.resampling` applied to ``D_sb``,
 e.g. basic bootstrap ``[2 d - q_{1-a/2}(D), 2 d - q_{a/2}(D)]`` (Efron & Tibshirani 1993, section 13.4),
 labelled ``ci95-paired-basic-bootstrap``. No replicates for a metric, or method ``none``: no interval.
 
@@ -31,8 +31,9 @@ import pandas as pd
 from scipy import stats
 
 from mrlens.errors import DataError
-from mrlens.inference.intervals import METHODS, Method, bootstrap_variance, interval, method_of, method_of_label
+from mrlens.metrics.registry import method_of
 from mrlens.quantize import FULL
+from mrlens.resampling import METHODS, Method, bootstrap_variance, ci_label, interval, method_of_label
 
 PLACES = ("corpus", "task")
 KEYS = ("checkpoint", "strategy", "precision", "dim", "metric")
@@ -48,7 +49,7 @@ def seeds_t_interval(
     ``mean_s D_sb``, i.e. of the document noise that every seed shares (the t-interval over seeds, Student
     1908, widened by the shared sampling variance as in a two-stage design, Cochran 1977, ch. 10).
     ``variance`` estimates it from replicates in the metric's scheme (its method's
-    :attr:`mrlens.inference.intervals.Method.variance`); by default their variance, the bootstrap's.
+    :attr:`mrlens.resampling.Method.variance`); by default their variance, the bootstrap's.
     The degrees of freedom are Satterthwaite's (1946, "An approximate distribution of estimates of variance
     components", Biometrics Bulletin 2) for the sum of the two variance estimates::
 
@@ -79,7 +80,7 @@ def seeds_t_parts(
 
 
 def _bootstrap_variance(replicates: np.ndarray) -> float:
-    """The variance of the finite bootstrap replicates (:func:`mrlens.inference.intervals.bootstrap_variance`)."""
+    """The variance of the finite bootstrap replicates (:func:`mrlens.resampling.bootstrap_variance`)."""
     return bootstrap_variance(replicates, len(replicates))
 
 
@@ -92,7 +93,7 @@ def _seed_draws(seeds: int, draws: int, seed: int) -> np.ndarray:
 
 
 def _basic(centre: float, resampled: np.ndarray, confidence: float) -> tuple[float, float]:
-    """The basic bootstrap interval of :mod:`mrlens.inference.intervals`, around the mean over seeds."""
+    """The basic bootstrap interval of :mod:`mrlens.resampling`, around the mean over seeds."""
     return interval("basic-bootstrap", centre, resampled, confidence, len(resampled))
 
 
@@ -197,7 +198,7 @@ def _replicate_arrays(replicates: pd.DataFrame, pairs: Sequence[tuple[str, str]]
 
 def _declared_methods(estimates: pd.DataFrame, place: str, methods: Callable[[str], str]) -> Callable[[str, str], str]:
     """(corpus or task, metric) -> the method whose replicates the models drew: the one their ``interval``
-    labels name (:func:`mrlens.inference.intervals.method_of_label`; a task's unit may change it, e.g.
+    labels name (:func:`mrlens.resampling.method_of_label`; a task's unit may change it, e.g.
     Spearman's rho on Lee50 draws documents), else ``methods(metric)``."""
     named: dict[tuple[str, str], set[str | None]] = {}
     if "interval" in estimates:
@@ -219,7 +220,7 @@ def _per_seed(
         lows.append(low)
         highs.append(high)
         name = METHODS[method].paired or method if method != "none" else method
-        labels.append("none" if np.isnan(low) else f"ci{100 * confidence:g}-paired-{name}")
+        labels.append("none" if np.isnan(low) else ci_label(confidence, f"paired-{name}"))
         freedoms.append(float("nan") if np.isnan(low) else METHODS[name].freedom(replicates, int(row.n)))
     return est.assign(ci_low=lows, ci_high=highs, interval=labels, n_seeds=1, freedom=freedoms)
 
@@ -248,7 +249,7 @@ def _pooled(
                 variance = partial(_variance, METHODS[own], n)
                 low, high = method.formula(values, matrix, confidence, variance)
                 freedom = method.freedom(values, matrix, variance)
-        label = "none" if np.isnan(low) else f"ci{100 * confidence:g}-{method.name}"
+        label = "none" if np.isnan(low) else ci_label(confidence, method.name)
         rows.append(
             dict(zip(outer, key))
             | {"seed": pd.NA, "difference": float(values.mean()), "ci_low": low, "ci_high": high, "interval": label}
@@ -269,7 +270,7 @@ def differences(
     and, where both twins have two or more seeds in common, pooled over seeds (``seed`` missing).
 
     ``methods`` maps a metric to its interval method (a key of
-    :data:`mrlens.inference.intervals.METHODS`, or ``none``). Returns a tidy table: variant, reference,
+    :data:`mrlens.resampling.METHODS`, or ``none``). Returns a tidy table: variant, reference,
     seed, checkpoint, corpus or task, strategy, precision (float32 for tables without one), dim, metric, difference, ci_low, ci_high, interval, n,
     n_seeds, freedom (the degrees of freedom of the interval's t quantile; infinite for a normal or bootstrap
     one). Models without a seed (external models, ``seed`` missing) pair with each other, their rows

@@ -127,7 +127,7 @@ def minibatches(
     from ``population``, a 1-D array of row indices in which a row appears once per document it stands
     for (so a batch never holds one document twice). Seeded (an int, a sequence such as (seed,
     replicate), or a ``SeedSequence`` such as the suite's
-    :func:`mrlens.inference.intervals.seed_sequence`): the same seed gives the same batches."""
+    :func:`mrlens.resampling.seed_sequence`): the same seed gives the same batches."""
     population = np.asarray(population)
     if not 2 <= sample_size <= len(population):
         raise ValueError(f"sample_size must lie in [2, {len(population)}] (the documents), got {sample_size}")

@@ -6,7 +6,7 @@ fitted out of sample by default (``pca_fit: heldout``): a seeded half of the dis
 the basis and the other half is measured, so PCA rows have ``n`` = that half (compare them with the
 prefix at the same size knowing that n-dependent estimates, mean |r|, TwoNN and MLE, shift with n; the
 bias-corrected ones do not); ``fit`` (another corpus) measures every document. PCA rows exist only for the
-metrics invariant to rotations (:class:`mrlens.inference.intervals.MetricRecord`).
+metrics invariant to rotations (:class:`mrlens.metrics.registry.Metric`).
 
 Near-duplicates: at each size, documents within ``near_duplicate_fraction`` of the median
 nearest-neighbour distance of each other are one point (:mod:`mrlens.metrics.duplicates`) for TwoNN
@@ -18,7 +18,7 @@ cosine (:mod:`mrlens.metrics.rogue`). ``excess_kurtosis`` is the mean over the k
 one's excess kurtosis (:mod:`mrlens.metrics.kurtosis`): how far from Gaussian the embeddings are.
 
 Intervals (prefix rows only): each metric's method is declared in
-:data:`mrlens.inference.intervals.METRIC_RECORDS` and named in the ``interval`` column. Replicates
+:mod:`mrlens.metrics.registry` and named in the ``interval`` column. Replicates
 resample documents (B of them, seeded) through integer weights on the distinct rows, so no replicate
 repeats the pairwise pass: bootstrap resamples for ``basic-bootstrap``, half-samples of distinct
 documents (complementary pairs) for ``split-halves`` and ``subsampling``, where TwoNN and MLE recompute
@@ -40,7 +40,7 @@ replicates (of these, for ``benchmarks/coverage.py``, and IsoScore*'s) are centr
 (:func:`_centre_on_estimate`).
 
 Pairing: the draws depend only on (number of documents, B, seed) (see
-:func:`mrlens.inference.intervals.resampling_counts`), so two models' embeddings of the same documents
+:func:`mrlens.resampling.resampling_counts`), so two models' embeddings of the same documents
 in the same order get the same replicates, and ``Geometry.replicates`` of one minus the other's is a
 paired resample of the difference.
 """
@@ -54,16 +54,6 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from mrlens.inference.intervals import (
-    METHODS,
-    SCHEMES,
-    interval,
-    interval_label,
-    method_of,
-    resampling_counts,
-    seed_sequence,
-    streams,
-)
 from mrlens.metrics.checks import as_points, as_sizes
 from mrlens.metrics.correlation import (
     correlation_from_covariance,
@@ -91,6 +81,7 @@ from mrlens.metrics.isotropy import (
 from mrlens.metrics.kurtosis import excess_kurtosis
 from mrlens.metrics.outliers import outlier_dimensions, outlier_share
 from mrlens.metrics.pairwise import prefix_pairwise
+from mrlens.metrics.registry import GEOMETRY_METRICS, method_of
 from mrlens.metrics.rogue import contributions_from_sums, cosine_shares, rogue_count, top_share
 from mrlens.metrics.spectrum import covariance_spectrum, effective_rank, numerical_rank
 from mrlens.metrics.truncation import (
@@ -104,6 +95,15 @@ from mrlens.metrics.truncation import (
     over_strategies,
     pca_basis,
     random_orderings,
+)
+from mrlens.resampling import (
+    METHODS,
+    SCHEMES,
+    interval,
+    interval_label,
+    resampling_counts,
+    seed_sequence,
+    streams,
 )
 
 # metrics of one covariance (:func:`_covariance_metrics`) besides IsoScore and the participation ratio
@@ -119,20 +119,7 @@ _OF_COVARIANCE = (
     "outliers_variance_share",
     "outliers_magnitude_count",
 )
-METRICS = (
-    "isoscore",
-    "isoscore_star",
-    "participation_ratio",
-    "average_cosine",
-    "uniformity",
-    *_OF_COVARIANCE,
-    "rogue_top_share",
-    "rogue_count",
-    "twonn",
-    "mle",
-    "duplicates",
-    "excess_kurtosis",
-)
+METRICS = GEOMETRY_METRICS  # in the registry's order, the order of the rows
 # the metrics of one covariance: a replicate column that none of them needs skips them
 COVARIANCE_METRICS = ("isoscore", "participation_ratio", *_OF_COVARIANCE)
 
@@ -573,7 +560,7 @@ def measure(
 ) -> Geometry:
     """Run the whole suite on the (n x d) embeddings ``x`` at every size in ``dims``. ``methods``
     overrides some metrics' interval methods (metric -> a key of
-    :data:`mrlens.inference.intervals.METHODS` or ``none``), e.g. for ``benchmarks/coverage.py``.
+    :data:`mrlens.resampling.METHODS` or ``none``), e.g. for ``benchmarks/coverage.py``.
     ``fit``: embeddings of other documents by the same model to fit the PCA basis on (all of ``x`` is
     then measured); without it ``settings.pca_fit`` says where the basis comes from (module docstring)."""
     settings = settings or SuiteSettings()

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mrlens.inference.intervals import record_of
 from mrlens.metrics.covariance import row_blocks
+from mrlens.metrics.registry import record_of
+from mrlens.resampling import RANGE_ORDERINGS
 
 COLUMNS = ["strategy", "dim", "metric", "value", "ci_low", "ci_high", "interval", "n"]
 REPLICATE_COLUMNS = ["strategy", "dim", "metric", "replicate", "value"]
@@ -66,7 +67,7 @@ def _pca_views(x: np.ndarray, inputs: Inputs) -> Iterator[np.ndarray]:
 class Strategy:
     """A truncation strategy. ``views(x, inputs)``: its (n' x d) arrays; ``line_style``: its curves in
     figures; ``rotating``: its views rotate the embedding, so only rotation-invariant metrics
-    (:class:`mrlens.inference.intervals.MetricRecord`) are reported; ``random``: several random views,
+    (:class:`mrlens.metrics.registry.Metric`) are reported; ``random``: several random views,
     reported as their mean with their range; ``fitted``: its views need a basis fitted on documents."""
 
     views: Callable[[np.ndarray, Inputs], Iterator[np.ndarray]]
@@ -177,7 +178,7 @@ def _over_views(strategy: Strategy, x: np.ndarray, inputs: Inputs, measure: Meas
     if not strategy.random:
         return runs[0]
     values, low, high = spread_over_orderings([run.values for run in runs])
-    return Estimates(values, runs[0].n, low, high, dict.fromkeys(values, "range-orderings"))
+    return Estimates(values, runs[0].n, low, high, dict.fromkeys(values, RANGE_ORDERINGS))
 
 
 def over_strategies(

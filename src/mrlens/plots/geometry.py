@@ -1,4 +1,5 @@
-"""The headline figure: IsoScore, uniformity and correlation against the number of dimensions kept."""
+"""The headline figure: the registry's headline metrics (IsoScore, uniformity, correlation) against the number
+of dimensions kept."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from mrlens.metrics.registry import HEADLINE_METRICS, title_of
 from mrlens.metrics.truncation import INSAMPLE, STRATEGIES, strategy_of
 from mrlens.plots.style import (
     BASE,
@@ -19,11 +21,7 @@ from mrlens.plots.style import (
     variant_colours,
 )
 
-PANELS = (
-    ("isoscore", "IsoScore (higher: more isotropic)"),
-    ("uniformity", "Uniformity loss, t = 2 (lower: more uniform)\nprefixes re-normalised to unit length"),
-    ("mean_sq_correlation", "Mean squared correlation between dimensions\n(bias-corrected; lower: less redundant)"),
-)
+PANELS = HEADLINE_METRICS  # the registry's headline metrics, one panel each
 
 
 def series(frame: pd.DataFrame) -> pd.DataFrame:
@@ -108,7 +106,7 @@ def geometry_figure(
         len(corpora), len(PANELS), figsize=(4.4 * len(PANELS), 3.6 * len(corpora)), squeeze=False
     )
     for row, corpus in enumerate(corpora):
-        for col, (metric, label) in enumerate(PANELS):
+        for col, metric in enumerate(PANELS):
             ax = axes[row][col]
             data = table[(table["corpus"] == corpus) & (table["metric"] == metric)]
             drawn = []
@@ -131,7 +129,7 @@ def geometry_figure(
             ax.set_xticks(dims, [str(d) for d in dims])
             ax.minorticks_off()
             ax.set_xlabel("leading dimensions kept")
-            panel_title(ax, label, band_note(drawn))
+            panel_title(ax, title_of(metric), band_note(drawn))
             ax.grid(alpha=0.3)
             if col == 0:
                 ax.set_ylabel(f"corpus: {corpus}")

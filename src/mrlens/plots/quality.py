@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from mrlens.metrics.registry import order_key, title_of
 from mrlens.plots.geometry import draw_strategies
 from mrlens.plots.style import (
     BASE,
@@ -21,14 +22,6 @@ from mrlens.plots.style import (
     variant_colours,
 )
 
-METRIC_ORDER = ("spearman", "ndcg", "mrr", "recall", "alignment")
-TITLES = {
-    "spearman": "Spearman of cosine vs human scores",
-    "ndcg": "nDCG",
-    "mrr": "MRR",
-    "recall": "Recall",
-    "alignment": "alignment E||f(q) - f(d)||^2 (lower: closer)",
-}
 COSTS = (
     ("seconds_per_step", "seconds per training step"),
     ("tokens_per_second", "tokens per second"),
@@ -36,16 +29,6 @@ COSTS = (
     ("job_seconds", "training job wall time (s, benchmark)"),
     ("max_rss_mb", "training job max RSS (MB, benchmark)"),
 )
-
-
-def _metric_key(metric: str) -> tuple[int, str]:
-    base = metric.split("@")[0]
-    return (METRIC_ORDER.index(base) if base in METRIC_ORDER else len(METRIC_ORDER), metric)
-
-
-def _title(metric: str) -> str:
-    base, _, at = metric.partition("@")
-    return TITLES.get(base, base) + (f"@{at}" if at else "")
 
 
 def relative_to_full_size(table: pd.DataFrame) -> pd.DataFrame:
@@ -85,7 +68,7 @@ def quality_figure(
         table = table[table["metric"].isin(metrics)]
     if table.empty:
         raise ValueError(f"no quality rows for checkpoint {checkpoint!r} and metrics {metrics}")
-    panels = sorted({(t, m) for t, m in zip(table["task"], table["metric"])}, key=lambda p: (p[0], _metric_key(p[1])))
+    panels = sorted({(t, m) for t, m in zip(table["task"], table["metric"])}, key=lambda p: (p[0], order_key(p[1])))
     variants = list(dict.fromkeys([BASE, *table["variant"]]))
     colours = variant_colours(variants)
     relative = relative_to_full_size(table)
@@ -103,7 +86,7 @@ def quality_figure(
             ax.grid(alpha=0.3)
             if col == 1:
                 ax.axhline(1.0, color="0.6", linewidth=0.8)
-            title = f"{task}: {_title(metric)}" if col == 0 else f"{task}: {metric} / own full-size value"
+            title = f"{task}: {title_of(metric)}" if col == 0 else f"{task}: {metric} / own full-size value"
             panel_title(ax, title, band_note(drawn))
             if row == len(panels) - 1:
                 ax.set_xlabel("leading dimensions kept (re-normalised)")

@@ -12,9 +12,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from mrlens.ids import BASE_MODEL_ID  # noqa: E402
-from mrlens.inference.intervals import METRIC_RECORDS  # noqa: E402
 from mrlens.io import atomic_path  # noqa: E402
+from mrlens.metrics.registry import REGISTRY, split_name  # noqa: E402
 from mrlens.metrics.truncation import strategy_of  # noqa: E402
+from mrlens.resampling import label_words  # noqa: E402
 
 BASE = BASE_MODEL_ID  # the base model is drawn under its id
 BASE_LABEL = "base, before fine-tuning"  # a trained sentence encoder, before our fine-tuning
@@ -22,19 +23,10 @@ BASE_STYLE = {"color": "0.35", "linestyle": "--", "marker": None}
 NOTE_SIZE = 7  # points: the band note under each panel's title
 
 
-def _interval_words(kind: str) -> str:
-    """An ``interval`` label in words: ``ci95-basic-bootstrap`` -> "95 % CI (basic bootstrap)",
-    ``range-orderings`` -> "min–max over random orderings"."""
-    if kind == "range-orderings":
-        return "min–max over random orderings"
-    level, _, method = kind.partition("-")
-    return f"{level[2:]} % CI ({method.replace('-', ' ')})"
-
-
 def _declared_without_interval(metrics: Iterable[str]) -> bool:
-    """Whether every metric is declared without a valid interval method (``METRIC_RECORDS``: ``none``)."""
-    names = [m.split("@")[0] for m in metrics]
-    return bool(names) and all(name in METRIC_RECORDS and METRIC_RECORDS[name].interval == "none" for name in names)
+    """Whether every metric is declared without a valid interval method (the registry says ``none``)."""
+    names = [split_name(m)[0] for m in metrics]
+    return bool(names) and all(name in REGISTRY and REGISTRY[name].interval == "none" for name in names)
 
 
 def _band_of(strategy: str, rows: pd.DataFrame) -> str:
@@ -50,14 +42,14 @@ def _band_of(strategy: str, rows: pd.DataFrame) -> str:
         return "no band (basis fitted once)"
     kinds = sorted(set(rows["interval"].dropna()) - {"none"})
     if kinds:
-        return "; ".join(_interval_words(kind) for kind in kinds)
+        return "; ".join(label_words(kind) for kind in kinds)
     return "no interval (none valid)" if _declared_without_interval(set(rows.get("metric", ()))) else "no interval"
 
 
 def band_note(lines: Iterable[tuple[str, pd.DataFrame]]) -> str:
     """What the bands of one panel are, from the ``(strategy, rows)`` of every line it draws: the band of
     the prefix lines first ("band: 95 % CI (basic bootstrap)", "band: min–max over 3 seeds", "no interval
-    (none valid)" for a metric that ``METRIC_RECORDS`` declares without one), then, one line each, those
+    (none valid)" for a metric that the registry declares without one), then, one line each, those
     that differ, named by strategy (or "base" for the base model's prefix line, which has one seed): e.g.
     "random: min–max over random orderings", "pca: no band (basis fitted once)". Empty without lines."""
     phrases: dict[str, list[str]] = {}

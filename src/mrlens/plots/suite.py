@@ -9,31 +9,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from mrlens.metrics.registry import title_of
 from mrlens.plots.geometry import draw_strategies
 from mrlens.plots.style import BASE, band_note, legend_below_and_save, panel_title, variant_colours
-
-TITLES = {
-    "isoscore": "IsoScore (higher: more isotropic)",
-    "isoscore_star": "IsoScore* (mini-batches shrunk to the corpus)",
-    "participation_ratio": "participation ratio",
-    "average_cosine": "average cosine (anisotropy)",
-    "uniformity": "uniformity loss, re-normalised prefixes",
-    "mean_abs_correlation": "mean |r| between dimensions",
-    "mean_sq_correlation": "mean r^2 between dimensions (bias-corrected)",
-    "weighted_sq_correlation": "variance-weighted mean r^2 (unbiased, any distribution)",
-    "max_abs_correlation": "max |r| between dimensions",
-    "effective_rank_sigma": "effective rank (normalised sigma)",
-    "effective_rank_sigma2": "effective rank (normalised sigma^2)",
-    "numerical_rank": "numerical rank",
-    "outliers_variance_count": "outlier dimensions by variance",
-    "outliers_variance_share": "variance share of outlier dimensions",
-    "outliers_magnitude_count": "outlier dimensions by mean |value|",
-    "rogue_top_share": "share of the expected cosine, top dimensions",
-    "rogue_count": "rogue dimensions (share of the cosine)",
-    "twonn": "intrinsic dimension (TwoNN)",
-    "mle": "intrinsic dimension (MLE)",
-    "excess_kurtosis": "excess kurtosis, mean over dimensions (0: Gaussian)",
-}
 
 
 def trivial_metrics(table: pd.DataFrame) -> dict[str, str]:
@@ -80,7 +58,7 @@ def suite_figure(
         ax.set_xscale("log", base=2)
         ax.set_xticks(dims, [str(d) for d in dims])
         ax.minorticks_off()
-        panel_title(ax, TITLES.get(metric, metric), band_note(drawn))
+        panel_title(ax, title_of(metric), band_note(drawn))
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(metrics) :]:
         ax.axis("off")

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from mrlens.metrics.registry import HEADLINE_METRICS, title_of
 from mrlens.plots.style import BASE, band_note, legend_below_and_save, panel_title, save_figure
 
 
@@ -89,7 +90,7 @@ def checkpoint_figure(
     table: pd.DataFrame,
     max_steps: int,
     paths: Sequence[str | Path],
-    metrics: Sequence[str] = ("isoscore", "uniformity", "mean_sq_correlation"),
+    metrics: Sequence[str] = HEADLINE_METRICS,
     dpi: int = 150,
 ) -> None:
     """Geometry against training step (checkpoints ``step-N`` and ``final`` = ``max_steps``) at the
@@ -120,7 +121,7 @@ def checkpoint_figure(
                     )
             if not base.empty:
                 ax.axhline(base.iloc[0], color="0.35", linestyle="--", linewidth=0.8)
-            panel_title(ax, f"{metric}, {size} dimensions", band_note(drawn))
+            panel_title(ax, f"{title_of(metric)}, {size} dimensions", band_note(drawn))
             ax.set_xlabel("training step")
             ax.grid(alpha=0.3)
     legend_below_and_save(figure, axes[0][0], paths, dpi)

@@ -10,10 +10,14 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from mrlens.metrics.registry import QUALITY_FAMILIES, QUALITY_METRICS, REGISTRY, split_name, title_of
 from mrlens.plots.geometry import PANELS
 from mrlens.plots.style import legend_below_and_save, panel_title
 
-QUALITY_PANELS = (("spearman", "Spearman ρ, similarity tasks"), ("ndcg@", "nDCG, retrieval tasks"))
+# one quality panel per family: its first metric in the registry (spearman, ndcg@k)
+QUALITY_PANELS = {
+    family: next(m for m in QUALITY_METRICS if REGISTRY[m].family == family) for family in QUALITY_FAMILIES
+}
 NOTE = "{what}; points, no band"  # the intervals: the geometry and quality figures and tables
 
 
@@ -65,17 +69,16 @@ def zoo_figure(
     model of ``models`` (name -> its ``models:`` entry), styled by :func:`model_styles`."""
     geometry = _prefix(geometry[geometry["model"].isin(list(models))])
     corpus = min(geometry["corpus"].unique())
-    panels = [(geometry[(geometry["corpus"] == corpus) & (geometry["metric"] == m)], title, f"corpus {corpus}")
-              for m, title in PANELS]  # fmt: skip
+    panels = [(geometry[(geometry["corpus"] == corpus) & (geometry["metric"] == m)], title_of(m), f"corpus {corpus}")
+              for m in PANELS]  # fmt: skip
     if quality is not None and not quality.empty:
         quality = _prefix(quality[quality["model"].isin(list(models))])
-        for prefix, title in QUALITY_PANELS:
-            rows = quality[quality["metric"].str.startswith(prefix)]
+        for family, name in QUALITY_PANELS.items():
+            rows = quality[quality["metric"].map(lambda m: split_name(m)[0]) == name]
             if not rows.empty:
                 metric = rows["metric"].iloc[0]
-                panels.append(
-                    (rows[rows["metric"] == metric], f"{title} ({metric})", f"mean of {rows['task'].nunique()} task(s)")
-                )
+                title = f"{title_of(metric)}, {family} tasks"
+                panels.append((rows[rows["metric"] == metric], title, f"mean of {rows['task'].nunique()} task(s)"))
     styles = model_styles(models)
     figure, axes = plt.subplots(1, len(panels), figsize=(4.4 * len(panels), 3.8), squeeze=False)
     dims = sorted(geometry["dim"].unique())

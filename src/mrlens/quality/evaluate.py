@@ -11,15 +11,15 @@ named ``pca-insample``.
 - Similarity tasks: ``spearman``, Spearman's rho between the cosine of each pair and its human score;
   n = pairs, or texts where the task kind's unit (:data:`mrlens.kinds.UNITS`) is ``documents`` (all pairs
   among documents) or ``words`` (word pairs that repeat words): its replicates resample pairs, or texts and
-  pairs (``crossed-bootstrap``, :func:`mrlens.inference.intervals.crossed_counts`).
+  pairs (``crossed-bootstrap``, :func:`mrlens.resampling.crossed_counts`).
 - Retrieval tasks: ``ndcg@k``, ``mrr@k``, ``recall@k`` (exact search over the task's documents, see
   :mod:`mrlens.quality.retrieval`), averaged over queries, n = queries; ``alignment``,
   ``E ||f(q) - f(d)||^alpha`` over the (query, relevant document) pairs, n = pairs. The bootstrap
   resamples queries (a query brings all its pairs), the same draws for every metric, size and strategy.
 
 Intervals (prefix rows): each metric's method is declared in
-:data:`mrlens.inference.intervals.METRIC_RECORDS` and named in the ``interval`` column; its replicates
-resample pairs or queries with the seeded draws of :func:`mrlens.inference.intervals.resampling_counts`,
+:mod:`mrlens.metrics.registry` and named in the ``interval`` column; its replicates
+resample pairs or queries with the seeded draws of :func:`mrlens.resampling.resampling_counts`,
 which depend only on (number of pairs or queries, B, seed): two models evaluated on the same task get
 the same draws, so a difference of their replicate values (:func:`measure_quality`) is a paired resample.
 PCA rows carry no interval (the basis is not refitted per replicate); for ``random`` the value is the
@@ -38,19 +38,10 @@ import pandas as pd
 
 from mrlens.config import settings_from
 from mrlens.errors import DataError
-from mrlens.inference.intervals import (
-    METHODS,
-    UNIT_METHODS,
-    crossed_counts,
-    interval,
-    interval_label,
-    method_of,
-    resampling_counts,
-    streams,
-)
 from mrlens.kinds import UNITS
 from mrlens.metrics.checks import as_points, as_sizes
 from mrlens.metrics.covariance import covariance
+from mrlens.metrics.registry import QUALITY_METRICS, method_of, quality_names, split_name
 from mrlens.metrics.truncation import (
     REPLICATE_COLUMNS,
     STRATEGIES,
@@ -81,6 +72,15 @@ from mrlens.quantize import (
     int8_ranges,
     rescore,
     scoring_vectors,
+)
+from mrlens.resampling import (
+    METHODS,
+    UNIT_METHODS,
+    crossed_counts,
+    interval,
+    interval_label,
+    resampling_counts,
+    streams,
 )
 
 
@@ -182,12 +182,8 @@ class _Retrieval:
         self.n_relevant = np.bincount(self.query_index, minlength=n_queries)
         self.units = n_queries
         self.resample(np.empty((0, n_queries)))
-        self.names = {
-            "ndcg": f"ndcg@{settings.ndcg_at}",
-            "mrr": f"mrr@{settings.mrr_at}",
-            "recall": f"recall@{settings.recall_at}",
-        }
-        self.n = {**{name: n_queries for name in self.names.values()}, "alignment": len(labels)}
+        self.names = dict(zip(QUALITY_METRICS, quality_names(vars(settings))))  # ndcg -> ndcg@10, ...
+        self.n = {self.names[m]: n_queries for m in ("ndcg", "mrr", "recall")} | {"alignment": len(labels)}
 
     def draw(self, replicates: int, scheme: str, seed: int) -> np.ndarray:
         """Counts (B x queries) of the ``scheme``'s draws."""
@@ -279,13 +275,13 @@ def measure_quality(
     unit: str | None = None,
 ) -> Quality:
     """:func:`evaluate` with each interval's replicate values; ``methods`` overrides some metrics'
-    interval methods (metric name before "@" -> a key of :data:`mrlens.inference.intervals.METHODS` or
+    interval methods (metric name before "@" -> a key of :data:`mrlens.resampling.METHODS` or
     ``none``), e.g. for ``benchmarks/coverage.py``. ``fit``: embeddings of other documents by the same
     model (e.g. its corpus embeddings), which the ``pca`` basis is fitted on (``pca_fit: heldout``, the
     default: required when ``pca`` is among the strategies). ``unit``: what the intervals resample
     (:data:`mrlens.kinds.UNITS`, the task kind's ``unit``; by default ``pairs`` for similarity, ``queries``
     for retrieval); with ``documents`` or ``words`` every interval is that unit's method
-    (:data:`mrlens.inference.intervals.UNIT_METHODS`).
+    (:data:`mrlens.resampling.UNIT_METHODS`).
 
     Every precision of ``settings.precisions`` other than float32 (:mod:`mrlens.quantize`) adds
     rows of the ``prefix`` strategy scored at that precision, with the same draws (so its replicates pair
@@ -310,7 +306,7 @@ def measure_quality(
     if unit not in UNITS or (unit == "queries") != (kind == "retrieval"):
         raise ValueError(f"a {kind} task cannot resample {unit!r}; use one of {list(UNITS)}")
     task = _Similarity(labels, row_of, unit) if kind == "similarity" else _Retrieval(texts, labels, row_of, settings)
-    chosen = {m: (methods or {}).get(m.split("@")[0]) or method_of(m) for m in task.n} if settings.bootstrap else {}
+    chosen = {m: (methods or {}).get(split_name(m)[0]) or method_of(m) for m in task.n} if settings.bootstrap else {}
     chosen = {m: _for_unit(v, unit) for m, v in chosen.items() if v != "none"}
     schemes = {METHODS[v].scheme for v in chosen.values()}
     if len(schemes) > 1:
@@ -366,7 +362,7 @@ def _calibration_ranges(calibration: np.ndarray | None, width: int, sizes: Seque
 
 
 def _for_unit(method: str, unit: str) -> str:
-    """The method of :data:`mrlens.inference.intervals.UNIT_METHODS` where the unit is the text (unless
+    """The method of :data:`mrlens.resampling.UNIT_METHODS` where the unit is the text (unless
     ``method`` already draws texts), else ``method``."""
     return UNIT_METHODS[unit] if unit in UNIT_METHODS and METHODS[method].scheme != "crossed" else method
 

@@ -1,7 +1,11 @@
-"""Confidence intervals from an estimate and its resampling replicates, the draws behind them, and which
-method each metric of mrlens gets, in the registry of metrics (the one place where a metric's interval method
-and its invariance to rotations are declared: :data:`METRIC_RECORDS`). Light: numpy only, read by
-:mod:`mrlens.config` while Snakemake parses the workflow.
+"""Resampling, in one place: the seeded draws (bootstrap resamples, complementary half-splits, crossed
+draws of texts and pairs), the confidence intervals computed from an estimate and its replicates, and the
+``interval`` labels that name them (built by :func:`interval_label`, read back by :func:`method_of_label`
+and put in words by :func:`label_words`). Which method each metric gets is declared in the metric registry
+(:mod:`mrlens.metrics.registry`). Light: numpy only (scipy imported where a formula needs it), read while
+Snakemake parses the workflow. The geometry suite, the quality tasks and the paired differences all draw
+and label through this module, so ``mrlens.inference`` (differences, claims, findings) sits above
+``mrlens.metrics`` and ``mrlens.quality``.
 
 Methods (``alpha = (1 - confidence) / 2``, ``q_p`` the p-quantile of the replicates ``theta*``):
 
@@ -341,69 +345,15 @@ METHODS = {
 UNIT_METHODS = {"documents": "documents-bootstrap", "words": "crossed-bootstrap"}
 
 
-@dataclass(frozen=True)
-class MetricRecord:
-    """What mrlens declares about one metric. ``interval``: its method (a key of :data:`METHODS`) or
-    ``none``; ``rotation_invariant``: whether its value is unchanged when the kept dimensions are rotated
-    (``x -> x R``, R orthogonal), so that a rotating truncation strategy (``pca``) may report it: true for
-    spectra, cosines and distances, false for whatever reads single coordinates (correlation between
-    dimensions, outlier and rogue dimensions), which a rotation merely redistributes."""
-
-    interval: str
-    rotation_invariant: bool
-
-
-# The one registry of metrics: geometry metrics, then quality metrics by their name before "@" (ndcg@10 ->
-# ndcg). Interval methods chosen by the coverage of benchmarks/coverage.py (table in benchmarks/README.md):
-# a metric whose best method does not cover 90-99 % of the time in every population there gets "none".
-METRIC_RECORDS = {
-    "isoscore": MetricRecord("split-halves", True),  # bias-corrected tr(Sigma^2), degenerate at isotropy
-    "isoscore_star": MetricRecord("basic-bootstrap", True),  # C0's biases removed; replicates centred (suite)
-    "participation_ratio": MetricRecord("split-halves", True),
-    "average_cosine": MetricRecord("split-halves", True),  # U-statistics (pairs of distinct documents)
-    "uniformity": MetricRecord("split-halves", True),  # the log of one: basic bootstrap 89 % in one cell
-    "mean_abs_correlation": MetricRecord("none", False),  # floor sqrt(2 / (pi n)) when rho = 0: 0-10 % coverage of 0
-    "mean_sq_correlation": MetricRecord("split-halves", False),  # bias-corrected r^2, degenerate at rho = 0
-    "weighted_sq_correlation": MetricRecord("split-halves", False),  # unbiased for non-Gaussian data too
-    "max_abs_correlation": MetricRecord("none", False),
-    "effective_rank_sigma": MetricRecord("none", True),  # biased plug-ins, maximal at isotropy: basic bootstrap
-    "effective_rank_sigma2": MetricRecord("none", True),  # 100 % (sigma) and 72 % (sigma^2) there
-    "numerical_rank": MetricRecord("none", True),
-    "outliers_variance_count": MetricRecord("none", False),
-    "outliers_variance_share": MetricRecord("none", False),
-    "outliers_magnitude_count": MetricRecord("none", False),
-    "rogue_top_share": MetricRecord("none", False),  # a top-k (max-type) share: basic bootstrap 67-100 %
-    "rogue_count": MetricRecord("none", False),
-    "twonn": MetricRecord("none", True),  # biased below the intrinsic dimension: 0-83 % coverage
-    "mle": MetricRecord("none", True),  # biased below the intrinsic dimension: 0 % coverage
-    "duplicates": MetricRecord("none", True),
-    "excess_kurtosis": MetricRecord("none", False),  # mean over dimensions: how far from Gaussian
-    "spearman": MetricRecord("split-halves", True),  # 92-94 % (subsampling 88-93 %, basic bootstrap 86-92 %)
-    "ndcg": MetricRecord("korn-graubard", True),  # basic bootstrap at 50 queries: recall@100 75 %
-    "mrr": MetricRecord("korn-graubard", True),
-    "recall": MetricRecord("korn-graubard", True),
-    "alignment": MetricRecord("basic-bootstrap", True),
-}
-INTERVAL_METHODS = {name: record.interval for name, record in METRIC_RECORDS.items()}  # metric -> method, a view
-
-
-def record_of(metric: str) -> MetricRecord:
-    """The record of ``metric`` (:data:`METRIC_RECORDS`, by its name before "@"); a ``KeyError`` names an
-    unknown one."""
-    name = metric.split("@")[0]
-    if name not in METRIC_RECORDS:
-        raise KeyError(f"metric {metric!r} is not declared in mrlens.inference.intervals.METRIC_RECORDS")
-    return METRIC_RECORDS[name]
-
-
-def method_of(metric: str) -> str:
-    """The interval method of ``metric`` (:data:`METRIC_RECORDS`); a ``KeyError`` names an unknown one."""
-    return record_of(metric).interval
-
-
 # a bounded method's label for a sample at an end of the metric's range [0, 1] (every query scored 1, or 0)
 EDGES = {1.0: "-ceiling", 0.0: "-floor"}
 BOUNDED = ("korn-graubard",)
+RANGE_ORDERINGS = "range-orderings"  # the label of a spread: minimum to maximum over random orderings
+
+
+def ci_label(confidence: float, name: str) -> str:
+    """A confidence interval's label: ``ci95-basic-bootstrap``, ``ci95-paired-student-t``, ``ci95-seeds-t``."""
+    return f"ci{100 * confidence:g}-{name}"
 
 
 def interval_label(method: str, confidence: float, low: float = 0.0, value: float = 0.5) -> str:
@@ -413,18 +363,27 @@ def interval_label(method: str, confidence: float, low: float = 0.0, value: floa
     query scored 1 (its interval is ``[alpha^(1 / n*), 1]``, not the zero width of a resampling interval)."""
     if method == "none" or np.isnan(low):
         return "none"
-    return f"ci{100 * confidence:g}-{method}" + (EDGES.get(float(value), "") if method in BOUNDED else "")
+    return ci_label(confidence, method) + (EDGES.get(float(value), "") if method in BOUNDED else "")
 
 
 def method_of_label(label: str) -> str | None:
     """The method (a key of :data:`METHODS`) an ``interval`` label names (:func:`interval_label`), or None
-    (``none``, ``range-orderings``)."""
+    (``none``, ``range-orderings``, a paired or pooled label)."""
     if not label.startswith("ci"):
         return None
     name = label.split("-", 1)[-1]
     for edge in EDGES.values():
         name = name.removesuffix(edge)
     return name if name in METHODS else None
+
+
+def label_words(label: str) -> str:
+    """An ``interval`` label in words: ``ci95-basic-bootstrap`` -> "95 % CI (basic bootstrap)",
+    ``range-orderings`` -> "min–max over random orderings"."""
+    if label == RANGE_ORDERINGS:
+        return "min–max over random orderings"
+    level, _, method = label.partition("-")
+    return f"{level[2:]} % CI ({method.replace('-', ' ')})"
 
 
 def interval(
