@@ -27,6 +27,7 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/diffing.smk"
 include: "workflow/rules/inference.smk"
 include: "workflow/rules/provenance.smk"
+include: "workflow/rules/targets.smk"
 
 
 rule all:

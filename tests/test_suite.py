@@ -16,6 +16,7 @@ from IsoScore import IsoScore
 from sklearn.neighbors import NearestNeighbors
 
 from mrlens.metrics import mean_abs_correlation, suite, uniformity_loss
+from mrlens.metrics.draws import distinct_rows, sampling_draws
 from mrlens.metrics.intrinsic import mle_dimension, twonn_dimension
 from mrlens.metrics.isotropy import (
     average_cosine,
@@ -341,9 +342,9 @@ def test_rogue_contributions_sum_to_the_suites_average_cosine_in_every_column() 
     contributions the suite accumulates sum to its average cosine."""
     x = manifold(150, 10, 10, seed=8) + np.arange(10, dtype=np.float32) / 4
     x = np.vstack([x, x[:7]])
-    unique, inverse = suite.distinct_rows(x)
+    unique, inverse = distinct_rows(x)
     settings = SuiteSettings(strategies=("prefix",), bootstrap=5, mle_neighbours=5)
-    draws = suite._sampling_draws(len(x), inverse, len(unique), {"isoscore": "basic-bootstrap"}, settings)
+    draws = sampling_draws(len(x), inverse, len(unique), ["basic-bootstrap"], settings.bootstrap, settings.seed)
     metrics = suite._all_metrics(unique, draws, [4, 10], settings, None)
     _, sums, squares = suite._weighted_sums(unique, draws, [4, 10])
     for k in (4, 10):

@@ -171,31 +171,6 @@ def quality_tables():
     return [results(f"quality/{m}/{c}/{t}.parquet") for m, c, t in quality_units()]
 
 
-def final_targets():
-    figures = ["geometry", "collapse", "outliers"]
-    figures += [f"suite_{c}" for c in CORPORA]
-    tables = ["geometry"]
-    if VARIANT_OF:  # something is trained
-        figures += ["training_loss", "training_norms", "cost"]
-        tables += ["training", "cost"]
-    if config["embed"]["checkpoints"] == "all" and TRAIN.get("checkpoint_steps"):
-        figures.append("checkpoints")
-    if TASKS:
-        figures += ["quality", "quality_bytes"]
-        tables.append("quality")
-    if TWIN_PAIRS:
-        tables.append("differences")
-    if EXTERNAL:  # every external model on one panel per metric, near-twins as pairs
-        figures.append("zoo")
-    return [
-        *figure_targets(figures),
-        *expand(results("metrics/{table}.csv"), table=tables),
-        *([results("findings.md")] if "differences" in tables else []),
-        results("provenance.json"),
-        *diffing_targets(),
-    ]
-
-
 def figure_targets(names):
     """The files of these figures, in every configured format."""
     return expand(

@@ -68,6 +68,7 @@ from mrlens.metrics.covariance import (
     weighted_covariance,
     weighted_fourth_moments,
 )
+from mrlens.metrics.draws import Draws, distinct_rows, sampling_draws
 from mrlens.metrics.duplicates import NEAR_DUPLICATE_FRACTION, near_duplicates
 from mrlens.metrics.intrinsic import mle_dimension, twonn_dimension
 from mrlens.metrics.isotropy import (
@@ -98,10 +99,8 @@ from mrlens.metrics.truncation import (
 )
 from mrlens.resampling import (
     METHODS,
-    SCHEMES,
     interval,
     interval_label,
-    resampling_counts,
     seed_sequence,
     streams,
 )
@@ -161,7 +160,7 @@ class Geometry:
 
 
 def _weighted_sums(
-    z: np.ndarray, draws: _Draws, sizes: list[int]
+    z: np.ndarray, draws: Draws, sizes: list[int]
 ) -> tuple[np.ndarray, dict[int, np.ndarray], dict[int, np.ndarray]]:
     """Per weight column: the sum of |value| of every dimension (C x d), and for every size k the sum
     ``S`` of the re-normalised k-prefixes u and the sum ``Q`` of their squares weighted by the excluded
@@ -268,7 +267,7 @@ def _neighbours_among(
 
 def _intrinsic_columns(
     z: np.ndarray,
-    draws: _Draws,
+    draws: Draws,
     sizes: list[int],
     settings: SuiteSettings,
     device: str | None,
@@ -360,43 +359,9 @@ def _isoscore_star(
     )
 
 
-@dataclass(frozen=True)
-class _Draws:
-    """Documents drawn, as weights on the distinct rows: column 0 the sample, then bootstrap replicates.
-
-    ``self_pairs``: ordered pairs of draws of *different* documents that fall on one distinct row
-    (duplicate documents, distance 0); ``pairs``: all ordered pairs of draws of different documents;
-    ``excluded``: per row and column, the ordered pairs of draws of one document on that row (the sum of
-    the squared draw counts of its documents). Pairs of draws of the same document are left out, so
-    resampling does not invent zero distances.
-    """
-
-    weights: np.ndarray
-    self_pairs: np.ndarray
-    pairs: np.ndarray
-    excluded: np.ndarray
-    columns: dict[str, range] = field(default_factory=dict)  # scheme -> its replicate columns
-
-    @classmethod
-    def of(cls, weights: np.ndarray, excluded: np.ndarray, columns: dict[str, range] | None = None) -> _Draws:
-        """The draws with these weights and excluded pairs per row and column."""
-        same_document = excluded.sum(axis=0)
-        pairs = weights.sum(axis=0) ** 2 - same_document
-        return cls(weights, (weights**2).sum(axis=0) - same_document, pairs, excluded, columns or {})
-
-    @classmethod
-    def from_counts(cls, per_document: np.ndarray, inverse: np.ndarray, rows: int, columns: dict[str, range]) -> _Draws:
-        weights = np.column_stack([np.bincount(inverse, c, minlength=rows) for c in per_document.T])
-        squares = per_document.astype(np.float64) ** 2
-        return cls.of(weights, np.column_stack([np.bincount(inverse, c, minlength=rows) for c in squares.T]), columns)
-
-    def first(self) -> _Draws:
-        return _Draws.of(self.weights[:, :1], self.excluded[:, :1])
-
-
 def _all_metrics(
     z: np.ndarray,
-    draws: _Draws,
+    draws: Draws,
     sizes: list[int],
     settings: SuiteSettings,
     device: str | None,
@@ -476,7 +441,7 @@ def _all_metrics(
     return out
 
 
-def _columns_needed(metrics: Sequence[str], resampled: Mapping[str, str] | None, draws: _Draws) -> list[int]:
+def _columns_needed(metrics: Sequence[str], resampled: Mapping[str, str] | None, draws: Draws) -> list[int]:
     """Column 0 (the sample) and the replicate columns of the schemes whose replicates some of ``metrics``
     need (``resampled``: metric -> scheme, :func:`_all_metrics`); every column when ``resampled`` is None."""
     if resampled is None:
@@ -505,22 +470,8 @@ def _centre_on_estimate(
             out[key][list(columns)] += out[key][0] - value
 
 
-def _sampling_draws(
-    n: int, inverse: np.ndarray, rows: int, methods: Mapping[str, str], settings: SuiteSettings
-) -> _Draws:
-    """Column 0: the sample; then ``settings.bootstrap`` replicates of each scheme some method needs."""
-    needed = {METHODS[m].scheme for m in methods.values() if m != "none"} if settings.bootstrap else set()
-    schemes = [s for s in SCHEMES if s in needed]
-    b = settings.bootstrap
-    columns = {s: range(1 + i * b, 1 + (i + 1) * b) for i, s in enumerate(schemes)}
-    per_document = np.column_stack(
-        [np.ones(n, dtype=np.int64)] + [resampling_counts(n, b, s, settings.seed) for s in schemes]
-    )
-    return _Draws.from_counts(per_document, inverse, rows, columns)
-
-
 def _intervals(
-    result: dict[Key, np.ndarray], draws: _Draws, methods: Mapping[str, str], settings: SuiteSettings, n: int
+    result: dict[Key, np.ndarray], draws: Draws, methods: Mapping[str, str], settings: SuiteSettings, n: int
 ) -> Estimates:
     """Estimates, bounds, interval labels and replicate values of every (size, metric) from its method's columns."""
     found = Estimates({key: _in_range(key, v[0]) for key, v in result.items()}, dict.fromkeys(METRICS, n))
@@ -579,7 +530,7 @@ def measure(
             stacklevel=2,
         )
     unique, inverse = distinct_rows(x)
-    draws = _sampling_draws(n, inverse, len(unique), methods, settings)
+    draws = sampling_draws(n, inverse, len(unique), methods.values(), settings.bootstrap, settings.seed)
 
     resampled = {m: METHODS[method].scheme for m, method in methods.items() if method != "none"}
 
@@ -587,7 +538,7 @@ def measure(
         if resample:
             found = _all_metrics(z, draws, sizes, settings, device, resampled)
             return _intervals(found, draws, methods, settings, n)
-        sample = draws.first() if rows is None else _Draws.of(draws.weights[rows, :1], draws.excluded[rows, :1])
+        sample = draws.first() if rows is None else Draws.of(draws.weights[rows, :1], draws.excluded[rows, :1])
         values = {key: _in_range(key, v[0]) for key, v in _all_metrics(z, sample, sizes, settings, device).items()}
         return Estimates(values, dict.fromkeys(METRICS, int(sample.weights.sum())))
 
@@ -600,17 +551,6 @@ def measure(
     scalars["metric"] = scalars["metric"].astype(str)
     base_cov = weighted_covariance(unique, draws.weights[:, 0])
     return Geometry(scalars=scalars, profiles=_profiles(x, base_cov, sizes, settings), replicates=replicates)
-
-
-def distinct_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of ``x`` and, for every row, the index of its distinct row. Rows are
-    hashed first: when all hashes differ (the usual case) ``x`` itself is returned, uncopied; only
-    when two hashes agree are the rows compared exactly (``np.unique``)."""
-    keys = np.fromiter((hash(row.tobytes()) for row in x), dtype=np.int64, count=len(x))
-    if len(np.unique(keys)) == len(x):
-        return x, np.arange(len(x))
-    unique, inverse = np.unique(x, axis=0, return_inverse=True)
-    return unique, inverse.reshape(-1)
 
 
 def _profiles(x: np.ndarray, cov: np.ndarray, sizes: list[int], settings: SuiteSettings) -> pd.DataFrame:
