@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from mrlens.errors import MrlensError
+from mrlens.metrics.settings import SuiteSettings
 
 SUITE_OPTIONS = ("uniformity_t", "strategies", "pca_fit", "bootstrap", "seed", "mle_neighbours", "outlier_k")
 
@@ -35,7 +36,7 @@ def _sizes(text: str) -> list[int]:
 
 def _metrics(args: argparse.Namespace) -> None:
     from mrlens.io import read_embeddings, write_table
-    from mrlens.metrics.suite import SuiteSettings, measure
+    from mrlens.metrics.suite import measure
 
     _, vectors, _ = read_embeddings(args.embeddings)
     given = {name: getattr(args, name) for name in SUITE_OPTIONS}
@@ -98,9 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     embed.add_argument("--text-column", default=None, help="column holding the documents (default 'text')")
     embed.add_argument("--id-column", default=None, help="column of unique ids (default 'id', else row numbers)")
     embed.add_argument(
-        "--max-seq-length", type=int, default=128, help="tokens per document, longer ones truncated (default 128)"
+        "--max-seq-length",
+        type=int,
+        default=128,
+        help="tokens per document, longer ones truncated (default %(default)s)",
     )
-    embed.add_argument("--batch-size", type=int, default=64, help="documents per batch (default 64)")
+    embed.add_argument("--batch-size", type=int, default=64, help="documents per batch (default %(default)s)")
     embed.add_argument(
         "--precision", default="auto", help="auto (bf16/fp16 on CUDA, float32 on CPU), float32, float16, bfloat16"
     )
@@ -117,19 +121,33 @@ def main(argv: list[str] | None = None) -> int:
         "--dims", type=_sizes, default=None, help="truncation sizes, e.g. 32,64,128 (default: full size)"
     )
     # defaults None: SuiteSettings's own (the workflow's analysis.* defaults, tested equal to the schema's)
-    metrics.add_argument("--uniformity-t", type=float, help="t of the uniformity loss (default 2)")
-    metrics.add_argument("--strategies", help="truncation strategies: prefix,random,pca (default all three)")
+    suite = SuiteSettings()
     metrics.add_argument(
-        "--pca-fit", choices=["heldout", "insample"], help="pca basis from a held-out half (default) or in sample"
+        "--uniformity-t", type=float, help=f"t of the uniformity loss (default {suite.uniformity_t:g})"
+    )
+    metrics.add_argument(
+        "--strategies", help=f"truncation strategies: prefix,random,pca (default {','.join(suite.strategies)})"
+    )
+    metrics.add_argument(
+        "--pca-fit",
+        choices=["heldout", "insample"],
+        help=f"pca basis from a held-out half or in sample (default {suite.pca_fit})",
     )
     metrics.add_argument(
         "--bootstrap",
         type=int,
-        help="replicates per interval, split halves or bootstrap as each metric declares (default 100; 0: none)",
+        help="replicates per interval, split halves or bootstrap as each metric declares "
+        f"(default {suite.bootstrap}; 0: none)",
     )
-    metrics.add_argument("--seed", type=int, help="seed of the bootstrap and the random orderings (default 0)")
-    metrics.add_argument("--mle-neighbours", type=int, help="k of the MLE intrinsic dimension (default 20)")
-    metrics.add_argument("--outlier-k", type=float, help="outlier threshold, times the mean (default 5)")
+    metrics.add_argument(
+        "--seed", type=int, help=f"seed of the bootstrap and the random orderings (default {suite.seed})"
+    )
+    metrics.add_argument(
+        "--mle-neighbours", type=int, help=f"k of the MLE intrinsic dimension (default {suite.mle_neighbours})"
+    )
+    metrics.add_argument(
+        "--outlier-k", type=float, help=f"outlier threshold, times the mean (default {suite.outlier_k:g})"
+    )
     metrics.add_argument(
         "--profiles", type=Path, default=None, help="also write spectra and per-dimension variances here"
     )

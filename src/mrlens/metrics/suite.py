@@ -69,7 +69,7 @@ from mrlens.metrics.covariance import (
     weighted_fourth_moments,
 )
 from mrlens.metrics.draws import Draws, distinct_rows, sampling_draws
-from mrlens.metrics.duplicates import NEAR_DUPLICATE_FRACTION, near_duplicates
+from mrlens.metrics.duplicates import near_duplicates
 from mrlens.metrics.intrinsic import mle_dimension, twonn_dimension
 from mrlens.metrics.isotropy import (
     isoscore_from_covariance,
@@ -84,6 +84,7 @@ from mrlens.metrics.outliers import outlier_dimensions, outlier_share
 from mrlens.metrics.pairwise import prefix_pairwise
 from mrlens.metrics.registry import GEOMETRY_METRICS, method_of
 from mrlens.metrics.rogue import contributions_from_sums, cosine_shares, rogue_count, top_share
+from mrlens.metrics.settings import SuiteSettings
 from mrlens.metrics.spectrum import covariance_spectrum, effective_rank, numerical_rank
 from mrlens.metrics.truncation import (
     STRATEGIES,
@@ -121,29 +122,6 @@ _OF_COVARIANCE = (
 METRICS = GEOMETRY_METRICS  # in the registry's order, the order of the rows
 # the metrics of one covariance: a replicate column that none of them needs skips them
 COVARIANCE_METRICS = ("isoscore", "participation_ratio", *_OF_COVARIANCE)
-
-
-@dataclass(frozen=True)
-class SuiteSettings:
-    """Parameters of the suite (``analysis.*`` in the workflow config)."""
-
-    uniformity_t: float = 2.0
-    isoscore_star_zeta: float = 0.2
-    isoscore_star_sample_size: int = 32
-    isoscore_star_samples: int = 50
-    outlier_k: float = 5.0
-    rank_rtol: float = 1e-3
-    twonn_discard_fraction: float = 0.1
-    mle_neighbours: int = 20
-    near_duplicate_fraction: float = NEAR_DUPLICATE_FRACTION
-    rogue_top: int = 3
-    rogue_factor: float = 5.0
-    bootstrap: int = 100
-    confidence: float = 0.95
-    strategies: Sequence[str] = ("prefix", "random", "pca")
-    random_orderings: int = 5
-    pca_fit: str = "heldout"
-    seed: int = 0
 
 
 @dataclass
