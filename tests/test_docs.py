@@ -72,3 +72,52 @@ def test_every_config_key_has_a_description() -> None:
     schema = load_schema(ROOT / "workflow" / "schemas" / "config.schema.yaml")
     defs = [key for name, sub in schema["$defs"].items() for key in missing(sub, f"$defs.{name}.")]
     assert missing(schema, "") + defs == []
+
+
+FINDINGS = """# Findings
+
+The decision rule.
+
+## Summary
+
+| claim | comparison | corpus / task | 32 | 384 | trend |
+| --- | --- | --- | --- | --- | --- |
+| a_iso | mrl − no-mrl | wiki | holds | holds (inconclusive) | · |
+| a_iso | mrl-5 − no-mrl | wiki | inconclusive | reversed | · |
+| c_trend | mrl − no-mrl | wiki | · | · | reversed |
+
+Nothing to compare in this run for: g_dedicated (no such variants, tasks or sizes).
+
+## a_iso: MRL twins are more isotropic
+
+| comparison | corpus / task | size | d |
+| --- | --- | --- | --- |
+| mrl − no-mrl | wiki | 32 | +0.1 |
+
+## c_trend: uniformity falls faster
+
+## g_dedicated: within the margin of a dedicated model
+"""
+
+
+def test_findings_summary_counts_the_adjusted_verdict_of_every_cell() -> None:
+    from mrlens.docs import FINDINGS_END, FINDINGS_START, findings_summary, with_findings
+
+    summary = findings_summary(FINDINGS)
+    assert "| a_iso | MRL twins are more isotropic | 4 | 2 | 1 | 1 |" in summary  # Holm's verdict, not the raw one
+    assert "| c_trend | uniformity falls faster | 1 | 0 | 0 | 1 |" in summary
+    assert "Nothing to compare in this run for: g_dedicated" in summary
+    readme = f"intro\n{FINDINGS_START}\nold table\n{FINDINGS_END}\nafter\n"
+    written = with_findings(readme, FINDINGS)
+    assert "old table" not in written and written.startswith("intro\n") and written.endswith("after\n")
+    assert with_findings(written, FINDINGS) == written
+    with pytest.raises(ValueError, match="findings markers"):
+        with_findings("no markers", FINDINGS)
+
+
+def test_the_readme_findings_come_from_the_generator() -> None:
+    from mrlens.docs import FINDINGS_END, FINDINGS_START
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split(FINDINGS_START, 1)[1].split(FINDINGS_END, 1)[0]
+    assert block.strip().startswith("| claim | what it claims | cells | holds | inconclusive | reversed |")

@@ -6,7 +6,8 @@
 - ``rules.md`` from the workflow's rule files (each rule, its outputs and params).
 
 Run ``python -m mrlens.docs`` in the repository (``--check`` only reports stale pages); the test suite
-fails when a page differs from what this writes.
+fails when a page differs from what this writes. After a default run, ``--findings results/findings.md``
+also writes that file's summary into the README, between its findings markers.
 """
 
 from __future__ import annotations
@@ -217,10 +218,67 @@ def pages(root: Path = ROOT) -> dict[Path, str]:
     }
 
 
+FINDINGS_START = "<!-- findings: written by `python -m mrlens.docs --findings results/findings.md`; do not edit -->"
+FINDINGS_END = "<!-- /findings -->"
+VERDICTS = ("holds", "inconclusive", "reversed")
+
+
+def findings_summary(findings: str) -> str:
+    """A condensed summary of a ``findings.md`` (:func:`mrlens.inference.findings.render_markdown`): per claim,
+    what it claims and how many of its cells (comparison x corpus or task x size, or trend) hold, are
+    inconclusive or are reversed after Holm's adjustment."""
+    texts = dict(re.findall(r"^## (\w+): (.*)$", findings, re.M))
+    summary = findings.split("\n## Summary\n", 1)[-1].split("\n## ", 1)[0]
+    tallies: dict[str, dict[str, int]] = {}
+    for line in summary.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("| ") or cells[0] in ("claim", "---"):
+            continue
+        tally = tallies.setdefault(cells[0], dict.fromkeys(VERDICTS, 0))
+        for cell in cells[3:]:
+            if cell != "·":
+                tally[cell.split()[0]] += 1
+    rows = [
+        f"| {claim} | {_cell(texts.get(claim, ''))} | {sum(t.values())} | "
+        + " | ".join(str(t[v]) for v in VERDICTS)
+        + " |"
+        for claim, t in tallies.items()
+    ]
+    missing = re.search(r"^Nothing to compare in this run for: .*$", summary, re.M)
+    return "\n".join(
+        [
+            "| claim | what it claims | cells | " + " | ".join(VERDICTS) + " |",
+            "|" + " --- |" * (3 + len(VERDICTS)),
+            *rows,
+            *(["", missing.group(0)] if missing else []),
+        ]
+    )
+
+
+def with_findings(readme: str, findings: str) -> str:
+    """``readme`` with the text between :data:`FINDINGS_START` and :data:`FINDINGS_END` replaced by
+    :func:`findings_summary` of ``findings``."""
+    if FINDINGS_START not in readme or FINDINGS_END not in readme:
+        raise ValueError(f"README.md lacks the findings markers {FINDINGS_START!r} ... {FINDINGS_END!r}")
+    head, rest = readme.split(FINDINGS_START, 1)
+    return (
+        head + FINDINGS_START + "\n" + findings_summary(findings) + "\n" + FINDINGS_END + rest.split(FINDINGS_END, 1)[1]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mrlens.docs", description=__doc__)
     parser.add_argument("--check", action="store_true", help="list stale pages, write nothing")
+    parser.add_argument(
+        "--findings", type=Path, help="also write this findings.md's summary into README.md (after a default run)"
+    )
     args = parser.parse_args(argv)
+    if args.findings:
+        readme = ROOT / "README.md"
+        readme.write_text(
+            with_findings(readme.read_text(encoding="utf-8"), args.findings.read_text(encoding="utf-8")),
+            encoding="utf-8",
+        )
     stale = []
     for path, text in pages().items():
         if not path.exists() or path.read_text(encoding="utf-8") != text:
