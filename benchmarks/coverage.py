@@ -8,7 +8,11 @@ pass over 10^6 fresh points (average cosine, uniformity, rogue dimensions: E[u_i
 over 2,000 fresh mini-batches shrunk towards Sigma (IsoScore*), or is the intrinsic dimension
 (TwoNN, MLE: 8 for low-rank, k otherwise). Quality: a population of 100,000 scored pairs (Spearman) and of
 20,000 queries over fixed documents (nDCG, MRR, Recall, alignment), whose full-population value is
-the truth; each repetition evaluates n pairs or queries drawn from it.
+the truth; each repetition evaluates n pairs or queries drawn from it. ``real``: the finite population of
+a run's embeddings (``--embeddings``, e.g. one twin's 1,500 Wikipedia paragraphs), each repetition n of them
+drawn with replacement, so the samples are i.i.d. from the empirical distribution and the truth is that
+distribution's value, computed exactly (:func:`real_truth`: the covariance with divisor N, all N^2 ordered
+pairs for the uniformity, the squared norm of the mean unit vector for the average cosine).
 
 Each repetition computes every method's interval (percentile, basic bootstrap, half-sample subsampling,
 split halves; :mod:`mrlens.resampling`) from mrlens's own replicates (basic bootstrap and split
@@ -18,6 +22,7 @@ replicates of both schemes here, also those whose interval is ``none`` (which th
 
     .venv/bin/python benchmarks/coverage.py [--reps 100] [--n 1500] [--d 128] [--bootstrap 100] [--dims 32,128]
         [--skip geometry|quality] [--populations isotropic,...] [--metrics isoscore,...]
+        [--populations real --embeddings results/embeddings/no-mrl_s0/final/wiki.parquet]
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from mrlens.io import read_embeddings
 from mrlens.metrics.correlation import correlation_from_covariance
 from mrlens.metrics.isotropy import isoscore_from_covariance, participation_ratio
 from mrlens.metrics.outliers import outlier_dimensions, outlier_share
@@ -45,6 +51,15 @@ RANK = 8
 
 
 POPULATIONS = ("isotropic", "anisotropic", "low-rank", "t4", "clusters")
+REAL = "real"  # the finite population of --embeddings
+REAL_METRICS = (  # those whose truth real_truth computes exactly
+    "isoscore",
+    "participation_ratio",
+    "average_cosine",
+    "uniformity",
+    "mean_sq_correlation",
+    "weighted_sq_correlation",
+)
 T_DF = 4  # multivariate t: heavy tails (finite variance, infinite fourth moment)
 CLUSTERS = 20
 
@@ -140,6 +155,28 @@ def geometry_truth(
     }
 
 
+def real_truth(x: np.ndarray, k: int, t: float) -> dict[str, float]:
+    """The values of :data:`REAL_METRICS` at size k for the empirical distribution of the N rows of ``x``
+    (i.i.d. draws from it are what each repetition measures)."""
+    z = x[:, :k].astype(np.float64)
+    cov = np.cov(z.T, ddof=0)
+    variances = np.diag(cov)
+    corr = correlation_from_covariance(cov)[~np.eye(k, dtype=bool)]
+    u = z / np.linalg.norm(z, axis=1, keepdims=True)
+    mean_u = u.mean(axis=0)
+    squared = np.maximum(2 - 2 * u @ u.T, 0)  # ||u_i - u_j||^2 of unit vectors, every ordered pair
+    return {
+        "isoscore": isoscore_from_covariance(cov),
+        "participation_ratio": participation_ratio(cov),
+        "average_cosine": float(mean_u @ mean_u),
+        "uniformity": float(np.log(np.exp(-t * squared).mean())),
+        "mean_sq_correlation": float(np.nanmean(corr**2)),
+        "weighted_sq_correlation": float(
+            ((cov**2).sum() - (variances**2).sum()) / (variances.sum() ** 2 - (variances**2).sum())
+        ),
+    }
+
+
 def _isoscore_star_truth(
     mean: np.ndarray,
     factor: np.ndarray,
@@ -211,14 +248,22 @@ def geometry_coverage(args: argparse.Namespace) -> list[dict]:
     rows = []
     settings = SuiteSettings(bootstrap=args.bootstrap, strategies=("prefix",))
     unknown = ("duplicates", "excess_kurtosis")  # no truth here (and no interval)
-    metrics = [m for m in METRICS if m not in unknown and (not args.metrics or m in args.metrics)]
     for name in args.populations:
         rng = np.random.default_rng(1)
-        mean, factor, intrinsic = population(name, args.d, rng)
-        truth = {k: geometry_truth(mean, factor, intrinsic, k, settings, rng, name) for k in args.dims}
+        known = REAL_METRICS if name == REAL else METRICS
+        metrics = [m for m in known if m not in unknown and (not args.metrics or m in args.metrics)]
+        if name == REAL:
+            _, real, _ = read_embeddings(args.embeddings)
+            truth = {k: real_truth(real, k, settings.uniformity_t) for k in args.dims}
+        else:
+            mean, factor, intrinsic = population(name, args.d, rng)
+            truth = {k: geometry_truth(mean, factor, intrinsic, k, settings, rng, name) for k in args.dims}
         started = time.time()
         for rep in range(args.reps):
-            x = draw(mean, factor, args.n, rng, name).astype(np.float32)
+            if name == REAL:
+                x = real[rng.integers(0, len(real), args.n)]
+            else:
+                x = draw(mean, factor, args.n, rng, name).astype(np.float32)
             rep_settings = SuiteSettings(bootstrap=args.bootstrap, seed=rep, strategies=("prefix",))
 
             def measure_one(methods: dict) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
@@ -455,6 +500,7 @@ def main() -> None:
         default=list(POPULATIONS),
         help="geometry populations, comma-separated (each draws from its own seed: run them in parallel processes)",
     )
+    parser.add_argument("--embeddings", help="a Parquet file of embeddings: the finite population 'real'")
     args = parser.parse_args()
     args.dims = args.dims or [args.d // 4, args.d]
     rows = []
