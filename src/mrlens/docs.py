@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from mrlens import resampling
-from mrlens.metrics.registry import FAMILIES, REGISTRY, split_name
+from mrlens.metrics.registry import FAMILIES, REGISTRY, Metric, split_name
 from mrlens.resampling import UNIT_METHODS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,12 +86,23 @@ def config_reference(schema: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
-def _first_paragraph(dotted: str) -> str:
-    """The first paragraph of the docstring of the function ``dotted`` (module.function)."""
-    module, _, name = dotted.rpartition(".")
+_CITATION = re.compile(r'([A-Z][\w-]+(?: et al\.| & (?:van |de |von )?[A-Z][\w-]+)?) \(?((?:19|20)\d\d[a-z]?)\)?(?:,? \(?"([^"]+)")?')
+
+
+def _definition(metric: Metric) -> str:
+    """How the metric is made, the first paragraph of its function's docstring, the papers the rest of that
+    docstring cites, and the function's name."""
+    module, _, name = metric.definition.rpartition(".")
     doc = inspect.getdoc(getattr(importlib.import_module(module), name)) or ""
-    first = doc.split("\n\n", 1)[0]
-    return _cell(first.removesuffix("::") + (": formula in the docstring" if first.endswith("::") else ""))
+    first, _, rest = doc.partition("\n\n")
+    first = first.removesuffix("::") + (": formula in the docstring" if first.endswith("::") else "")
+    found = _CITATION.findall(" ".join(rest.split()))
+    cited = [c for c in dict.fromkeys(f"{a} {y}" + (f', "{t}"' if t else "") for a, y, t in found) if c not in first]
+    parts = [
+        f"{metric.how}: {first}" if metric.how else first,
+        *(["Papers: " + "; ".join(cited) + "."] if cited else []),
+    ]
+    return _cell(" ".join(parts)) + f" (`{metric.definition}`)"
 
 
 def measured_coverage(readme: str) -> dict[tuple[str, str], list[int]]:
@@ -154,7 +165,7 @@ def metrics_reference(readme: str = "") -> str:
             interval = m.interval if m.interval == "none" else _coverage_text(name, m.interval, coverage)
             cut = f" (k: `quality.{m.at_k}`)" if m.at_k else ""
             parts.append(
-                f"| `{name}`{cut} | {_cell(m.title)} | {_first_paragraph(m.definition)} (`{m.definition}`) | "
+                f"| `{name}`{cut} | {_cell(m.title)} | {_definition(m)} | "
                 f"{_cell(m.unit)} | {_cell(m.direction) or '–'} | {interval} | {'yes' if m.rotation_invariant else 'no'} |\n"
             )
     parts += ["\n## Interval methods\n\n", _cell((resampling.__doc__ or "").split("\n\n", 1)[-1]) + "\n"]

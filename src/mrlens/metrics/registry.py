@@ -30,7 +30,8 @@ class Metric:
     R orthogonal), so that a rotating truncation strategy (``pca``) may report it: true for spectra, cosines
     and distances, false for whatever reads single coordinates (correlation between dimensions, outlier and
     rogue dimensions), which a rotation merely redistributes; ``definition``: the function whose docstring
-    gives its formula and paper; ``at_k``: for a quality metric with a cut-off, the quality setting that holds
+    gives its formula and paper (``how``: how the metric is made from that function, where it is a building
+    block); ``at_k``: for a quality metric with a cut-off, the quality setting that holds
     k (its rows are named ``name@k``); ``headline``: drawn in the geometry, training and zoo figures."""
 
     name: str
@@ -43,6 +44,7 @@ class Metric:
     definition: str
     at_k: str | None = None
     headline: bool = False
+    how: str = ""  # where ``definition`` is a building block: how the metric is made from it
 
     def label(self) -> str:
         """The panel title with its direction: "IsoScore (higher: more isotropic)"."""
@@ -77,7 +79,7 @@ _RECORDS = (
     Metric("average_cosine", "isotropy", "average cosine", "higher: more anisotropic", "[-1, 1]", "split-halves",
            True, _ISO + "average_cosine"),
     Metric("uniformity", "isotropy", "uniformity loss, prefixes re-normalised", "lower: more uniform",
-           "(-4, 0], nats", "split-halves", True, "mrlens.metrics.uniformity.uniformity_loss", headline=True),
+           "(-4, 0], nats", "split-halves", True, "mrlens.metrics.uniformity.uniformity_by_prefix", headline=True),
     # correlation between dimensions: coordinates, not invariant to rotations
     Metric("mean_abs_correlation", "correlation", "mean |r| between dimensions", "higher: more redundant",
            "[0, 1]", "none", False, _COR + "mean_abs_correlation_from_covariance"),
@@ -87,23 +89,27 @@ _RECORDS = (
     Metric("weighted_sq_correlation", "correlation", "variance-weighted mean r², unbiased for any distribution",
            "higher: more redundant", "[0, 1]", "split-halves", False, _COR + "weighted_sq_correlation_unbiased"),
     Metric("max_abs_correlation", "correlation", "max |r| between dimensions", "higher: a more redundant pair",
-           "[0, 1]", "none", False, _COR + "correlation_from_covariance"),
+           "[0, 1]", "none", False, _COR + "correlation_from_covariance", how="the largest |R_ij|, i != j, of R"),
     # spectrum: plug-in entropies, biased and maximal at isotropy, where no method covers
     Metric("effective_rank_sigma", "spectrum", "effective rank (normalised sigma)", "higher: more dimensions used",
-           "[1, k]", "none", True, _SPEC + "effective_rank"),
+           "[1, k]", "none", True, _SPEC + "effective_rank", how="on the singular values sigma"),
     Metric("effective_rank_sigma2", "spectrum", "effective rank (normalised sigma²)", "higher: more dimensions used",
-           "[1, k]", "none", True, _SPEC + "effective_rank"),
+           "[1, k]", "none", True, _SPEC + "effective_rank", how="on the covariance eigenvalues sigma²"),
     Metric("numerical_rank", "spectrum", "numerical rank", "higher: more dimensions used", "dimensions, [0, k]",
            "none", True, _SPEC + "numerical_rank"),
     # outlier and rogue dimensions
     Metric("outliers_variance_count", "outliers", "outlier dimensions by variance", "higher: more outliers",
-           "dimensions", "none", False, "mrlens.metrics.outliers.outlier_dimensions"),
+           "dimensions", "none", False, "mrlens.metrics.outliers.outlier_dimensions",
+           how="the number of dimensions whose variance is flagged"),
     Metric("outliers_variance_share", "outliers", "variance share of outlier dimensions",
-           "higher: more concentrated", "[0, 1]", "none", False, "mrlens.metrics.outliers.outlier_share"),
+           "higher: more concentrated", "[0, 1]", "none", False, "mrlens.metrics.outliers.outlier_share",
+           how="for the dimensions of outliers_variance_count"),
     Metric("outliers_magnitude_count", "outliers", "outlier dimensions by mean |value|", "higher: more outliers",
-           "dimensions", "none", False, "mrlens.metrics.outliers.outlier_dimensions"),
+           "dimensions", "none", False, "mrlens.metrics.outliers.outlier_dimensions",
+           how="the number of dimensions whose mean |value| is flagged"),
     Metric("rogue_top_share", "outliers", "share of the expected cosine, top dimensions",
-           "higher: a few dimensions decide the cosine", "[0, 1]", "none", False, "mrlens.metrics.rogue.top_share"),
+           "higher: a few dimensions decide the cosine", "[0, 1]", "none", False, "mrlens.metrics.rogue.cosine_contributions",
+           how="the sum of the analysis.rogue_top largest shares C_i / sum_j C_j"),
     Metric("rogue_count", "outliers", "rogue dimensions (share of the cosine)", "higher: more rogue dimensions",
            "dimensions", "none", False, "mrlens.metrics.rogue.rogue_count"),
     # intrinsic dimension: biased below the truth at these n, even on half-samples
@@ -112,7 +118,7 @@ _RECORDS = (
     Metric("mle", "intrinsic", "intrinsic dimension (MLE)", "", "dimensions", "none", True,
            "mrlens.metrics.intrinsic.mle_dimension"),
     Metric("duplicates", "intrinsic", "near-duplicate documents merged", "", "documents", "none", True,
-           "mrlens.metrics.duplicates.near_duplicates"),
+           "mrlens.metrics.duplicates.near_duplicates", how="documents minus clusters"),
     Metric("excess_kurtosis", "distribution", "excess kurtosis, mean over dimensions", "0: Gaussian",
            "[-2, inf)", "none", False, "mrlens.metrics.kurtosis.excess_kurtosis"),
     # quality (by the name before "@"); the unit of a task kind may change the method (mrlens.kinds)
