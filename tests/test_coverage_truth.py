@@ -1,0 +1,31 @@
+"""The truths of benchmarks/coverage.py's finite population of real embeddings, against brute force."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+from conftest import ROOT
+
+
+def _coverage():
+    spec = importlib.util.spec_from_file_location("coverage_benchmark", ROOT / "benchmarks" / "coverage.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_real_truth_is_the_empirical_distributions_value() -> None:
+    """Two independent draws from N points may be the same point: the truth averages over all N^2 ordered
+    pairs, and its covariance divides by N."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((40, 6)) + np.array([2.0, 0, 0, 1.0, 0, 0])
+    truth = _coverage().real_truth(x, 4, t=2.0)
+    u = x[:, :4] / np.linalg.norm(x[:, :4], axis=1, keepdims=True)
+    pairs = [(a, b) for a in u for b in u]
+    assert np.isclose(truth["average_cosine"], np.mean([a @ b for a, b in pairs]))
+    assert np.isclose(truth["uniformity"], np.log(np.mean([np.exp(-2.0 * np.sum((a - b) ** 2)) for a, b in pairs])))
+    centred = x[:, :4] - x[:, :4].mean(axis=0)
+    eigenvalues = np.linalg.eigvalsh(centred.T @ centred / len(x))
+    assert np.isclose(truth["participation_ratio"], eigenvalues.sum() ** 2 / (eigenvalues**2).sum())
+    assert np.isclose(truth["isoscore"], (truth["participation_ratio"] - 1) / 3)
