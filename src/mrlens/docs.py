@@ -86,7 +86,9 @@ def config_reference(schema: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
-_CITATION = re.compile(r'([A-Z][\w-]+(?: et al\.| & (?:van |de |von )?[A-Z][\w-]+)?) \(?((?:19|20)\d\d[a-z]?)\)?(?:,? \(?"([^"]+)")?')
+_CITATION = re.compile(
+    r'([A-Z][\w-]+(?: et al\.| & (?:van |de |von )?[A-Z][\w-]+)?) \(?((?:19|20)\d\d[a-z]?)\)?(?:,? \(?"([^"]+)")?'
+)
 
 
 def _definition(metric: Metric) -> str:
