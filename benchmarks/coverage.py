@@ -254,6 +254,7 @@ def geometry_coverage(args: argparse.Namespace) -> list[dict]:
         metrics = [m for m in known if m not in unknown and (not args.metrics or m in args.metrics)]
         if name == REAL:
             _, real, _ = read_embeddings(args.embeddings)
+            args.d = real.shape[1]  # the table's header names the population's width
             truth = {k: real_truth(real, k, settings.uniformity_t) for k in args.dims}
         else:
             mean, factor, intrinsic = population(name, args.d, rng)
