@@ -187,6 +187,16 @@ def test_schema_kinds_are_the_registries_kinds() -> None:
     assert set(TABLE_READERS) == set(PAIR_SOURCES) & set(CORPUS_SOURCES)
 
 
+def test_schema_precisions_are_the_quantize_registrys() -> None:
+    """Adding a precision means one entry in mrlens.quantize.PRECISIONS: the schema's enum agrees with it
+    (a claim's precision is checked against quality.precisions)."""
+    from mrlens.config import load_schema
+    from mrlens.quantize import PRECISIONS
+
+    properties = load_schema(SCHEMA)["properties"]
+    assert properties["quality"]["properties"]["precisions"]["items"]["enum"] == list(PRECISIONS)
+
+
 @pytest.mark.parametrize(
     "section, entry, message",
     [

@@ -26,6 +26,7 @@ import pandas as pd
 
 from mrlens.inference.claims import MAIN, Claim, claim_pairs
 from mrlens.inference.decisions import holm, one_sided_p, units_needed
+from mrlens.metrics.registry import main_metric
 from mrlens.quantize import FULL, bytes_per_vector
 
 VERDICTS = ("holds", "reversed", "inconclusive")
@@ -89,18 +90,12 @@ def _claim_rows(
 
 
 def main_metrics(differences: pd.DataFrame) -> dict[str, str]:
-    """Each task's main score among the metrics of its rows: ``spearman`` (similarity), else ``ndcg@k``
-    (retrieval), else an MTEB task's ``mteb:`` score."""
+    """Each task's main score among the metrics of its rows (:func:`mrlens.metrics.registry.main_metric`)."""
     if "task" not in differences:
         return {}
     rows = differences[differences["task"].notna()]
-    main = {}
-    for task, metrics in rows.groupby("task")["metric"]:
-        names = sorted(set(metrics))
-        ranked = [m for prefix in ("spearman", "ndcg@", "mteb:") for m in names if m.startswith(prefix)]
-        if ranked:
-            main[str(task)] = ranked[0]
-    return main
+    found = {str(task): main_metric(metrics) for task, metrics in rows.groupby("task")["metric"]}
+    return {task: metric for task, metric in found.items() if metric}
 
 
 def verdicts(

@@ -15,7 +15,7 @@ inconclusive).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 
@@ -138,6 +138,9 @@ INTERVAL_METHODS = {name: m.interval for name, m in REGISTRY.items()}  # metric 
 GEOMETRY_METRICS = tuple(name for name, m in REGISTRY.items() if m.family not in QUALITY_FAMILIES)
 QUALITY_METRICS = tuple(name for name, m in REGISTRY.items() if m.family in QUALITY_FAMILIES)
 HEADLINE_METRICS = tuple(name for name, m in REGISTRY.items() if m.headline)
+# each quality family's main score: its first metric (spearman for similarity, ndcg for retrieval)
+MAIN_METRICS = {family: next(m for m in QUALITY_METRICS if REGISTRY[m].family == family) for family in QUALITY_FAMILIES}
+MTEB_PREFIX = "mteb:"  # an MTEB task's score, named mteb:<task> (mrlens.quality.mteb)
 
 
 def split_name(metric: str) -> tuple[str, str]:
@@ -173,6 +176,17 @@ def quality_names(cutoffs: Mapping[str, int]) -> list[str]:
     """The names of the quality tables' metrics, ``name@k`` with k from ``cutoffs`` (quality settings:
     ``ndcg_at``, ...) for a metric with a cut-off."""
     return [f"{m}@{cutoffs[REGISTRY[m].at_k]}" if REGISTRY[m].at_k else m for m in QUALITY_METRICS]
+
+
+def main_metric(metrics: Iterable[str]) -> str | None:
+    """A task's main score among its reported names ``metrics``: the main metric of the first quality family
+    present (``spearman``, else ``ndcg@k``; :data:`MAIN_METRICS`), else an MTEB task's ``mteb:`` score."""
+    names = sorted(set(metrics))
+    for main in MAIN_METRICS.values():
+        found = next((m for m in names if split_name(m)[0] == main), None)
+        if found:
+            return found
+    return next((m for m in names if m.startswith(MTEB_PREFIX)), None)
 
 
 def order_key(metric: str) -> tuple[int, str]:

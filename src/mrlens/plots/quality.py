@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from mrlens.metrics.registry import order_key, title_of
+from mrlens.metrics.registry import main_metric, order_key, title_of
 from mrlens.plots.geometry import draw_strategies
 from mrlens.plots.style import (
     BASE,
@@ -136,11 +136,6 @@ def cost_figure(cost: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150)
     save_figure(figure, paths, dpi)
 
 
-def _main_metric(metrics: Sequence[str]) -> str | None:
-    """A task's main score: spearman (similarity), else ndcg@k (retrieval)."""
-    return next((m for prefix in ("spearman", "ndcg@") for m in sorted(metrics) if m.startswith(prefix)), None)
-
-
 def quality_bytes_figure(table: pd.DataFrame, paths: Sequence[str | Path], dpi: int = 150) -> None:
     """Each task's main score against bytes per vector (:func:`mrlens.quantize.bytes_per_vector`, log2
     axis), one line per (model, precision): colour by variant, line style by precision; final checkpoint,
@@ -157,7 +152,7 @@ def quality_bytes_figure(table: pd.DataFrame, paths: Sequence[str | Path], dpi: 
     figure, axes = plt.subplots(1, max(len(tasks), 1), figsize=(4.2 * max(len(tasks), 1), 3.6), squeeze=False)
     for ax, task in zip(axes[0], tasks):
         here = rows[rows["task"] == task]
-        metric = _main_metric(here["metric"].unique())
+        metric = main_metric(here["metric"].unique())
         here = here[here["metric"] == metric]
         means = here.groupby(["variant", "precision", "dim"], sort=False)["value"].mean().reset_index()
         for (variant, precision), line in means.groupby(["variant", "precision"], sort=False):

@@ -10,14 +10,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from mrlens.metrics.registry import QUALITY_FAMILIES, QUALITY_METRICS, REGISTRY, split_name, title_of
+from mrlens.metrics.registry import MAIN_METRICS, split_name, title_of
 from mrlens.plots.geometry import PANELS
 from mrlens.plots.style import legend_below_and_save, panel_title
 
-# one quality panel per family: its first metric in the registry (spearman, ndcg@k)
-QUALITY_PANELS = {
-    family: next(m for m in QUALITY_METRICS if REGISTRY[m].family == family) for family in QUALITY_FAMILIES
-}
 NOTE = "{what}; points, no band"  # the intervals: the geometry and quality figures and tables
 
 
@@ -73,7 +69,7 @@ def zoo_figure(
               for m in PANELS]  # fmt: skip
     if quality is not None and not quality.empty:
         quality = _prefix(quality[quality["model"].isin(list(models))])
-        for family, name in QUALITY_PANELS.items():
+        for family, name in MAIN_METRICS.items():  # one panel per quality family: its main score
             rows = quality[quality["metric"].map(lambda m: split_name(m)[0]) == name]
             if not rows.empty:
                 metric = rows["metric"].iloc[0]
