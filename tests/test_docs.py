@@ -121,3 +121,26 @@ def test_the_readme_findings_come_from_the_generator() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split(FINDINGS_START, 1)[1].split(FINDINGS_END, 1)[0]
     assert block.strip().startswith("| claim | what it claims | cells | holds | inconclusive | reversed |")
+
+
+def test_measured_coverage_reads_the_cells_of_the_method_each_row_reported() -> None:
+    """The metrics reference's coverage: per (metric, method), the bold cell of every coverage.py row whose
+    mrlens column names that method; rows of another section, or of a method no longer reported, are apart."""
+    from mrlens.docs import measured_coverage
+
+    readme = """## `coverage.py`
+
+| population | metric | dim | truth | split-halves | korn-graubard | basic-bootstrap | mrlens |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+| a | isoscore | 32 | 1 | **98 %** | – | 100 % | split-halves |
+| b | isoscore | 32 | 1 | **91 %** | – | 90 % | split-halves |
+| c | ndcg@10 | 4 | 0.1 | – | 96 % | **88 %** | basic-bootstrap |
+| d | twonn | 4 | 8 | 0 % | – | 0 % | none |
+
+## `other.py`
+
+| population | metric | dim | truth | split-halves | mrlens |
+| --- | --- | --- | --- | --- | --- |
+| e | isoscore | 32 | 1 | **10 %** | split-halves |
+"""
+    assert measured_coverage(readme) == {("isoscore", "split-halves"): [98, 91], ("ndcg", "basic-bootstrap"): [88]}
