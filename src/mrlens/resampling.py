@@ -50,7 +50,9 @@ Methods (``alpha = (1 - confidence) / 2``, ``q_p`` the p-quantile of the replica
   and one of the pairs (:func:`crossed_variance`, :func:`documents_variance`); a task kind declares its
   unit (:data:`UNIT_METHODS`).
 - ``korn-graubard`` (:func:`korn_graubard_interval`): a mean of per-query scores in [0, 1], the
-  Clopper-Pearson interval on the effective number of queries, within [0, 1] and not empty at the ceiling; its paired differences take
+  Clopper-Pearson interval on the effective number of queries (its variance holding a pseudo-query at the
+  top score, so that a score near its floor keeps its width), within [0, 1] and not empty at the ceiling;
+  its paired differences take
   ``student-t`` (:func:`student_t_interval`), ``d ± t_{n-1} s / sqrt(n)`` over the queries.
 
 Every interval is widened, where needed, to contain its estimate: a reported interval always holds its
@@ -275,6 +277,9 @@ def student_t_interval(estimate: float, replicates: np.ndarray, confidence: floa
     return estimate - half, estimate + half
 
 
+TOP_SCORE_WEIGHT = 0.1  # the weight of the pseudo-query at the top score in Korn-Graubard's variance
+
+
 def korn_graubard_interval(estimate: float, replicates: np.ndarray, confidence: float, n: int) -> tuple[float, float]:
     """For a mean ``p`` of ``n`` per-query scores in [0, 1] (nDCG, MRR, Recall@k): the Clopper-Pearson
     interval (1934) on the effective number of queries, Korn & Graubard (1998, "Confidence intervals for
@@ -284,17 +289,28 @@ def korn_graubard_interval(estimate: float, replicates: np.ndarray, confidence: 
         n* = p (1 - p) / v * (z_{1-alpha} / t_{n-1, 1-alpha})^2,   x* = p n*,
         [B_alpha(x*, n* - x* + 1), B_{1-alpha}(x* + 1, n* - x*)]
 
-    ``v = s^2 / n`` of :func:`mean_variance`, ``B_q(a, b)`` the q-quantile of Beta(a, b) (0 for x* = 0, 1 for
-    x* = n*). It stays within [0, 1] and, unlike ``p ± q sqrt(v)``, keeps a width where every query scores
-    the same (``v = 0``): ``n* = n (z / t)^2`` there (the binary worst case; a sample at the ceiling, every
-    query at 1, gives ``[alpha^(1 / n*), 1]``). At n = 50 queries the basic bootstrap covered recall@100
-    75 % of the time, nearly all misses on one side; Wilson's interval on n* still missed 5.8 % on one side
-    for a recall of 0.97; coverage of this one: ``benchmarks/README.md``."""
+    ``B_q(a, b)`` the q-quantile of Beta(a, b) (0 for x* = 0, 1 for x* = n*). It stays within [0, 1] and,
+    unlike ``p ± q sqrt(v)``, keeps a width where every query scores the same: ``n* = n (z / t)^2`` there
+    (the binary worst case; a sample at the ceiling, every query at 1, gives ``[alpha^(1 / n*), 1]``).
+
+    ``v``: the variance of the mean with a pseudo-query of weight ``w`` (:data:`TOP_SCORE_WEIGHT`) at the
+    top score 1, ``v = (sum_i (s_i - p)^2 + w (1 - p)^2) / ((n - 1 + w) n)``. Near the floor (MRR@10 of
+    0.03: a hit in one query of eight, mostly at ranks 5-10) a sample whose few hits all scored low
+    underestimates both ``p`` and the sample variance, ``n*`` grows to ``n / s`` for hits of score ``s``,
+    and Korn and Graubard's own interval lay below the truth 8-9 % of the time at 50 queries. The pseudo-
+    query bounds ``n*`` by ``p n^2 / w`` and changes nothing where the scores spread (recall, nDCG and MRR
+    away from the floor, Beta scores: the same coverage to 0.1 point in 6,000 samples). At the floor the
+    interval covers 99.2-99.5 % with at most 0.7 % on a side, as Clopper-Pearson's own does for a binary
+    score at ``n p ~ 0.5``; a weight of 0.05 left 3 % on one side, the geometric mean of ``n*`` and ``n``
+    99.5 % for Beta scores. At n = 50 queries the basic bootstrap covered recall@100 75 % of the time,
+    nearly all misses on one side; Wilson's interval on ``n*`` still missed 5.8 % on one side for a recall
+    of 0.97; coverage of this one: ``benchmarks/README.md``."""
     from scipy.stats import beta  # here: the workflow reads this module while parsing, without scipy
 
     alpha = _alpha(confidence)
-    v = mean_variance(replicates, n)
     p = min(max(float(estimate), 0.0), 1.0)
+    squares = mean_variance(replicates, n) * n * (n - 1)  # sum_i (s_i - p)^2
+    v = (squares + TOP_SCORE_WEIGHT * (1 - p) ** 2) / ((n - 1 + TOP_SCORE_WEIGHT) * n)
     shrink = (NormalDist().inv_cdf(1 - alpha) / t_quantile(1 - alpha, max(n - 1, 1))) ** 2
     effective = (p * (1 - p) / v if v > 0 and 0 < p < 1 else float(n)) * shrink
     x = p * effective
