@@ -227,18 +227,25 @@ def sides(bounds: tuple[float, float] | None, truth: float) -> dict[str, float]:
     return {"below": float(truth < bounds[0]), "above": float(truth > bounds[1])}
 
 
-# the methods the suite runs, one call per scheme; the others are computed from the same replicates
+# the methods the suite runs, one call per scheme (a metric's own method where it is of that scheme); the
+# others are computed from the same replicates
 SUITE_RUNS = (("bootstrap", "basic-bootstrap"), ("halves", "split-halves"))
+
+
+def _suite_method(metric: str, scheme: str, generic: str) -> str:
+    own = method_of(metric)
+    return own if own != "none" and METHODS[own].scheme == scheme else generic
 
 
 def _per_scheme(measure_one, metrics) -> tuple[dict, dict, dict]:
     """Estimates, replicates and the suite's bounds of both schemes: one call with every metric on each."""
     estimates, replicates, bounds = {}, {}, {}
-    for scheme, method in SUITE_RUNS:
-        values, reps, table = measure_one({m: method for m in metrics})
+    for scheme, generic in SUITE_RUNS:
+        methods = {m: _suite_method(m, scheme, generic) for m in metrics}
+        values, reps, table = measure_one(methods)
         estimates.update(values)
         for r in table.itertuples():
-            bounds.setdefault((r.dim, r.metric), {})[method] = (r.ci_low, r.ci_high)
+            bounds.setdefault((r.dim, r.metric), {})[methods.get(r.metric, "none")] = (r.ci_low, r.ci_high)
         for key, group in reps.groupby(["dim", "metric"]):
             replicates.setdefault(key, {})[scheme] = group.sort_values("replicate")["value"].to_numpy()
     return estimates, replicates, bounds

@@ -14,6 +14,7 @@ from mrlens.resampling import (
     documents_variance,
     interval,
     interval_label,
+    label_words,
     method_of_label,
     resampling_counts,
     split_halves_variance,
@@ -110,6 +111,25 @@ def test_split_halves_by_hand() -> None:
     assert split_halves_variance(np.array([1.0, 1.0, 3.0, 3.0]), 10) == pytest.approx(4 / 9)
     assert split_halves_variance(np.array([1.0, 3.0, 3.0, 1.0]), 10) == pytest.approx(2 - 4 / 3)
     assert np.isnan(interval("split-halves", 2.0, np.array([1.0, 3.0]), 0.95, 10)).all()
+
+
+def test_split_halves_on_the_log_scale_by_hand_and_on_the_raw_scale_at_zero() -> None:
+    # logs of the pairs (e, e^3) and (e^2, e^2): the pairs (1, 3) and (2, 2) above, V = 1/3, on the log scale
+    replicates = np.exp([1.0, 3.0, 2.0, 2.0])
+    half = 12.706204736174707 * np.sqrt(1 / 3)
+    low, high = interval("split-halves-log", np.exp(2.0), replicates, 0.95, 10)
+    assert (low, high) == pytest.approx((np.exp(2 - half), np.exp(2 + half)))
+    assert low > 0 and np.log(high) - 2 == pytest.approx(2 - np.log(low))  # symmetric on the log scale
+    # a half-sample value at or below 0 (a population value near 0): the raw scale's interval
+    raw = np.array([-1.0, 3.0, 2.0, 2.0])
+    assert interval("split-halves-log", 2.0, raw, 0.95, 10) == interval("split-halves", 2.0, raw, 0.95, 10)
+    assert interval("split-halves-log", 0.0, replicates, 0.95, 10) == interval(
+        "split-halves", 0.0, replicates, 0.95, 10
+    )
+    # its paired differences (which cross 0) take split halves on the raw scale
+    assert METHODS["split-halves-log"].paired == "split-halves"
+    assert label_words(interval_label("split-halves-log", 0.95)) == "95 % CI (split halves, log scale)"
+    assert label_words("ci95-basic-bootstrap") == "95 % CI (basic bootstrap)"
 
 
 def _u_squared_norm(x: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -62,11 +62,11 @@ TWINS = {BASE: 1, "no-mrl": 1, "mrl-32-8": 1}
 
 def test_geometry_panels_name_their_own_band(monkeypatch: pytest.MonkeyPatch) -> None:
     figures = _capture(monkeypatch)
-    metrics = ("isoscore", "uniformity", "mean_sq_correlation")
+    metrics = ("isoscore", "uniformity", "weighted_sq_correlation")
     table = pd.DataFrame([r for m in metrics for r in _rows(m, TWINS, {"prefix": "declared"}, corpus="wiki")])
     geometry_figure(table, ["unused.png"])
     panels = list(_panels(figures[0]).values())
-    assert panels == ["band: 95 % CI (split halves)"] * 3
+    assert panels == ["band: 95 % CI (split halves)"] * 2 + ["band: 95 % CI (split halves, log scale)"]
     assert not any("band" in label or "CI" in label for label in _legend(figures[0]))
     plt.close(figures[0])
 
@@ -76,10 +76,13 @@ def test_several_seeds_band_the_spread_over_seeds_and_the_base_keeps_its_interva
 ) -> None:
     figures = _capture(monkeypatch)
     seeds = {BASE: 1, "no-mrl": 3, "mrl-32-8": 3}
-    metrics = ("isoscore", "uniformity", "mean_sq_correlation")
+    metrics = ("isoscore", "uniformity", "weighted_sq_correlation")
     table = pd.DataFrame([r for m in metrics for r in _rows(m, seeds, {"prefix": "declared"}, corpus="wiki")])
     geometry_figure(table, ["unused.png"])
-    assert set(_panels(figures[0]).values()) == {"band: min–max over 3 seeds\nbase: 95 % CI (split halves)"}
+    assert set(_panels(figures[0]).values()) == {
+        "band: min–max over 3 seeds\nbase: 95 % CI (split halves)",
+        "band: min–max over 3 seeds\nbase: 95 % CI (split halves, log scale)",
+    }
     plt.close(figures[0])
 
 
