@@ -12,7 +12,10 @@ the truth; each repetition evaluates n pairs or queries drawn from it. ``real``:
 a run's embeddings (``--embeddings``, e.g. one twin's 1,500 Wikipedia paragraphs), each repetition n of them
 drawn with replacement, so the samples are i.i.d. from the empirical distribution and the truth is that
 distribution's value, computed exactly (:func:`real_truth`: the covariance with divisor N, all N^2 ordered
-pairs for the uniformity, the squared norm of the mean unit vector for the average cosine).
+pairs for the uniformity, the squared norm of the mean unit vector for the average cosine); with
+``--without-replacement`` no document is drawn twice (as in a real corpus), the truth is the finite
+population's value (:func:`finite_population_truth`) and every interval is narrowed by the finite-population
+correction ``sqrt(1 - n / N)`` before it is judged.
 
 Each repetition computes every method's interval (percentile, basic bootstrap, half-sample subsampling,
 split halves; :mod:`mrlens.resampling`) from mrlens's own replicates (basic bootstrap and split
@@ -22,7 +25,7 @@ replicates of both schemes here, also those whose interval is ``none`` (which th
 
     .venv/bin/python benchmarks/coverage.py [--reps 100] [--n 1500] [--d 128] [--bootstrap 100] [--dims 32,128]
         [--skip geometry|quality] [--populations isotropic,...] [--metrics isoscore,...]
-        [--populations real --embeddings results/embeddings/no-mrl_s0/final/wiki.parquet]
+        [--populations real --embeddings results/embeddings/no-mrl_s0/final/wiki.parquet [--without-replacement]]
 """
 
 from __future__ import annotations
@@ -177,6 +180,21 @@ def real_truth(x: np.ndarray, k: int, t: float) -> dict[str, float]:
     }
 
 
+def finite_population_truth(x: np.ndarray, dims: list[int], metrics: list[str]) -> dict[int, dict[str, float]]:
+    """The values of ``metrics`` at each size for the finite population of the N rows of ``x``, as samples
+    drawn without replacement estimate them: the suite's own estimate on all N rows. Its unbiased statistics
+    are U-statistics (pairs of distinct documents; Himeno & Yamada's tr(Sigma^2) over distinct rows), whose
+    mean over samples without replacement is the same U-statistic of the whole population, and its ratios
+    (IsoScore, the participation ratio, the weighted mean r^2) are ratios of those."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = measure(
+            x, dims, SuiteSettings(bootstrap=0, strategies=("prefix",)), methods=dict.fromkeys(METRICS, "none")
+        )
+    values = {(r.dim, r.metric): r.value for r in result.scalars.itertuples()}
+    return {k: {m: values[(k, m)] for m in metrics} for k in dims}
+
+
 def _isoscore_star_truth(
     mean: np.ndarray,
     factor: np.ndarray,
@@ -201,19 +219,27 @@ GENERIC = ("percentile-bootstrap", "basic-bootstrap", "subsampling", "split-halv
 
 
 def covered(
-    estimate: float, replicates: dict, truth: float, n: int, reported: dict[str, tuple[float, float]], metric: str
+    estimate: float,
+    replicates: dict,
+    truth: float,
+    n: int,
+    reported: dict[str, tuple[float, float]],
+    metric: str,
+    fpc: float = 1.0,
 ) -> dict[str, float]:
     """Per method of its scheme (the generic ones and mrlens's own for ``metric``): 1 if the interval holds
     the truth, 0 if not, NaN without interval; ``below`` / ``above``: mrlens's interval lies above / under
     the truth. The methods in ``reported`` (those the suite ran) are judged on the suite's own bounds, as
     mrlens reports them (about the raw estimate, clipped to the parameter's range); the others are computed
-    here from the replicates."""
+    here from the replicates. ``fpc``: the finite-population correction ``sqrt(1 - n / N)`` of a sample
+    drawn without replacement, applied to each bound's distance from the estimate."""
     out, own = {}, method_of(metric)
     for name in dict.fromkeys([*GENERIC, own]):
         values = replicates.get(METHODS[name].scheme) if name != "none" else None
         if values is None or not len(values):
             continue
         low, high = reported[name] if name in reported else interval(name, estimate, values, CONFIDENCE, n)
+        low, high = estimate - fpc * (estimate - low), estimate + fpc * (high - estimate)
         out[name] = float(low <= truth <= high) if np.isfinite(low) else np.nan
         if name == own:
             out |= sides((low, high), truth)
@@ -259,17 +285,23 @@ def geometry_coverage(args: argparse.Namespace) -> list[dict]:
         rng = np.random.default_rng(1)
         known = REAL_METRICS if name == REAL else METRICS
         metrics = [m for m in known if m not in unknown and (not args.metrics or m in args.metrics)]
+        fpc = 1.0
         if name == REAL:
             _, real, _ = read_embeddings(args.embeddings)
             args.d = real.shape[1]  # the table's header names the population's width
-            truth = {k: real_truth(real, k, settings.uniformity_t) for k in args.dims}
+            if args.without_replacement:
+                truth = finite_population_truth(real, args.dims, metrics)
+                fpc = float(np.sqrt(1 - args.n / len(real)))
+            else:
+                truth = {k: real_truth(real, k, settings.uniformity_t) for k in args.dims}
         else:
             mean, factor, intrinsic = population(name, args.d, rng)
             truth = {k: geometry_truth(mean, factor, intrinsic, k, settings, rng, name) for k in args.dims}
         started = time.time()
         for rep in range(args.reps):
             if name == REAL:
-                x = real[rng.integers(0, len(real), args.n)]
+                rows_ = rng.choice(len(real), args.n, replace=False) if args.without_replacement else None
+                x = real[rows_ if rows_ is not None else rng.integers(0, len(real), args.n)]
             else:
                 x = draw(mean, factor, args.n, rng, name).astype(np.float32)
             rep_settings = SuiteSettings(bootstrap=args.bootstrap, seed=rep, strategies=("prefix",))
@@ -286,7 +318,8 @@ def geometry_coverage(args: argparse.Namespace) -> list[dict]:
             for k in args.dims:
                 for m in metrics:
                     key = (k, m)
-                    hit = covered(estimates[key], replicates.get(key, {}), truth[k][m], args.n, bounds.get(key, {}), m)
+                    found = bounds.get(key, {})
+                    hit = covered(estimates[key], replicates.get(key, {}), truth[k][m], args.n, found, m, fpc)
                     rows.append(
                         {
                             "side": "geometry",
@@ -509,6 +542,12 @@ def main() -> None:
         help="geometry populations, comma-separated (each draws from its own seed: run them in parallel processes)",
     )
     parser.add_argument("--embeddings", help="a Parquet file of embeddings: the finite population 'real'")
+    parser.add_argument(
+        "--without-replacement",
+        action="store_true",
+        help="'real': draw each sample without replacement (no document twice), the truth the suite's estimate on "
+        "the whole population and every interval narrowed by the finite-population correction sqrt(1 - n / N)",
+    )
     args = parser.parse_args()
     args.dims = args.dims or [args.d // 4, args.d]
     rows = []

@@ -29,3 +29,19 @@ def test_real_truth_is_the_empirical_distributions_value() -> None:
     eigenvalues = np.linalg.eigvalsh(centred.T @ centred / len(x))
     assert np.isclose(truth["participation_ratio"], eigenvalues.sum() ** 2 / (eigenvalues**2).sum())
     assert np.isclose(truth["isoscore"], (truth["participation_ratio"] - 1) / 3)
+
+
+def test_finite_population_truth_averages_over_distinct_documents() -> None:
+    """Drawn without replacement no document is paired with itself: the truth of the average cosine and the
+    uniformity averages over the N (N - 1) ordered pairs of distinct rows, and every sample of n = N rows
+    (the whole population) estimates exactly that."""
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((30, 6)) + np.array([2.0, 0, 0, 1.0, 0, 0])).astype(np.float32)
+    truth = _coverage().finite_population_truth(x, [4], ["average_cosine", "uniformity"])[4]
+    u = x[:, :4].astype(np.float64) / np.linalg.norm(x[:, :4].astype(np.float64), axis=1, keepdims=True)
+    pairs = [(a, b) for i, a in enumerate(u) for j, b in enumerate(u) if i != j]
+    assert np.isclose(truth["average_cosine"], np.mean([a @ b for a, b in pairs]), rtol=1e-5)
+    expected = np.log(np.mean([np.exp(-2.0 * np.sum((a - b) ** 2)) for a, b in pairs]))
+    assert np.isclose(truth["uniformity"], expected, rtol=1e-5)
+    # a draw with replacement counts self-pairs: the empirical distribution's value differs
+    assert not np.isclose(truth["average_cosine"], _coverage().real_truth(x, 4, t=2.0)["average_cosine"], rtol=1e-3)
