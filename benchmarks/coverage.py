@@ -26,6 +26,7 @@ replicates of both schemes here, also those whose interval is ``none`` (which th
     .venv/bin/python benchmarks/coverage.py [--reps 100] [--n 1500] [--d 128] [--bootstrap 100] [--dims 32,128]
         [--skip geometry|quality] [--populations isotropic,...] [--metrics isoscore,...]
         [--populations real --embeddings results/embeddings/no-mrl_s0/final/wiki.parquet [--without-replacement]]
+        [--populations t5,t8,t30 --jackknife 20]
 """
 
 from __future__ import annotations
@@ -63,17 +64,24 @@ REAL_METRICS = (  # those whose truth real_truth computes exactly
     "mean_sq_correlation",
     "weighted_sq_correlation",
 )
-T_DF = 4  # multivariate t: heavy tails (finite variance, infinite fourth moment)
+
+
+def t_freedom(name: str) -> int | None:
+    """The degrees of freedom of a multivariate t population named ``t<df>`` (``t4``: heavy tails, finite
+    variance, infinite fourth moment; excess kurtosis 6 / (df - 4) above 4), else None."""
+    return int(name[1:]) if name[:1] == "t" and name[1:].isdigit() and int(name[1:]) > 2 else None
+
+
 CLUSTERS = 20
 
 
 def population(name: str, d: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, float]:
-    """(mean, factor F with Sigma = F F^T, intrinsic dimension) of a population. ``t4``: the anisotropic
-    covariance with the tails of a multivariate t on 4 degrees of freedom; ``clusters``: 20 equally likely
+    """(mean, factor F with Sigma = F F^T, intrinsic dimension) of a population. ``t4`` (``t<df>``): the
+    anisotropic covariance with the tails of a multivariate t on 4 (df) degrees of freedom; ``clusters``: 20 equally likely
     clusters (centres in the first 20 columns of F, times sqrt(20)) with anisotropic noise around each."""
     if name == "isotropic":
         factor, intrinsic = np.eye(d), float(d)
-    elif name in ("anisotropic", "t4"):
+    elif name == "anisotropic" or t_freedom(name):
         basis = np.linalg.qr(rng.standard_normal((d, d)))[0]
         factor, intrinsic = basis * np.sqrt(1.0 / np.arange(1, d + 1)), float(d)
     elif name == "clusters":
@@ -90,15 +98,16 @@ def population(name: str, d: int, rng: np.random.Generator) -> tuple[np.ndarray,
 
 
 def draw(mean: np.ndarray, factor: np.ndarray, n: int, rng: np.random.Generator, kind: str = "") -> np.ndarray:
-    """n points of covariance F F^T: Gaussian, multivariate t (``t4``, scaled to that covariance) or the
+    """n points of covariance F F^T: Gaussian, multivariate t (``t<df>``, scaled to that covariance) or the
     ``clusters`` mixture."""
     if kind == "clusters":
         labels = rng.integers(0, CLUSTERS, n)
         noise = rng.standard_normal((n, factor.shape[1] - CLUSTERS)) @ factor[:, CLUSTERS:].T
         return mean + factor[:, labels].T * np.sqrt(CLUSTERS) + noise
     z = rng.standard_normal((n, factor.shape[1])) @ factor.T
-    if kind == "t4":
-        z *= np.sqrt((T_DF - 2) / rng.chisquare(T_DF, (n, 1)))
+    df = t_freedom(kind)
+    if df:
+        z *= np.sqrt((df - 2) / rng.chisquare(df, (n, 1)))
     return mean + z
 
 
@@ -215,7 +224,7 @@ def _isoscore_star_truth(
     return float(np.mean(scores))
 
 
-GENERIC = ("percentile-bootstrap", "basic-bootstrap", "subsampling", "split-halves")
+GENERIC = ("percentile-bootstrap", "basic-bootstrap", "subsampling", "split-halves", "grouped-jackknife")
 
 
 def covered(
@@ -228,10 +237,11 @@ def covered(
     fpc: float = 1.0,
 ) -> dict[str, float]:
     """Per method of its scheme (the generic ones and mrlens's own for ``metric``): 1 if the interval holds
-    the truth, 0 if not, NaN without interval; ``below`` / ``above``: mrlens's interval lies above / under
-    the truth. The methods in ``reported`` (those the suite ran) are judged on the suite's own bounds, as
-    mrlens reports them (about the raw estimate, clipped to the parameter's range); the others are computed
-    here from the replicates. ``fpc``: the finite-population correction ``sqrt(1 - n / N)`` of a sample
+    the truth, 0 if not, NaN without interval; ``below`` / ``above`` (:func:`sides`): mrlens's interval lies
+    above / under the truth, and whether it gave one; the same sides of the grouped jackknife, where it ran.
+    The methods in ``reported`` (those the suite ran) are judged on the suite's own bounds, as mrlens reports
+    them (about the raw estimate, clipped to the parameter's range); the others are computed here from the
+    replicates. ``fpc``: the finite-population correction ``sqrt(1 - n / N)`` of a sample
     drawn without replacement, applied to each bound's distance from the estimate."""
     out, own = {}, method_of(metric)
     for name in dict.fromkeys([*GENERIC, own]):
@@ -243,19 +253,24 @@ def covered(
         out[name] = float(low <= truth <= high) if np.isfinite(low) else np.nan
         if name == own:
             out |= sides((low, high), truth)
+        elif name == "grouped-jackknife":
+            out |= {f"jackknife {side}": v for side, v in sides((low, high), truth).items() if side in SIDES}
+    if own != "none" and "reported" not in out:  # no replicates: the suite gave no interval
+        out |= sides(None, truth)
     return out
 
 
 def sides(bounds: tuple[float, float] | None, truth: float) -> dict[str, float]:
-    """Whether mrlens's interval lies above the truth (``below``: the truth is below it) or under it."""
+    """Whether mrlens's interval lies above the truth (``below``: the truth is below it) or under it, and
+    whether there is one (``reported``: not where the sample's tails are too heavy for it)."""
     if bounds is None or not np.isfinite(bounds[0]):
-        return {"below": np.nan, "above": np.nan}
-    return {"below": float(truth < bounds[0]), "above": float(truth > bounds[1])}
+        return {"below": np.nan, "above": np.nan, "reported": 0.0}
+    return {"below": float(truth < bounds[0]), "above": float(truth > bounds[1]), "reported": 1.0}
 
 
 # the methods the suite runs, one call per scheme (a metric's own method where it is of that scheme); the
-# others are computed from the same replicates
-SUITE_RUNS = (("bootstrap", "basic-bootstrap"), ("halves", "split-halves"))
+# others are computed from the same replicates; the grouped jackknife only with --jackknife G
+SUITE_RUNS = (("bootstrap", "basic-bootstrap"), ("halves", "split-halves"), ("groups", "grouped-jackknife"))
 
 
 def _suite_method(metric: str, scheme: str, generic: str) -> str:
@@ -263,12 +278,15 @@ def _suite_method(metric: str, scheme: str, generic: str) -> str:
     return own if own != "none" and METHODS[own].scheme == scheme else generic
 
 
-def _per_scheme(measure_one, metrics) -> tuple[dict, dict, dict]:
-    """Estimates, replicates and the suite's bounds of both schemes: one call with every metric on each."""
+def _per_scheme(measure_one, metrics, groups: int = 0) -> tuple[dict, dict, dict]:
+    """Estimates, replicates and the suite's bounds of each scheme: one call with every metric on each (the
+    grouped jackknife's ``groups`` scheme only with ``groups`` > 0, that many groups)."""
     estimates, replicates, bounds = {}, {}, {}
     for scheme, generic in SUITE_RUNS:
+        if scheme == "groups" and not groups:
+            continue
         methods = {m: _suite_method(m, scheme, generic) for m in metrics}
-        values, reps, table = measure_one(methods)
+        values, reps, table = measure_one(methods, groups if scheme == "groups" else None)
         estimates.update(values)
         for r in table.itertuples():
             bounds.setdefault((r.dim, r.metric), {})[methods.get(r.metric, "none")] = (r.ci_low, r.ci_high)
@@ -304,9 +322,9 @@ def geometry_coverage(args: argparse.Namespace) -> list[dict]:
                 x = real[rows_ if rows_ is not None else rng.integers(0, len(real), args.n)]
             else:
                 x = draw(mean, factor, args.n, rng, name).astype(np.float32)
-            rep_settings = SuiteSettings(bootstrap=args.bootstrap, seed=rep, strategies=("prefix",))
 
-            def measure_one(methods: dict) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+            def measure_one(methods: dict, replicates: int | None) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+                rep_settings = SuiteSettings(bootstrap=replicates or args.bootstrap, seed=rep, strategies=("prefix",))
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     others = dict.fromkeys(METRICS, "none")  # metrics left out are not resampled
@@ -314,7 +332,7 @@ def geometry_coverage(args: argparse.Namespace) -> list[dict]:
                 values = {(r.dim, r.metric): r.value for r in result.scalars.itertuples()}
                 return values, result.replicates, result.scalars
 
-            estimates, replicates, bounds = _per_scheme(measure_one, metrics)
+            estimates, replicates, bounds = _per_scheme(measure_one, metrics, args.jackknife)
             for k in args.dims:
                 for m in metrics:
                     key = (k, m)
@@ -328,6 +346,7 @@ def geometry_coverage(args: argparse.Namespace) -> list[dict]:
                             "metric": m,
                             "truth": truth[k][m],
                             "estimate": estimates[(k, m)],
+                            "kurtosis": estimates[(k, "excess_kurtosis")],
                             **hit,
                         }
                     )
@@ -484,6 +503,10 @@ def design_coverage(args: argparse.Namespace) -> list[dict]:
     return rows
 
 
+SIDES = ("below", "above")  # mrlens's own interval lies above the truth (below), or under it
+JACKKNIFE_SIDES = ("jackknife below", "jackknife above")
+
+
 def table(rows: list[dict]) -> str:
     """Markdown: per population, metric and size, the truth, the mean estimate and each method's coverage;
     ``*`` marks the method mrlens reports (``none``: no interval)."""
@@ -492,13 +515,21 @@ def table(rows: list[dict]) -> str:
     summary = frame.groupby(["side", "population", "metric", "dim"], sort=False).agg(
         truth=("truth", "mean"),
         estimate=("estimate", "mean"),
-        **{side: (side, "mean") for side in ("below", "above") if side in frame},
+        kurtosis=("kurtosis", "mean") if "kurtosis" in frame else ("truth", lambda v: np.nan),
+        reported=("reported", "mean") if "reported" in frame else ("truth", lambda v: np.nan),
+        **{side: (side, "mean") for side in (*SIDES, *JACKKNIFE_SIDES) if side in frame},
         own=("own", "first") if "own" in frame else ("truth", "size"),
         **{m: (m, "mean") for m in methods if m in frame},
     )
+    sides_ = [side for side in (*SIDES, *JACKKNIFE_SIDES) if side in frame]
     lines = [
-        "| population | metric | dim | truth | mean estimate | " + " | ".join(methods) + " | mrlens | below | above |",
-        "|" + " --- |" * (8 + len(methods)),
+        "| population | metric | dim | truth | mean estimate | kurtosis | "
+        + " | ".join(methods)
+        + " | mrlens | "
+        + "reported | "
+        + " | ".join(sides_)
+        + " |",
+        "|" + " --- |" * (8 + len(methods) + len(sides_)),
     ]
     for (_side, population, metric, dim), r in summary.iterrows():
         chosen = r["own"] if isinstance(r["own"], str) else method_of(metric)
@@ -508,11 +539,17 @@ def table(rows: list[dict]) -> str:
             cell = "–" if pd.isna(value) else f"{100 * value:.0f} %"
             cells.append(f"**{cell}**" if m == chosen else cell)
         lines.append(
-            f"| {population} | {metric} | {dim} | {r['truth']:.4g} | {r['estimate']:.4g} | "
+            f"| {population} | {metric} | {dim} | {r['truth']:.4g} | {r['estimate']:.4g} | {_number(r['kurtosis'])} | "
             + " | ".join(cells)
-            + f" | {chosen} | {_percent(r.get('below', np.nan))} | {_percent(r.get('above', np.nan))} |"
+            + f" | {chosen} | {_percent(r['reported'])} | "
+            + " | ".join(_percent(r.get(side, np.nan)) for side in sides_)
+            + " |"
         )
     return "\n".join(lines)
+
+
+def _number(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:.2f}"
 
 
 def _percent(value: float) -> str:
@@ -542,6 +579,13 @@ def main() -> None:
         help="geometry populations, comma-separated (each draws from its own seed: run them in parallel processes)",
     )
     parser.add_argument("--embeddings", help="a Parquet file of embeddings: the finite population 'real'")
+    parser.add_argument(
+        "--jackknife",
+        type=int,
+        default=0,
+        metavar="G",
+        help="geometry: also the grouped jackknife on G groups of documents (a third suite run per repetition)",
+    )
     parser.add_argument(
         "--without-replacement",
         action="store_true",

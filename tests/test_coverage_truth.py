@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 
 import numpy as np
+import pytest
 from conftest import ROOT
 
 
@@ -45,3 +46,17 @@ def test_finite_population_truth_averages_over_distinct_documents() -> None:
     assert np.isclose(truth["uniformity"], expected, rtol=1e-5)
     # a draw with replacement counts self-pairs: the empirical distribution's value differs
     assert not np.isclose(truth["average_cosine"], _coverage().real_truth(x, 4, t=2.0)["average_cosine"], rtol=1e-3)
+
+
+def test_t_populations_have_the_covariance_and_the_kurtosis_of_their_degrees_of_freedom() -> None:
+    """``t<df>``: the anisotropic covariance F F^T with the tails of a multivariate t on df degrees of freedom,
+    whose every marginal has excess kurtosis 6 / (df - 4) (0.75 at df = 12)."""
+    from mrlens.metrics.kurtosis import excess_kurtosis
+
+    coverage = _coverage()
+    assert [coverage.t_freedom(name) for name in ("t4", "t12", "tx", "clusters", "t2")] == [4, 12, None, None, None]
+    rng = np.random.default_rng(5)
+    mean, factor, _ = coverage.population("t12", 4, rng)
+    x = coverage.draw(mean, factor, 400_000, rng, "t12")
+    assert np.allclose(np.cov(x, rowvar=False), factor @ factor.T, atol=0.02 * np.abs(factor @ factor.T).max())
+    assert excess_kurtosis(x).mean() == pytest.approx(0.75, abs=0.08)

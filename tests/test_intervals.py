@@ -80,6 +80,25 @@ def test_draws_depend_only_on_units_replicates_scheme_and_seed() -> None:
         resampling_counts(5, 1, "jack", seed=0)
 
 
+def test_grouped_jackknife_of_a_mean_is_the_variance_of_its_group_means() -> None:
+    """``groups``: each unit is left out by exactly one replicate, groups of 50 // 8 or 50 // 8 + 1 units.
+    For a mean over G groups of m units, ``theta_(g) - mean = -(y_g - y) / (G - 1)``, so ``V_J`` is the
+    variance of the group means over G: ``sum_g (y_g - y)^2 / (G (G - 1))`` with equal groups."""
+    counts = resampling_counts(50, 8, "groups", seed=5)
+    assert counts.shape == (50, 8) and ((1 - counts).sum(axis=1) == 1).all()
+    assert set((1 - counts).sum(axis=0)) == {6, 7}
+    assert np.array_equal(counts, resampling_counts(50, 8, "groups", seed=5))
+    assert not np.array_equal(counts, resampling_counts(50, 8, "groups", seed=6))
+    x = np.random.default_rng(1).standard_normal(48)
+    counts = resampling_counts(48, 8, "groups", seed=5)  # 8 groups of 6
+    replicates = x @ counts / counts.sum(axis=0)
+    group_means = np.array([x[counts[:, g] == 0].mean() for g in range(8)])
+    assert METHODS["grouped-jackknife"].variance(replicates, 48) == pytest.approx(group_means.var(ddof=1) / 8)
+    low, high = interval("grouped-jackknife", x.mean(), replicates, 0.95, 48)
+    assert (high - low) / 2 == pytest.approx(2.364624 * np.sqrt(group_means.var(ddof=1) / 8))  # t_7, 0.975
+    assert METHODS["grouped-jackknife"].freedom(replicates, 48) == 7
+
+
 def test_the_orderings_stream_is_the_seed_itself_and_schemes_are_apart() -> None:
     s = streams(7)
     assert np.array_equal(s.orderings.permutation(10), np.random.default_rng(7).permutation(10))
@@ -149,13 +168,19 @@ def test_split_halves_variance_of_a_u_statistic_matches_its_closed_form(mu: floa
     n, d, samples = 100, 20, 300
     truth = (4 * (n - 2) * d * mu**2 + 2 * d * (1 + 2 * mu**2)) / (n * (n - 1))
     halves, boot = resampling_counts(n, 200, "halves", seed=2), resampling_counts(n, 200, "bootstrap", seed=2)
-    split, bootstrap = [], []
+    groups = resampling_counts(n, 20, "groups", seed=2)
+    split, bootstrap, jackknife = [], [], []
     for _ in range(samples):
         x = rng.normal(mu, 1.0, (n, d))
         split.append(METHODS["split-halves"].variance(_u_squared_norm(x, halves), n))
         bootstrap.append(METHODS["basic-bootstrap"].variance(_u_squared_norm(x, boot), n))
+        jackknife.append(METHODS["grouped-jackknife"].variance(_u_squared_norm(x, groups), n))
     assert np.mean(split) == pytest.approx(truth, rel=0.06)
     assert np.mean(bootstrap) > 2.8 * truth if mu == 0.0 else np.mean(bootstrap) < 1.2 * truth
+    # the grouped jackknife counts the degenerate part about twice (Efron & Stein 1981): at mu = 0.3 that part
+    # is (2 zeta2) / (4 (n - 2) zeta1 + 2 zeta2) = 17 % of the variance, so V_J is about 1.17 of it
+    degenerate = 2 * d * (1 + 2 * mu**2) / (4 * (n - 2) * d * mu**2 + 2 * d * (1 + 2 * mu**2))
+    assert np.mean(jackknife) / truth == pytest.approx(1 + degenerate, rel=0.12)
 
 
 def test_crossed_variance_of_a_mean_over_pairs_has_the_closed_form() -> None:

@@ -334,6 +334,40 @@ def test_weighted_sq_correlation_of_a_heavy_tailed_twin_is_unbiased() -> None:
     assert weighted_sq_correlation(gaussian) == pytest.approx(truth, abs=0.03)
 
 
+def test_fourth_moment_metrics_report_no_interval_where_the_tails_are_heavy() -> None:
+    """A sample of 300 from a multivariate t on 4 degrees of freedom (infinite fourth moments; its mean
+    excess kurtosis over 64 dimensions lies above 1.2 in every sample of 200 or more): IsoScore, the
+    participation ratio and the weighted mean r^2 rest on fourth moments and get no interval
+    (``none-heavy-tails``: no bounds, no replicates, so no paired difference); the uniformity, a mean of a
+    bounded kernel, keeps its own. A Gaussian sample of the same covariance keeps all of them."""
+    import warnings
+
+    from mrlens.metrics.kurtosis import HEAVY_TAILS
+    from mrlens.metrics.registry import LIGHT_TAILED_METRICS, method_of
+    from mrlens.metrics.suite import measure
+    from mrlens.resampling import label_words
+
+    assert set(LIGHT_TAILED_METRICS) == {"isoscore", "participation_ratio", "weighted_sq_correlation"}
+    assert all(method_of(m) != "none" for m in LIGHT_TAILED_METRICS)
+    rng = np.random.default_rng(2)
+    gaussian = rng.standard_normal((300, 64)) / np.sqrt(np.arange(1, 65))
+    heavy = gaussian * np.sqrt(2 / rng.chisquare(4, (300, 1)))
+    settings = SuiteSettings(bootstrap=20, strategies=("prefix",))
+    for x, tails in ((heavy, True), (gaussian, False)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            found = measure(x.astype(np.float32), [16, 64], settings)
+        rows = found.scalars.set_index(["dim", "metric"])
+        for k in (16, 64):
+            assert (rows.loc[(k, "excess_kurtosis"), "value"] > HEAVY_TAILS) == tails
+            for m in LIGHT_TAILED_METRICS:
+                assert rows.loc[(k, m), "interval"] == ("none-heavy-tails" if tails else f"ci95-{method_of(m)}")
+                assert np.isnan(rows.loc[(k, m), "ci_low"]) == tails
+            assert rows.loc[(k, "uniformity"), "interval"] == "ci95-split-halves"
+        assert set(LIGHT_TAILED_METRICS).isdisjoint(found.replicates["metric"]) == tails
+    assert label_words("none-heavy-tails") == "no interval (heavy tails)"
+
+
 def test_weighted_sq_correlation_in_the_suite_is_the_function_on_the_prefix() -> None:
     from mrlens.metrics.correlation import weighted_sq_correlation
     from mrlens.metrics.suite import SuiteSettings, measure

@@ -32,7 +32,10 @@ class Metric:
     rogue dimensions), which a rotation merely redistributes; ``definition``: the function whose docstring
     gives its formula and paper (``how``: how the metric is made from that function, where it is a building
     block); ``at_k``: for a quality metric with a cut-off, the quality setting that holds
-    k (its rows are named ``name@k``); ``headline``: drawn in the geometry, training and zoo figures."""
+    k (its rows are named ``name@k``); ``headline``: drawn in the geometry, training and zoo figures;
+    ``light_tails``: its estimator and interval rest on fourth moments (tr(Sigma^2), squared covariances), so
+    a sample whose excess kurtosis exceeds :data:`mrlens.metrics.kurtosis.HEAVY_TAILS` gets no interval
+    (``none-heavy-tails``)."""
 
     name: str
     family: str
@@ -44,6 +47,7 @@ class Metric:
     definition: str
     at_k: str | None = None
     headline: bool = False
+    light_tails: bool = False
     how: str = ""  # where ``definition`` is a building block: how the metric is made from it
 
     def label(self) -> str:
@@ -71,11 +75,11 @@ _RET = "mrlens.quality.retrieval."
 _RECORDS = (
     # isotropy; IsoScore, PR and rho^2 are bias-corrected and degenerate at isotropy: split halves
     Metric("isoscore", "isotropy", "IsoScore", "higher: more isotropic", "[0, 1]", "split-halves", True,
-           _ISO + "isoscore_unbiased_from_covariance", headline=True),
+           _ISO + "isoscore_unbiased_from_covariance", headline=True, light_tails=True),
     Metric("isoscore_star", "isotropy", "IsoScore* (mini-batches shrunk to the corpus)", "higher: more isotropic",
            "[0, 1]", "basic-bootstrap", True, _ISO + "isoscore_star_unbiased_by_prefix"),
     Metric("participation_ratio", "isotropy", "participation ratio", "higher: more dimensions used", "[0, k]",
-           "split-halves", True, _ISO + "participation_ratio_unbiased"),
+           "split-halves", True, _ISO + "participation_ratio_unbiased", light_tails=True),
     # right-leaning positive statistics (a squared norm, a mean of squares): split halves on the log scale
     Metric("average_cosine", "isotropy", "average cosine", "higher: more anisotropic", "[-1, 1]",
            "split-halves-log", True, _ISO + "average_cosine"),
@@ -90,7 +94,7 @@ _RECORDS = (
            "higher: more redundant", "[0, 1]", "none", False, _COR + "olkin_pratt_mean_sq_correlation"),
     Metric("weighted_sq_correlation", "correlation", "variance-weighted mean r², unbiased for any distribution",
            "higher: more redundant", "[0, 1]", "split-halves-log", False, _COR + "weighted_sq_correlation_unbiased",
-           headline=True),
+           headline=True, light_tails=True),
     Metric("max_abs_correlation", "correlation", "max |r| between dimensions", "higher: a more redundant pair",
            "[0, 1]", "none", False, _COR + "correlation_from_covariance", how="the largest |R_ij|, i != j, of R"),
     # spectrum: plug-in entropies, biased and maximal at isotropy, where no method covers
@@ -141,6 +145,7 @@ INTERVAL_METHODS = {name: m.interval for name, m in REGISTRY.items()}  # metric 
 GEOMETRY_METRICS = tuple(name for name, m in REGISTRY.items() if m.family not in QUALITY_FAMILIES)
 QUALITY_METRICS = tuple(name for name, m in REGISTRY.items() if m.family in QUALITY_FAMILIES)
 HEADLINE_METRICS = tuple(name for name, m in REGISTRY.items() if m.headline)
+LIGHT_TAILED_METRICS = tuple(name for name, m in REGISTRY.items() if m.light_tails)
 # each quality family's main score: its first metric (spearman for similarity, ndcg for retrieval)
 MAIN_METRICS = {family: next(m for m in QUALITY_METRICS if REGISTRY[m].family == family) for family in QUALITY_FAMILIES}
 MTEB_PREFIX = "mteb:"  # an MTEB task's score, named mteb:<task> (mrlens.quality.mteb)

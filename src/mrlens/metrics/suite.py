@@ -79,10 +79,10 @@ from mrlens.metrics.isotropy import (
     participation_ratio,
     participation_ratio_unbiased,
 )
-from mrlens.metrics.kurtosis import excess_kurtosis
+from mrlens.metrics.kurtosis import HEAVY_TAILS, excess_kurtosis
 from mrlens.metrics.outliers import outlier_dimensions, outlier_share
 from mrlens.metrics.pairwise import prefix_pairwise
-from mrlens.metrics.registry import GEOMETRY_METRICS, method_of
+from mrlens.metrics.registry import GEOMETRY_METRICS, LIGHT_TAILED_METRICS, method_of
 from mrlens.metrics.rogue import contributions_from_sums, cosine_shares, rogue_count, top_share
 from mrlens.metrics.settings import SuiteSettings
 from mrlens.metrics.spectrum import covariance_spectrum, effective_rank, numerical_rank
@@ -99,6 +99,7 @@ from mrlens.metrics.truncation import (
     random_orderings,
 )
 from mrlens.resampling import (
+    HEAVY_TAILS_LABEL,
     METHODS,
     interval,
     interval_label,
@@ -451,11 +452,16 @@ def _centre_on_estimate(
 def _intervals(
     result: dict[Key, np.ndarray], draws: Draws, methods: Mapping[str, str], settings: SuiteSettings, n: int
 ) -> Estimates:
-    """Estimates, bounds, interval labels and replicate values of every (size, metric) from its method's columns."""
+    """Estimates, bounds, interval labels and replicate values of every (size, metric) from its method's
+    columns; none (``none-heavy-tails``) for a metric that rests on fourth moments where the sample's excess
+    kurtosis at that size exceeds :data:`mrlens.metrics.kurtosis.HEAVY_TAILS`."""
     found = Estimates({key: _in_range(key, v[0]) for key, v in result.items()}, dict.fromkeys(METRICS, n))
     for (k, m), v in result.items():
         method = methods[m]
         if method == "none" or not settings.bootstrap:
+            continue
+        if m in LIGHT_TAILED_METRICS and result[(k, "excess_kurtosis")][0] > HEAVY_TAILS:
+            found.kinds[(k, m)] = HEAVY_TAILS_LABEL  # no bounds, no replicates: no paired difference either
             continue
         values = v[list(draws.columns[METHODS[method].scheme])]
         low, high = interval(method, v[0], values, settings.confidence, n)  # about the raw estimate
