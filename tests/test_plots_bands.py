@@ -49,8 +49,13 @@ def _capture(monkeypatch: pytest.MonkeyPatch) -> list[plt.Figure]:
 
 
 def _panels(figure: plt.Figure) -> dict[str, str]:
-    """Each drawn panel's title -> the note under it (its annotations' texts)."""
-    return {ax.get_title(): "\n".join(t.get_text() for t in ax.texts) for ax in figure.axes if ax.get_visible()}
+    """Each drawn panel's title (unwrapped: a long one is drawn on several lines) -> the note under it (its
+    annotations' texts)."""
+    return {
+        ax.get_title().replace("\n", " "): "\n".join(t.get_text() for t in ax.texts)
+        for ax in figure.axes
+        if ax.get_visible()
+    }
 
 
 def _legend(figure: plt.Figure) -> list[str]:
@@ -130,7 +135,7 @@ def test_checkpoint_panels_draw_and_name_the_interval(monkeypatch: pytest.Monkey
         == "band: 95 % CI (split halves)"
     )
     assert panels[title_of("mean_abs_correlation") + ", 8 dimensions"] == "no interval (none valid)"
-    bands = {ax.get_title(): len(ax.collections) for ax in figures[0].axes}
+    bands = {ax.get_title().replace("\n", " "): len(ax.collections) for ax in figures[0].axes}
     assert (
         bands[title_of("isoscore") + ", 8 dimensions"] == 2
         and bands[title_of("mean_abs_correlation") + ", 8 dimensions"] == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -68,9 +69,13 @@ def band_note(lines: Iterable[tuple[str, pd.DataFrame]]) -> str:
     return "\n".join([main if main.startswith("no ") else f"band: {main}", *others])
 
 
+TITLE_WIDTH = 48  # characters per line of a panel title: three panels side by side must not overlap
+
+
 def panel_title(ax: plt.Axes, title: str, note: str, fontsize: float = 9) -> None:
-    """The panel's ``title`` with ``note`` (:func:`band_note`: what its bands are) in small grey type
-    between it and the axes."""
+    """The panel's ``title``, wrapped at :data:`TITLE_WIDTH` characters, with ``note`` (:func:`band_note`:
+    what its bands are) in small grey type between it and the axes."""
+    title = textwrap.fill(title, TITLE_WIDTH)
     lines = note.count("\n") + 1 if note else 0
     if note:
         ax.annotate(
