@@ -105,7 +105,7 @@ PUBLISHED_CLAIMS: dict[str, dict[str, Any]] = {
         "kind": "trend",
     },
     "d_correlation": {
-        "text": "The no-MRL model has the least correlated dimensions at every size (mean squared correlation)",
+        "text": "The no-MRL model has the least correlated dimensions at every size (variance-weighted mean r²)",
         # mean |r| has no valid interval; the Olkin-Pratt mean r^2 is biased for heavy tails (75-89 % coverage
         # of the twins' difference under t, 4 df); the variance-weighted mean r^2 is unbiased for any distribution
         "metric": "weighted_sq_correlation",
