@@ -178,7 +178,7 @@ def test_split_halves_variance_of_a_u_statistic_matches_its_closed_form(mu: floa
     assert np.mean(split) == pytest.approx(truth, rel=0.06)
     assert np.mean(bootstrap) > 2.8 * truth if mu == 0.0 else np.mean(bootstrap) < 1.2 * truth
     # the grouped jackknife counts the degenerate part about twice (Efron & Stein 1981): at mu = 0.3 that part
-    # is (2 zeta2) / (4 (n - 2) zeta1 + 2 zeta2) = 17 % of the variance, so V_J is about 1.17 of it
+    # is (2 zeta2) / (4 (n - 2) zeta1 + 2 zeta2) = 6 % of the variance, so V_J is about 1.06 of it
     degenerate = 2 * d * (1 + 2 * mu**2) / (4 * (n - 2) * d * mu**2 + 2 * d * (1 + 2 * mu**2))
     assert np.mean(jackknife) / truth == pytest.approx(1 + degenerate, rel=0.12)
 
