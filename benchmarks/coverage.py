@@ -318,8 +318,8 @@ def geometry_coverage(args: argparse.Namespace) -> list[dict]:
         started = time.time()
         for rep in range(args.reps):
             if name == REAL:
-                rows_ = rng.choice(len(real), args.n, replace=False) if args.without_replacement else None
-                x = real[rows_ if rows_ is not None else rng.integers(0, len(real), args.n)]
+                drawn = len(real), args.n
+                x = real[rng.choice(*drawn, replace=False) if args.without_replacement else rng.integers(0, *drawn)]
             else:
                 x = draw(mean, factor, args.n, rng, name).astype(np.float32)
 

@@ -259,10 +259,8 @@ def jackknife_variance(replicates: np.ndarray, n: int) -> float:
     biased upwards by a statistic's degenerate (degree-2) part, which it counts about twice (Efron & Stein
     1981, "The jackknife estimate of variance", Ann. Stat. 9): at an isotropic population, where that part is
     all, ``V_J`` is twice ``Var(theta_n)``; NaN with fewer than two values."""
-    values = _finite(replicates)
-    if len(values) < 2:
-        return float("nan")
-    return float((len(values) - 1) / len(values) * ((values - values.mean()) ** 2).sum())
+    groups = len(_finite(replicates))
+    return bootstrap_variance(replicates, n) * (groups - 1) ** 2 / groups if groups > 1 else float("nan")
 
 
 def jackknife_freedom(replicates: np.ndarray, n: int) -> float:
