@@ -43,7 +43,7 @@ from mrlens.io import read_embeddings
 from mrlens.metrics.correlation import correlation_from_covariance
 from mrlens.metrics.isotropy import isoscore_from_covariance, participation_ratio
 from mrlens.metrics.outliers import outlier_dimensions, outlier_share
-from mrlens.metrics.registry import method_of
+from mrlens.metrics.registry import method_of, record_of
 from mrlens.metrics.spectrum import covariance_spectrum, effective_rank, numerical_rank
 from mrlens.metrics.suite import METRICS, SuiteSettings, measure
 from mrlens.quality.evaluate import QualitySettings, measure_quality
@@ -525,11 +525,11 @@ def table(rows: list[dict]) -> str:
     lines = [
         "| population | metric | dim | truth | mean estimate | kurtosis | "
         + " | ".join(methods)
-        + " | mrlens | "
+        + " | mrlens | long arm | "
         + "reported | "
         + " | ".join(sides_)
         + " |",
-        "|" + " --- |" * (8 + len(methods) + len(sides_)),
+        "|" + " --- |" * (9 + len(methods) + len(sides_)),
     ]
     for (_side, population, metric, dim), r in summary.iterrows():
         chosen = r["own"] if isinstance(r["own"], str) else method_of(metric)
@@ -541,11 +541,16 @@ def table(rows: list[dict]) -> str:
         lines.append(
             f"| {population} | {metric} | {dim} | {r['truth']:.4g} | {r['estimate']:.4g} | {_number(r['kurtosis'])} | "
             + " | ".join(cells)
-            + f" | {chosen} | {_percent(r['reported'])} | "
+            + f" | {chosen} | {_long_arm(metric, chosen)} | {_percent(r['reported'])} | "
             + " | ".join(_percent(r.get(side, np.nan)) for side in sides_)
             + " |"
         )
     return "\n".join(lines)
+
+
+def _long_arm(metric: str, method: str) -> str:
+    """The arm of ``metric``'s interval that takes the conservative variance, if its method has one."""
+    return (record_of(metric).long_arm or "–") if method in METHODS and METHODS[method].long_arm else "–"
 
 
 def _number(value: float) -> str:

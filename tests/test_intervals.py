@@ -17,6 +17,7 @@ from mrlens.resampling import (
     label_words,
     method_of_label,
     resampling_counts,
+    split_halves_long_variance,
     split_halves_variance,
     streams,
 )
@@ -130,6 +131,20 @@ def test_split_halves_by_hand() -> None:
     assert split_halves_variance(np.array([1.0, 1.0, 3.0, 3.0]), 10) == pytest.approx(4 / 9)
     assert split_halves_variance(np.array([1.0, 3.0, 3.0, 1.0]), 10) == pytest.approx(2 - 4 / 3)
     assert np.isnan(interval("split-halves", 2.0, np.array([1.0, 3.0]), 0.95, 10)).all()
+    # one long arm: W1 = 2/3 on that side only, V = 1/3 on the other; a paired difference keeps both
+    long = 12.706204736174707 * np.sqrt(2 / 3)
+    assert split_halves_long_variance(replicates, 10) == pytest.approx(2 / 3)
+    assert interval("split-halves", 2.0, replicates, 0.95, 10, long_arm="low") == pytest.approx((2 - long, 2 + half))
+    assert interval("split-halves", 2.0, replicates, 0.95, 10, long_arm="high") == pytest.approx((2 - half, 2 + long))
+    assert interval("split-halves", 2.0, replicates, 0.95, 10, paired=True, long_arm="low") == pytest.approx(
+        (2 - half, 2 + half)
+    )
+    assert interval("basic-bootstrap", 2.0, replicates, 0.95, 10, long_arm="low") == interval(
+        "basic-bootstrap", 2.0, replicates, 0.95, 10
+    )  # a method without a long arm ignores it
+    # W1 exceeds V whatever the pairs: far apart, (0, 4) twice, V = 16 / 2 - 16/3 = 8/3 against W1 = 16/3
+    assert split_halves_long_variance(np.array([0.0, 4.0, 0.0, 4.0]), 10) == pytest.approx(16 / 3)
+    assert split_halves_variance(np.array([0.0, 4.0, 0.0, 4.0]), 10) == pytest.approx(8 / 3)
 
 
 def test_split_halves_on_the_log_scale_by_hand_and_on_the_raw_scale_at_zero() -> None:
@@ -158,6 +173,11 @@ def _u_squared_norm(x: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return (((x.T @ counts) ** 2).sum(axis=0) - (x**2).sum(axis=1) @ counts) / (m * (m - 1))
 
 
+def _u_variance(n: int, d: int, mu: float) -> float:
+    """``Var U = (4 (n - 2) zeta1 + 2 zeta2) / (n (n - 1))``, ``zeta1 = d mu^2``, ``zeta2 = d (1 + 2 mu^2)``."""
+    return (4 * (n - 2) * d * mu**2 + 2 * d * (1 + 2 * mu**2)) / (n * (n - 1))
+
+
 @pytest.mark.parametrize("mu", [0.0, 0.3])
 def test_split_halves_variance_of_a_u_statistic_matches_its_closed_form(mu: float) -> None:
     """For x ~ N(mu 1, I) in d dimensions, ``U = sum_{i != j} x_i . x_j / (n (n - 1))`` has ``Var U = (4 (n - 2)
@@ -166,16 +186,21 @@ def test_split_halves_variance_of_a_u_statistic_matches_its_closed_form(mu: floa
     estimates it, the bootstrap's is three times too large; at mu = 0.3 the linear part dominates."""
     rng = np.random.default_rng(11)
     n, d, samples = 100, 20, 300
-    truth = (4 * (n - 2) * d * mu**2 + 2 * d * (1 + 2 * mu**2)) / (n * (n - 1))
+    truth = _u_variance(n, d, mu)
     halves, boot = resampling_counts(n, 200, "halves", seed=2), resampling_counts(n, 200, "bootstrap", seed=2)
     groups = resampling_counts(n, 20, "groups", seed=2)
-    split, bootstrap, jackknife = [], [], []
+    split, long, bootstrap, jackknife = [], [], [], []
     for _ in range(samples):
         x = rng.normal(mu, 1.0, (n, d))
         split.append(METHODS["split-halves"].variance(_u_squared_norm(x, halves), n))
+        long.append(split_halves_long_variance(_u_squared_norm(x, halves), n))
         bootstrap.append(METHODS["basic-bootstrap"].variance(_u_squared_norm(x, boot), n))
         jackknife.append(METHODS["grouped-jackknife"].variance(_u_squared_norm(x, groups), n))
     assert np.mean(split) == pytest.approx(truth, rel=0.06)
+    # the long arm's W1 is the variance of a half-sample's U given the sample, whose mean is U itself, so by
+    # the law of total variance E W1 = Var U_{n/2} - Var U_n: three times Var U_n at mu = 0, 1.11 at mu = 0.3
+    assert np.mean(long) == pytest.approx(_u_variance(n // 2, d, mu) - _u_variance(n, d, mu), rel=0.06)
+    assert np.mean(long) > (2.8 if mu == 0.0 else 1.05) * truth
     assert np.mean(bootstrap) > 2.8 * truth if mu == 0.0 else np.mean(bootstrap) < 1.2 * truth
     # the grouped jackknife counts the degenerate part about twice (Efron & Stein 1981): at mu = 0.3 that part
     # is (2 zeta2) / (4 (n - 2) zeta1 + 2 zeta2) = 6 % of the variance, so V_J is about 1.06 of it

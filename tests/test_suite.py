@@ -34,7 +34,7 @@ from mrlens.metrics.rogue import contributions_from_sums, cosine_contributions
 from mrlens.metrics.spectrum import covariance_spectrum, effective_rank, numerical_rank
 from mrlens.metrics.suite import SuiteSettings, measure
 from mrlens.metrics.truncation import PCA_FITS, STRATEGIES
-from mrlens.resampling import resampling_counts, seed_sequence
+from mrlens.resampling import interval, resampling_counts, seed_sequence
 
 
 def manifold(n: int, d: int, intrinsic: int, seed: int = 0) -> np.ndarray:
@@ -200,6 +200,26 @@ def test_intervals_are_seeded_named_and_hold_their_estimate() -> None:
     for metric in ("isoscore", "uniformity", "participation_ratio"):
         row = prefix.loc[(16, metric)]
         assert row["ci_low"] < row["ci_high"] < row["ci_low"] + 0.2 * abs(row["value"]) + 0.05, metric
+
+
+def test_the_long_arm_points_away_from_each_metrics_extremum() -> None:
+    """IsoScore and the participation ratio (largest at isotropy) reach further below than split halves'
+    equal arms, the uniformity, the average cosine and the weighted mean r^2 (least at a symmetric point)
+    further above, from the suite's own half-sample replicates; the other arm is split halves' own."""
+    x = manifold(800, 16, 16, seed=5)
+    result = measure(x, [16], SuiteSettings(strategies=("prefix",), bootstrap=40, seed=1, mle_neighbours=10))
+    rows = result.scalars.set_index("metric")
+    arms = {"isoscore": "low", "participation_ratio": "low", "uniformity": "high", "average_cosine": "high",
+            "weighted_sq_correlation": "high"}  # fmt: skip
+    for metric, arm in arms.items():
+        assert record_of(metric).long_arm == arm
+        row = rows.loc[metric]
+        values = result.replicates.query("metric == @metric")["value"].to_numpy()
+        low, high = interval(record_of(metric).interval, row["value"], values, 0.95, len(x))  # equal arms
+        if arm == "low":
+            assert row["ci_low"] < low and row["ci_high"] == pytest.approx(high), metric
+        else:
+            assert row["ci_low"] == pytest.approx(low) and row["ci_high"] > high, metric
 
 
 def test_random_baseline_does_not_depend_on_the_bootstrap() -> None:

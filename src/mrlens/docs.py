@@ -110,7 +110,9 @@ def _definition(metric: Metric) -> str:
 
 def measured_coverage(readme: str) -> dict[tuple[str, str], list[int]]:
     """(metric, method) -> the coverage in % of every cell of ``benchmarks/README.md``'s ``coverage.py``
-    tables whose ``mrlens`` column names that method (the method that run reported)."""
+    tables whose ``mrlens`` column names that method (the method that run reported); for a metric with a
+    long arm (:attr:`mrlens.metrics.registry.Metric.long_arm`), only of tables with a ``long arm`` column
+    (measured with it)."""
     section = readme.split("## `coverage.py`", 1)[-1].split("\n## ", 1)[0]
     found: dict[tuple[str, str], list[int]] = {}
     header: list[str] = []
@@ -119,11 +121,12 @@ def measured_coverage(readme: str) -> dict[tuple[str, str], list[int]]:
         if line.startswith("| population | metric |"):
             header = cells
         elif line.startswith("| ") and header and "mrlens" in header and not line.startswith("| ---"):
-            method = cells[header.index("mrlens")]
-            if method in header:
+            method, name = cells[header.index("mrlens")], split_name(cells[1])[0]
+            armed = "long arm" in header or not (name in REGISTRY and REGISTRY[name].long_arm)
+            if method in header and armed:
                 value = cells[header.index(method)].strip("* %")
                 if value.isdigit():
-                    found.setdefault((split_name(cells[1])[0], method), []).append(int(value))
+                    found.setdefault((name, method), []).append(int(value))
         elif not line.startswith("|"):
             header = header if not line.strip() else []
     return found
@@ -166,6 +169,8 @@ def metrics_reference(readme: str = "") -> str:
             if m.family != family:
                 continue
             interval = m.interval if m.interval == "none" else _coverage_text(name, m.interval, coverage)
+            if m.long_arm:
+                interval += f"; its {m.long_arm} arm long (away from the extremum)"
             if m.light_tails:
                 interval += f"; `{HEAVY_TAILS_LABEL}` where the excess kurtosis exceeds {HEAVY_TAILS:g}"
             cut = f" (k: `quality.{m.at_k}`)" if m.at_k else ""

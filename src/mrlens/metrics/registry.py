@@ -35,7 +35,9 @@ class Metric:
     k (its rows are named ``name@k``); ``headline``: drawn in the geometry, training and zoo figures;
     ``light_tails``: its estimator and interval rest on fourth moments (tr(Sigma^2), squared covariances), so
     a sample whose excess kurtosis exceeds :data:`mrlens.metrics.kurtosis.HEAVY_TAILS` gets no interval
-    (``none-heavy-tails``)."""
+    (``none-heavy-tails``); ``long_arm``: for a split-halves interval, the arm (``low`` or ``high``) that
+    points away from the metric's extremum, where the sampling variance is under-estimated near that
+    extremum: it takes a conservative variance (:func:`mrlens.resampling.split_halves_long_variance`)."""
 
     name: str
     family: str
@@ -49,6 +51,7 @@ class Metric:
     headline: bool = False
     light_tails: bool = False
     how: str = ""  # where ``definition`` is a building block: how the metric is made from it
+    long_arm: str = ""  # "low" or "high": the split-halves arm pointing away from the metric's extremum
 
     def label(self) -> str:
         """The panel title with its direction: "IsoScore (higher: more isotropic)"."""
@@ -73,18 +76,20 @@ _COR = "mrlens.metrics.correlation."
 _SPEC = "mrlens.metrics.spectrum."
 _RET = "mrlens.quality.retrieval."
 _RECORDS = (
-    # isotropy; IsoScore, PR and rho^2 are bias-corrected and degenerate at isotropy: split halves
+    # isotropy; IsoScore, PR and rho^2 are bias-corrected and degenerate at isotropy: split halves; long_arm:
+    # the arm pointing away from the extremum (IsoScore and PR largest at isotropy, the others least)
     Metric("isoscore", "isotropy", "IsoScore", "higher: more isotropic", "[0, 1]", "split-halves", True,
-           _ISO + "isoscore_unbiased_from_covariance", headline=True, light_tails=True),
+           _ISO + "isoscore_unbiased_from_covariance", headline=True, light_tails=True, long_arm="low"),
     Metric("isoscore_star", "isotropy", "IsoScore* (mini-batches shrunk to the corpus)", "higher: more isotropic",
            "[0, 1]", "basic-bootstrap", True, _ISO + "isoscore_star_unbiased_by_prefix"),
     Metric("participation_ratio", "isotropy", "participation ratio", "higher: more dimensions used", "[0, k]",
-           "split-halves", True, _ISO + "participation_ratio_unbiased", light_tails=True),
+           "split-halves", True, _ISO + "participation_ratio_unbiased", light_tails=True, long_arm="low"),
     # right-leaning positive statistics (a squared norm, a mean of squares): split halves on the log scale
     Metric("average_cosine", "isotropy", "average cosine", "higher: more anisotropic", "[-1, 1]",
-           "split-halves-log", True, _ISO + "average_cosine"),
+           "split-halves-log", True, _ISO + "average_cosine", long_arm="high"),
     Metric("uniformity", "isotropy", "uniformity loss, prefixes re-normalised", "lower: more uniform",
-           "(-4, 0], nats", "split-halves", True, "mrlens.metrics.uniformity.uniformity_by_prefix", headline=True),
+           "(-4, 0], nats", "split-halves", True, "mrlens.metrics.uniformity.uniformity_by_prefix", headline=True,
+           long_arm="high"),
     # correlation between dimensions: coordinates, not invariant to rotations
     Metric("mean_abs_correlation", "correlation", "mean |r| between dimensions", "higher: more redundant",
            "[0, 1]", "none", False, _COR + "mean_abs_correlation_from_covariance"),
@@ -94,7 +99,7 @@ _RECORDS = (
            "higher: more redundant", "[0, 1]", "none", False, _COR + "olkin_pratt_mean_sq_correlation"),
     Metric("weighted_sq_correlation", "correlation", "variance-weighted mean r², unbiased for any distribution",
            "higher: more redundant", "[0, 1]", "split-halves-log", False, _COR + "weighted_sq_correlation_unbiased",
-           headline=True, light_tails=True),
+           headline=True, light_tails=True, long_arm="high"),
     Metric("max_abs_correlation", "correlation", "max |r| between dimensions", "higher: a more redundant pair",
            "[0, 1]", "none", False, _COR + "correlation_from_covariance", how="the largest |R_ij|, i != j, of R"),
     # spectrum: plug-in entropies, biased and maximal at isotropy, where no method covers

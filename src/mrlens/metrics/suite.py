@@ -82,7 +82,7 @@ from mrlens.metrics.isotropy import (
 from mrlens.metrics.kurtosis import HEAVY_TAILS, excess_kurtosis
 from mrlens.metrics.outliers import outlier_dimensions, outlier_share
 from mrlens.metrics.pairwise import prefix_pairwise
-from mrlens.metrics.registry import GEOMETRY_METRICS, LIGHT_TAILED_METRICS, method_of
+from mrlens.metrics.registry import GEOMETRY_METRICS, LIGHT_TAILED_METRICS, REGISTRY, method_of
 from mrlens.metrics.rogue import contributions_from_sums, cosine_shares, rogue_count, top_share
 from mrlens.metrics.settings import SuiteSettings
 from mrlens.metrics.spectrum import covariance_spectrum, effective_rank, numerical_rank
@@ -464,7 +464,7 @@ def _intervals(
             found.kinds[(k, m)] = HEAVY_TAILS_LABEL  # no bounds, no replicates: no paired difference either
             continue
         values = v[list(draws.columns[METHODS[method].scheme])]
-        low, high = interval(method, v[0], values, settings.confidence, n)  # about the raw estimate
+        low, high = interval(method, v[0], values, settings.confidence, n, long_arm=REGISTRY[m].long_arm)
         if m in RANGES:  # clipped with the estimate, so the interval still holds it
             low, high = (_in_range((k, m), bound) for bound in (low, high))
         found.low[(k, m)], found.high[(k, m)] = low, high
