@@ -509,7 +509,8 @@ JACKKNIFE_SIDES = ("jackknife below", "jackknife above")
 
 def table(rows: list[dict]) -> str:
     """Markdown: per population, metric and size, the truth, the mean estimate and each method's coverage;
-    ``*`` marks the method mrlens reports (``none``: no interval)."""
+    ``*`` marks the method mrlens reports (``none``: no interval); ``long arm``: the side of its
+    split-halves interval that takes the conservative variance (the registry's ``long_arm``)."""
     frame = pd.DataFrame(rows)
     methods = [m for m in METHODS if m in frame]
     summary = frame.groupby(["side", "population", "metric", "dim"], sort=False).agg(
