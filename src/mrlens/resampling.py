@@ -199,25 +199,25 @@ def subsampling_interval(estimate: float, replicates: np.ndarray, confidence: fl
     return estimate - scale * high, estimate - scale * low
 
 
-def _split_pairs(replicates: np.ndarray) -> np.ndarray:
-    """The complete splits: half-sample replicates in complementary pairs (replicates 2j and 2j + 1) as a
-    J x 2 array, pairs with a non-finite value left out, a last unpaired one too."""
+def _split_spreads(replicates: np.ndarray) -> tuple[int, float, float]:
+    """``(J, W1, W2)`` of the complete splits: half-sample replicates in complementary pairs (replicates 2j
+    and 2j + 1), pairs with a non-finite value left out, a last unpaired one too; ``W1`` the variance of
+    their 2J values, ``W2 = mean_j (a_j - b_j)^2`` (module docstring, ``split-halves``); NaNs below J = 2."""
     values = np.asarray(replicates, dtype=np.float64)
     pairs = values[: len(values) // 2 * 2].reshape(-1, 2)
-    return pairs[np.isfinite(pairs).all(axis=1)]
+    pairs = pairs[np.isfinite(pairs).all(axis=1)]
+    if len(pairs) < 2:
+        return len(pairs), float("nan"), float("nan")
+    return len(pairs), float(np.var(pairs, ddof=1)), float(np.mean((pairs[:, 0] - pairs[:, 1]) ** 2))
 
 
 def split_halves_variance(replicates: np.ndarray, n: int) -> float:
-    """``V = W2 / 2 - W1`` (module docstring, ``split-halves``) from the complete splits (:func:`_split_pairs`).
+    """``V = W2 / 2 - W1`` (module docstring, ``split-halves``) from the complete splits (:func:`_split_spreads`).
     ``W1 / 3`` (the least the decomposition allows) where noise makes it 0 or less; NaN with fewer than
     two complete pairs."""
-    pairs = _split_pairs(replicates)
-    if len(pairs) < 2:
-        return float("nan")
-    within = float(np.var(pairs, ddof=1))
-    between = float(np.mean((pairs[:, 0] - pairs[:, 1]) ** 2))
+    _, within, between = _split_spreads(replicates)
     variance = between / 2 - within
-    return variance if variance > 0 else within / 3
+    return variance if variance > 0 or np.isnan(variance) else within / 3
 
 
 def split_halves_long_variance(replicates: np.ndarray, n: int) -> float:
@@ -227,8 +227,7 @@ def split_halves_long_variance(replicates: np.ndarray, n: int) -> float:
     against ``Var(theta_n) = s1 / n + 2 s2 / n^2``: it bounds the variance from above whichever part
     dominates. It always exceeds ``V``: the pairs' own spread gives ``(2J - 1) W1 >= J W2 / 2``, so
     ``V = W2 / 2 - W1 < W2 / 4 < W1``. NaN with fewer than two complete pairs."""
-    pairs = _split_pairs(replicates)
-    return float(np.var(pairs, ddof=1)) if len(pairs) > 1 else float("nan")
+    return _split_spreads(replicates)[1]
 
 
 def t_quantile(p: float, freedom: float) -> float:
@@ -242,7 +241,7 @@ def t_quantile(p: float, freedom: float) -> float:
 
 def split_freedom(replicates: np.ndarray, n: int) -> float:
     """J - 1, J the complete splits (finite pairs of complementary half-sample replicates)."""
-    return float(len(_split_pairs(replicates)) - 1)
+    return float(_split_spreads(replicates)[0] - 1)
 
 
 def split_halves_interval(
