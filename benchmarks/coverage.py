@@ -18,7 +18,8 @@ population's value (:func:`finite_population_truth`) and every interval is narro
 correction ``sqrt(1 - n / N)`` before it is judged.
 
 Each repetition computes every method's interval (percentile, basic bootstrap, half-sample subsampling,
-split halves; :mod:`mrlens.resampling`) from mrlens's own replicates (basic bootstrap and split
+split halves on the raw, log, square-root and reciprocal square-root scales, each with the metric's long
+arm; :mod:`mrlens.resampling`) from mrlens's own replicates (basic bootstrap and split
 halves as the suite reports them: about the raw estimate, clipped to the parameter's range); the table gives the share of repetitions
 whose interval holds the truth (95 % nominal) and the method mrlens reports (``*``). Every metric gets
 replicates of both schemes here, also those whose interval is ``none`` (which the suite skips otherwise).
@@ -26,7 +27,9 @@ replicates of both schemes here, also those whose interval is ``none`` (which th
     .venv/bin/python benchmarks/coverage.py [--reps 100] [--n 1500] [--d 128] [--bootstrap 100] [--dims 32,128]
         [--skip geometry|quality] [--populations isotropic,...] [--metrics isoscore,...]
         [--populations real --embeddings results/embeddings/no-mrl_s0/final/wiki.parquet [--without-replacement]]
-        [--populations t5,t8,t30 --jackknife 20]
+        [--populations t5,t8,t30 --jackknife 20] [--schemes halves]
+
+``--schemes halves`` runs only the split-halves draws (half the time; the bootstrap methods' columns show –).
 """
 
 from __future__ import annotations
@@ -224,7 +227,15 @@ def _isoscore_star_truth(
     return float(np.mean(scores))
 
 
-GENERIC = ("percentile-bootstrap", "basic-bootstrap", "subsampling", "split-halves", "grouped-jackknife")
+GENERIC = (
+    "percentile-bootstrap",
+    "basic-bootstrap",
+    "subsampling",
+    "split-halves",
+    "split-halves-log",
+    "split-halves-sqrt",
+    "grouped-jackknife",
+)
 
 
 def covered(
@@ -248,7 +259,10 @@ def covered(
         values = replicates.get(METHODS[name].scheme) if name != "none" else None
         if values is None or not len(values):
             continue
-        low, high = reported[name] if name in reported else interval(name, estimate, values, CONFIDENCE, n)
+        arm = record_of(metric).long_arm  # the metric's own long arm, for every method that takes one
+        low, high = (
+            reported[name] if name in reported else interval(name, estimate, values, CONFIDENCE, n, long_arm=arm)
+        )
         low, high = estimate - fpc * (estimate - low), estimate + fpc * (high - estimate)
         out[name] = float(low <= truth <= high) if np.isfinite(low) else np.nan
         if name == own:
@@ -271,6 +285,7 @@ def sides(bounds: tuple[float, float] | None, truth: float) -> dict[str, float]:
 # the methods the suite runs, one call per scheme (a metric's own method where it is of that scheme); the
 # others are computed from the same replicates; the grouped jackknife only with --jackknife G
 SUITE_RUNS = (("bootstrap", "basic-bootstrap"), ("halves", "split-halves"), ("groups", "grouped-jackknife"))
+SCHEMES = ("bootstrap", "halves")  # the schemes run unless --schemes names fewer
 
 
 def _suite_method(metric: str, scheme: str, generic: str) -> str:
@@ -278,12 +293,12 @@ def _suite_method(metric: str, scheme: str, generic: str) -> str:
     return own if own != "none" and METHODS[own].scheme == scheme else generic
 
 
-def _per_scheme(measure_one, metrics, groups: int = 0) -> tuple[dict, dict, dict]:
-    """Estimates, replicates and the suite's bounds of each scheme: one call with every metric on each (the
-    grouped jackknife's ``groups`` scheme only with ``groups`` > 0, that many groups)."""
+def _per_scheme(measure_one, metrics, groups: int = 0, schemes: tuple[str, ...] = SCHEMES) -> tuple[dict, dict, dict]:
+    """Estimates, replicates and the suite's bounds of each scheme of ``schemes``: one call with every metric
+    on each (the grouped jackknife's ``groups`` scheme only with ``groups`` > 0, that many groups)."""
     estimates, replicates, bounds = {}, {}, {}
     for scheme, generic in SUITE_RUNS:
-        if scheme == "groups" and not groups:
+        if (scheme == "groups" and not groups) or (scheme != "groups" and scheme not in schemes):
             continue
         methods = {m: _suite_method(m, scheme, generic) for m in metrics}
         values, reps, table = measure_one(methods, groups if scheme == "groups" else None)
@@ -332,7 +347,7 @@ def geometry_coverage(args: argparse.Namespace) -> list[dict]:
                 values = {(r.dim, r.metric): r.value for r in result.scalars.itertuples()}
                 return values, result.replicates, result.scalars
 
-            estimates, replicates, bounds = _per_scheme(measure_one, metrics, args.jackknife)
+            estimates, replicates, bounds = _per_scheme(measure_one, metrics, args.jackknife, args.schemes)
             for k in args.dims:
                 for m in metrics:
                     key = (k, m)
@@ -411,12 +426,12 @@ def quality_coverage(args: argparse.Namespace) -> list[dict]:
             task = build(rng.choice(size, args.n, replace=False))
             settings = QualitySettings(bootstrap=args.bootstrap, seed=rep)
 
-            def measure_one(methods: dict) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+            def measure_one(methods: dict, _groups: int | None) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
                 result = measure_quality(*task, dims, settings, methods=methods)
                 values = {(r.dim, r.metric): r.value for r in result.table.itertuples()}
                 return values, result.replicates, result.table
 
-            estimates, replicates, bounds = _per_scheme(measure_one, metrics)
+            estimates, replicates, bounds = _per_scheme(measure_one, metrics, schemes=args.schemes)
             for key, value in estimates.items():
                 hit = covered(value, replicates.get(key, {}), truth[key], args.n, bounds.get(key, {}), key[1])
                 rows.append(
@@ -583,6 +598,13 @@ def main() -> None:
         type=lambda s: s.split(","),
         default=list(POPULATIONS),
         help="geometry populations, comma-separated (each draws from its own seed: run them in parallel processes)",
+    )
+    parser.add_argument(
+        "--schemes",
+        type=lambda s: tuple(s.split(",")),
+        default=SCHEMES,
+        help="resampling schemes to run, comma-separated (default: bootstrap,halves); e.g. 'halves' alone, half "
+        "the time, for the split-halves metrics (the bootstrap methods' columns then show –)",
     )
     parser.add_argument("--embeddings", help="a Parquet file of embeddings: the finite population 'real'")
     parser.add_argument(

@@ -1,7 +1,8 @@
-"""The truths of benchmarks/coverage.py's finite population of real embeddings, against brute force."""
+"""benchmarks/coverage.py: the truths of its finite population of real embeddings, against brute force; its sides run."""
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 
 import numpy as np
@@ -60,3 +61,18 @@ def test_t_populations_have_the_covariance_and_the_kurtosis_of_their_degrees_of_
     x = coverage.draw(mean, factor, 400_000, rng, "t12")
     assert np.allclose(np.cov(x, rowvar=False), factor @ factor.T, atol=0.02 * np.abs(factor @ factor.T).max())
     assert excess_kurtosis(x).mean() == pytest.approx(0.75, abs=0.08)
+
+
+def test_every_side_of_the_benchmark_runs_and_tabulates_its_schemes() -> None:
+    """One tiny repetition of the quality side, with the bootstrap scheme and without it: each task's
+    metrics get a row, the split-halves scales a column each, and with ``--schemes halves`` the bootstrap's
+    methods (Korn-Graubard for retrieval) report nothing."""
+    coverage = _coverage()
+    base = dict(reps=1, n=50, bootstrap=10, jackknife=0, metrics=None)
+    for schemes in (coverage.SCHEMES, ("halves",)):
+        rows = coverage.quality_coverage(argparse.Namespace(**base, schemes=schemes))
+        assert {(r["population"], r["metric"]) for r in rows} >= {("similarity", "spearman"), ("retrieval", "ndcg@10")}
+        retrieval = [r for r in rows if r["population"] == "retrieval" and r["metric"] == "ndcg@10"]
+        assert all(r["reported"] == (1.0 if "bootstrap" in schemes else 0.0) for r in retrieval)
+        table = coverage.table(rows)
+        assert "split-halves-sqrt" in table.splitlines()[0] and table.count("\n") == len(rows) + 1

@@ -163,6 +163,46 @@ def test_split_halves_on_the_log_scale_by_hand_and_on_the_raw_scale_at_zero() ->
     # its paired differences (which cross 0) take split halves on the raw scale
     assert METHODS["split-halves-log"].paired == "split-halves"
     assert label_words(interval_label("split-halves-log", 0.95)) == "95 % CI (split halves, log scale)"
+
+
+def test_split_halves_on_the_square_root_scale_by_hand() -> None:
+    # square roots of the pairs (1, 9) and (4, 4): the pairs (1, 3) and (2, 2), V = 1/3 on that scale
+    replicates = np.array([1.0, 9.0, 4.0, 4.0])
+    half = 12.706204736174707 * np.sqrt(1 / 3)  # 7.34: the lower bound 2 - 7.34 lies below 0 on that scale
+    assert interval("split-halves-sqrt", 4.0, replicates, 0.95, 10) == pytest.approx((0.0, (2 + half) ** 2))
+    # at 95 % with J = 50 equal-sized pairs the lower bound stays positive, and the arms are equal on that scale
+    pairs = np.array([[4.0 + 0.1 * (j % 5 - 2), 4.0 - 0.1 * (j % 5 - 2)] for j in range(50)]).ravel()
+    low, high = interval("split-halves-sqrt", 4.0, pairs, 0.95, 100)
+    assert 0 < low < 4 < high and np.sqrt(high) - 2 == pytest.approx(2 - np.sqrt(low))
+    assert high - 4 > 4 - low  # longer above on the raw scale: the square of a symmetric interval
+    # the long arm on that scale: W1 on the upper side; a value at or below 0: the raw scale's interval
+    long_low, long_high = interval("split-halves-sqrt", 4.0, pairs, 0.95, 100, long_arm="high")
+    assert long_low == pytest.approx(low) and long_high > high
+    raw = np.array([-1.0, 9.0, 4.0, 4.0])
+    assert interval("split-halves-sqrt", 4.0, raw, 0.95, 10) == interval("split-halves", 4.0, raw, 0.95, 10)
+    assert METHODS["split-halves-sqrt"].paired == "split-halves"
+    assert label_words("ci95-split-halves-sqrt") == "95 % CI (split halves, square-root scale)"
+
+
+def test_split_halves_on_the_reciprocal_square_root_scale_by_hand() -> None:
+    # theta^(-1/2) of the pairs (1, 1/9) and (1/4, 1/4): the pairs (1, 3) and (2, 2), V = 1/3 on that scale;
+    # the scale decreases, so its lower bound 2 - 12.7 sqrt(1/3) < 0 would be an upper bound of +inf: the raw
+    # scale's interval instead
+    replicates = np.array([1.0, 1 / 9, 1 / 4, 1 / 4])
+    assert interval("split-halves-rsqrt", 1 / 4, replicates, 0.95, 10) == interval(
+        "split-halves", 1 / 4, replicates, 0.95, 10
+    )
+    # J = 50 pairs: both bounds finite, equal arms on that scale, the upper arm longer on the raw scale
+    pairs = np.array([[(2 + 0.1 * (j % 5 - 2)) ** -2, (2 - 0.1 * (j % 5 - 2)) ** -2] for j in range(50)]).ravel()
+    low, high = interval("split-halves-rsqrt", 1 / 4, pairs, 0.95, 100)
+    assert 0 < low < 1 / 4 < high < np.inf and low**-0.5 - 2 == pytest.approx(2 - high**-0.5)
+    assert high - 1 / 4 > 1 / 4 - low
+    # the raw scale's high arm is that scale's low arm: the long arm still lengthens the upper bound only
+    long_low, long_high = interval("split-halves-rsqrt", 1 / 4, pairs, 0.95, 100, long_arm="high")
+    assert long_low == pytest.approx(low) and long_high > high
+    assert interval("split-halves-rsqrt", 1 / 4, pairs, 0.95, 100, long_arm="low")[0] < low
+    assert METHODS["split-halves-rsqrt"].paired == "split-halves"
+    assert label_words("ci95-split-halves-rsqrt") == "95 % CI (split halves, reciprocal square-root scale)"
     assert label_words("ci95-basic-bootstrap") == "95 % CI (basic bootstrap)"
 
 

@@ -84,9 +84,9 @@ _RECORDS = (
            "[0, 1]", "basic-bootstrap", True, _ISO + "isoscore_star_unbiased_by_prefix"),
     Metric("participation_ratio", "isotropy", "participation ratio", "higher: more dimensions used", "[0, k]",
            "split-halves", True, _ISO + "participation_ratio_unbiased", light_tails=True, long_arm="low"),
-    # right-leaning positive statistics (a squared norm, a mean of squares): split halves on the log scale
+    # a squared norm (right-leaning, a noncentral chi-square): split halves on the square-root scale
     Metric("average_cosine", "isotropy", "average cosine", "higher: more anisotropic", "[-1, 1]",
-           "split-halves-log", True, _ISO + "average_cosine", long_arm="high"),
+           "split-halves-sqrt", True, _ISO + "average_cosine", long_arm="high"),
     Metric("uniformity", "isotropy", "uniformity loss, prefixes re-normalised", "lower: more uniform",
            "(-4, 0], nats", "split-halves", True, "mrlens.metrics.uniformity.uniformity_by_prefix", headline=True,
            long_arm="high"),
@@ -97,8 +97,9 @@ _RECORDS = (
     # missed 5.5-12.5 % on one side, so no interval; the weighted mean r^2 is unbiased for any distribution
     Metric("mean_sq_correlation", "correlation", "mean r² between dimensions, bias-corrected for Gaussians",
            "higher: more redundant", "[0, 1]", "none", False, _COR + "olkin_pratt_mean_sq_correlation"),
+    # a ratio of sums of squares whose variance falls faster than its value: split halves on the t^(-1/2) scale
     Metric("weighted_sq_correlation", "correlation", "variance-weighted mean r², unbiased for any distribution",
-           "higher: more redundant", "[0, 1]", "split-halves-log", False, _COR + "weighted_sq_correlation_unbiased",
+           "higher: more redundant", "[0, 1]", "split-halves-rsqrt", False, _COR + "weighted_sq_correlation_unbiased",
            headline=True, light_tails=True, long_arm="high"),
     Metric("max_abs_correlation", "correlation", "max |r| between dimensions", "higher: a more redundant pair",
            "[0, 1]", "none", False, _COR + "correlation_from_covariance", how="the largest |R_ij|, i != j, of R"),
