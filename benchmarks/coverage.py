@@ -234,6 +234,7 @@ GENERIC = (
     "split-halves",
     "split-halves-log",
     "split-halves-sqrt",
+    "split-halves-rsqrt",
     "grouped-jackknife",
 )
 

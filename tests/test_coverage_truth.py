@@ -75,4 +75,6 @@ def test_every_side_of_the_benchmark_runs_and_tabulates_its_schemes() -> None:
         retrieval = [r for r in rows if r["population"] == "retrieval" and r["metric"] == "ndcg@10"]
         assert all(r["reported"] == (1.0 if "bootstrap" in schemes else 0.0) for r in retrieval)
         table = coverage.table(rows)
-        assert "split-halves-sqrt" in table.splitlines()[0] and table.count("\n") == len(rows) + 1
+        header = table.splitlines()[0]
+        assert all(f" split-halves-{scale} |" in header for scale in ("log", "sqrt", "rsqrt"))
+        assert table.count("\n") == len(rows) + 1

@@ -126,7 +126,8 @@ def test_the_readme_findings_come_from_the_generator() -> None:
 def test_measured_coverage_reads_the_cells_of_the_method_each_row_reported() -> None:
     """The metrics reference's coverage: per (metric, method), the bold cell of every coverage.py row whose
     mrlens column names that method; rows of another section, or of a method no longer reported, are apart,
-    and so are a long-armed metric's rows from a table measured before its long arm (no such column)."""
+    and so are a long-armed metric's rows from a table measured before its long arm (no such column) and a
+    row where the gate left an interval to fewer than 5 % of the samples."""
     from mrlens.docs import measured_coverage
 
     readme = """## `coverage.py`
@@ -137,10 +138,11 @@ def test_measured_coverage_reads_the_cells_of_the_method_each_row_reported() -> 
 | c | ndcg@10 | 4 | 0.1 | – | 96 % | **88 %** | basic-bootstrap |
 | d | twonn | 4 | 8 | 0 % | – | 0 % | none |
 
-| population | metric | dim | truth | split-halves | mrlens | long arm |
-| --- | --- | --- | --- | --- | --- | --- |
-| a | isoscore | 32 | 1 | **98 %** | split-halves | low |
-| b | isoscore | 32 | 1 | **91 %** | split-halves | low |
+| population | metric | dim | truth | split-halves | mrlens | long arm | reported |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+| a | isoscore | 32 | 1 | **98 %** | split-halves | low | 100.0 % |
+| b | isoscore | 32 | 1 | **91 %** | split-halves | low | 80.3 % |
+| t4 | isoscore | 16 | 1 | **86 %** | split-halves | low | 0.7 % |
 
 ## `other.py`
 

@@ -108,11 +108,15 @@ def _definition(metric: Metric) -> str:
     return _cell(" ".join(parts)) + f" (`{metric.definition}`)"
 
 
+FEW_REPORTED = 5.0  # % of samples given an interval, below which a cell's coverage is left out of the reference
+
+
 def measured_coverage(readme: str) -> dict[tuple[str, str], list[int]]:
     """(metric, method) -> the coverage in % of every cell of ``benchmarks/README.md``'s ``coverage.py``
     tables whose ``mrlens`` column names that method (the method that run reported); for a metric with a
     long arm (:attr:`mrlens.metrics.registry.Metric.long_arm`), only of tables with a ``long arm`` column
-    (measured with it)."""
+    (measured with it); not of a cell whose ``reported`` share is below :data:`FEW_REPORTED` % (a
+    coverage of the few samples the kurtosis gate let through, e.g. 14 of 2,000, is not a measurement)."""
     section = readme.split("## `coverage.py`", 1)[-1].split("\n## ", 1)[0]
     found: dict[tuple[str, str], list[int]] = {}
     header: list[str] = []
@@ -123,7 +127,9 @@ def measured_coverage(readme: str) -> dict[tuple[str, str], list[int]]:
         elif line.startswith("| ") and header and "mrlens" in header and not line.startswith("| ---"):
             method, name = cells[header.index("mrlens")], split_name(cells[1])[0]
             armed = "long arm" in header or not (name in REGISTRY and REGISTRY[name].long_arm)
-            if method in header and armed:
+            reported = cells[header.index("reported")].rstrip(" %") if "reported" in header else ""
+            measured = not reported.replace(".", "", 1).isdigit() or float(reported) >= FEW_REPORTED
+            if method in header and armed and measured:
                 value = cells[header.index(method)].strip("* %")
                 if value.isdigit():
                     found.setdefault((name, method), []).append(int(value))
@@ -154,8 +160,9 @@ def metrics_reference(readme: str = "") -> str:
         "docstring of the function that computes it, where the formula and the paper are), its range or unit "
         "at k kept dimensions, what a higher value means, its interval method with the coverage measured by "
         "`benchmarks/coverage.py` (the share of 95 % intervals that held the true value, over the populations "
-        "of `benchmarks/README.md` where that method was reported; `none`: no method covered, so no interval "
-        "and no band), and whether a rotation of the kept dimensions leaves it unchanged (only those are "
+        "of `benchmarks/README.md` where that method was reported, leaving out cells where the kurtosis gate "
+        f"gave an interval to fewer than {FEW_REPORTED:g} % of the samples; `none`: no method covered, so no "
+        "interval and no band), and whether a rotation of the kept dimensions leaves it unchanged (only those are "
         "reported for the `pca` strategy). Quality metrics with a cut-off are reported as `name@k`, k from "
         "the quality setting named.\n",
     ]

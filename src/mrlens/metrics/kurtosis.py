@@ -18,13 +18,14 @@ import numpy as np
 from mrlens.metrics.covariance import row_blocks
 
 # The largest mean excess kurtosis at which the fourth-moment metrics keep an interval: that of Student's t on
-# 8 degrees of freedom (6 / (8 - 4) = 1.5), the least with finite eighth moments short of the boundary: their
-# estimators are unbiased for finite fourth moments (t on more than 4 df), and their variance is estimated
-# well for finite eighth moments (more than 8 df). A sample's kurtosis is biased low under heavy tails, so the
+# 8 degrees of freedom (6 / (8 - 4) = 1.5), the boundary of finite eighth moments (t has them on more than 8
+# df): their estimators are unbiased for finite fourth moments (more than 4 df), and their variance is
+# estimated well for finite eighth moments. A sample's kurtosis is biased low under heavy tails, so the
 # gate cannot tell t on 8 df from t on 12 at n = 200; it withholds the interval from t on 4 df (samples of 200
 # in 64 dimensions: 99 % above 1.55), and the samples it passes from a heavier-tailed population are those
-# that look light, whose variance estimate is too small: at 1 it passed 38-44 % of samples from t on 8 df, and
-# they missed 4.9 % a side against 4.2 % for all samples; at 1.5 it passes 80 % of them (benchmarks/README.md).
+# that look light, whose variance estimate is too small: at 1 it passed 38-44 % of samples from t on 8 df, which
+# missed 4.8-5.3 % below (IsoScore) against 3.9-4.2 % for all samples; at 1.5 it passes 80 % of them, which
+# missed 4.0-4.7 % (benchmarks/README.md, "Scales and the gate").
 # Gaussian samples lie at -0.12 to 0.07, trained encoders' embeddings at -0.1 to 0.
 HEAVY_TAILS = 1.5
 
