@@ -369,7 +369,7 @@ def test_claim_d_is_judged_on_the_squared_correlations_of_a_suite_run() -> None:
     weighted = (sigma**2)[off].sum() / np.outer(np.diag(sigma), np.diag(sigma))[off].sum()
     rows = table[(table["dim"] == 8) & table["versus_dim"].isna()].set_index("metric")
     # Olkin-Pratt's mean r^2 has no interval (biased for heavy tails); the weighted mean r^2's paired
-    # difference takes split halves on the raw scale (its own interval is on the log scale)
+    # difference takes split halves on the raw scale (its own interval is on the reciprocal square-root scale)
     assert rows.loc["mean_sq_correlation", "interval"] == "none"
     assert rows.loc["mean_sq_correlation", "difference"] == pytest.approx(rho2, abs=0.01)
     row = rows.loc["weighted_sq_correlation"]

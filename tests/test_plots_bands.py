@@ -71,7 +71,9 @@ def test_geometry_panels_name_their_own_band(monkeypatch: pytest.MonkeyPatch) ->
     table = pd.DataFrame([r for m in metrics for r in _rows(m, TWINS, {"prefix": "declared"}, corpus="wiki")])
     geometry_figure(table, ["unused.png"])
     panels = list(_panels(figures[0]).values())
-    assert panels == ["band: 95 % CI (split halves)"] * 2 + ["band: 95 % CI (split halves, log scale)"]
+    assert panels == ["band: 95 % CI (split halves)"] * 2 + [
+        "band: 95 % CI (split halves, reciprocal square-root scale)"
+    ]
     assert not any("band" in label or "CI" in label for label in _legend(figures[0]))
     plt.close(figures[0])
 
@@ -86,7 +88,7 @@ def test_several_seeds_band_the_spread_over_seeds_and_the_base_keeps_its_interva
     geometry_figure(table, ["unused.png"])
     assert set(_panels(figures[0]).values()) == {
         "band: min–max over 3 seeds\nbase: 95 % CI (split halves)",
-        "band: min–max over 3 seeds\nbase: 95 % CI (split halves, log scale)",
+        "band: min–max over 3 seeds\nbase: 95 % CI (split halves, reciprocal square-root scale)",
     }
     plt.close(figures[0])
 

@@ -317,8 +317,9 @@ def split_halves_rsqrt_interval(
     transformations", JRSS B 26), chosen by coverage from 1, 1/2, 0 (the log), -1/2 and -1 for the weighted
     mean r^2, a ratio of sums of squared covariances: where the estimate is low its variance is lower still,
     more than the log allows for, and on the log scale its misses fell above, 4.0-4.5 % a side at 64
-    dimensions on Gaussian and t (12 and 30 df) populations; on this scale 3.1-3.5 %, the other side at most
-    2.5 %, and 0.8-1.0 % above and 2.5-3.5 % below on a trained encoder's embeddings (``benchmarks/README.md``)."""
+    dimensions on Gaussian and t (12 and 30 df) populations; on this scale 3.1-3.6 %, the other side at most
+    3.5 %, and 0.9-1.2 % above and 2.0-4.0 % below on the trained twins' embeddings (``benchmarks/README.md``,
+    "Scales and the gate")."""
     return _split_halves_on_scale(
         estimate, replicates, confidence, n, long_arm, lambda x: x**-0.5, _reciprocal_square, decreasing=True
     )
@@ -341,7 +342,8 @@ def split_halves_sqrt_interval(
     approximation; Johnson, Kotz & Balakrishnan 1995, *Continuous Univariate Distributions* 2, ch. 29).
     The log over-corrects wherever the unit vectors' projections on their mean lean left, as under heavy tails
     (a point far out along its own direction has a small projection): on multivariate t its misses fell
-    below, up to 4.2 % a side, on the square-root scale at most 3.7 % (``benchmarks/README.md``)."""
+    below, up to 4.6 % a side, on the square-root scale at most 3.7 % (``benchmarks/README.md``, "Scales and
+    the gate")."""
     return _split_halves_on_scale(
         estimate, replicates, confidence, n, long_arm, np.sqrt, lambda y: float(max(y, 0.0) ** 2)
     )
