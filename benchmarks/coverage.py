@@ -622,6 +622,8 @@ def main() -> None:
         "the whole population and every interval narrowed by the finite-population correction sqrt(1 - n / N)",
     )
     args = parser.parse_args()
+    if set(args.schemes) - set(SCHEMES):
+        parser.error(f"--schemes: unknown {sorted(set(args.schemes) - set(SCHEMES))}; use some of {list(SCHEMES)}")
     args.dims = args.dims or [args.d // 4, args.d]
     rows = []
     if "geometry" not in args.skip:
