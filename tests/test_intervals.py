@@ -17,6 +17,7 @@ from mrlens.resampling import (
     label_words,
     method_of_label,
     resampling_counts,
+    split_halves_bias,
     split_halves_long_variance,
     split_halves_variance,
     streams,
@@ -145,6 +146,22 @@ def test_split_halves_by_hand() -> None:
     # W1 exceeds V whatever the pairs: far apart, (0, 4) twice, V = 16 / 2 - 16/3 = 8/3 against W1 = 16/3
     assert split_halves_long_variance(np.array([0.0, 4.0, 0.0, 4.0]), 10) == pytest.approx(16 / 3)
     assert split_halves_variance(np.array([0.0, 4.0, 0.0, 4.0]), 10) == pytest.approx(8 / 3)
+    # the halves average 2: by their account an estimate of 1.5 is biased up by 0.5 (b(n/2) - b(n) = b(n)), the
+    # bias-corrected value 1.0; a low long arm reaches 0.5 further, past it. A high long arm, which the bias
+    # points away from, does not move, and neither does the short arm; at 2.5 (biased down) the other way
+    assert split_halves_bias(1.5, replicates) == pytest.approx(0.5)
+    assert interval("split-halves", 1.5, replicates, 0.95, 10, long_arm="low") == pytest.approx(
+        (1.5 - long - 0.5, 1.5 + half)
+    )
+    assert interval("split-halves", 1.5, replicates, 0.95, 10, long_arm="high") == pytest.approx(
+        (1.5 - half, 1.5 + long)
+    )
+    assert interval("split-halves", 2.5, replicates, 0.95, 10, long_arm="high") == pytest.approx(
+        (2.5 - half, 2.5 + long + 0.5)
+    )
+    assert interval("split-halves", 2.5, replicates, 0.95, 10, long_arm="low") == pytest.approx(
+        (2.5 - long, 2.5 + half)
+    )
 
 
 def test_split_halves_on_the_log_scale_by_hand_and_on_the_raw_scale_at_zero() -> None:

@@ -25,7 +25,8 @@ from mrlens.metrics.covariance import row_blocks
 # in 64 dimensions: 99 % above 1.55), and the samples it passes from a heavier-tailed population are those
 # that look light, whose variance estimate is too small: at 1 it passed 38-44 % of samples from t on 8 df, which
 # missed 4.8-5.3 % below (IsoScore) against 3.9-4.2 % for all samples; at 1.5 it passes 80 % of them, which
-# missed 4.0-4.7 % (benchmarks/README.md, "Scales and the gate").
+# miss 2.9-3.6 % with the long arm's bias reach (benchmarks/README.md, "Scales, the gate and the long arm's
+# bias reach").
 # Gaussian samples lie at -0.12 to 0.07, trained encoders' embeddings at -0.1 to 0.
 HEAVY_TAILS = 1.5
 
