@@ -265,6 +265,25 @@ def test_split_halves_variance_of_a_u_statistic_matches_its_closed_form(mu: floa
     assert np.mean(jackknife) / truth == pytest.approx(1 + degenerate, rel=0.12)
 
 
+def test_split_halves_bias_is_the_plug_in_variances_bias_and_none_for_a_u_statistic() -> None:
+    """The plug-in variance ``mean (x - xbar)^2`` of n points is biased by exactly ``-sigma^2 / n``, and by
+    ``-2 sigma^2 / n`` at n / 2, so the half-samples' mean less the estimate has expectation ``-sigma^2 / n``,
+    the bias itself (the half-sample jackknife); an unbiased U-statistic gets expectation 0."""
+    rng = np.random.default_rng(5)
+    n, sigma2, samples = 50, 4.0, 400
+    halves = resampling_counts(n, 100, "halves", seed=3)
+    m = halves.sum(axis=0)
+    plug_in, u_stat = [], []
+    for _ in range(samples):
+        x = rng.normal(1.0, np.sqrt(sigma2), n)
+        values = (x**2) @ halves / m - (x @ halves / m) ** 2
+        plug_in.append(split_halves_bias(float(np.var(x)), values))
+        y = rng.normal(0.3, 1.0, (n, 5))
+        u_stat.append(split_halves_bias(float(_u_squared_norm(y, np.ones((n, 1)))[0]), _u_squared_norm(y, halves)))
+    assert np.mean(plug_in) == pytest.approx(-sigma2 / n, rel=0.1)
+    assert abs(np.mean(u_stat)) < 3 * np.std(u_stat) / np.sqrt(samples)
+
+
 def test_crossed_variance_of_a_mean_over_pairs_has_the_closed_form() -> None:
     """A mean of ``h = g_a + g_b + e`` over pairs: with all pairs among n documents its variance is
     ``4 var(g) / n + var(e) / N`` (a U-statistic of degree 2: each document is in n - 1 of the N pairs);
