@@ -256,11 +256,11 @@ def covered(
     replicates. ``fpc``: the finite-population correction ``sqrt(1 - n / N)`` of a sample
     drawn without replacement, applied to each bound's distance from the estimate."""
     out, own = {}, method_of(metric)
+    arm = record_of(metric).long_arm  # the metric's own long arm, for every method that takes one
     for name in dict.fromkeys([*GENERIC, own]):
         values = replicates.get(METHODS[name].scheme) if name != "none" else None
         if values is None or not len(values):
             continue
-        arm = record_of(metric).long_arm  # the metric's own long arm, for every method that takes one
         low, high = (
             reported[name] if name in reported else interval(name, estimate, values, CONFIDENCE, n, long_arm=arm)
         )
