@@ -526,7 +526,9 @@ JACKKNIFE_SIDES = ("jackknife below", "jackknife above")
 def table(rows: list[dict]) -> str:
     """Markdown: per population, metric and size, the truth, the mean estimate and each method's coverage;
     ``*`` marks the method mrlens reports (``none``: no interval); ``long arm``: the side of its
-    split-halves interval that takes the conservative variance (the registry's ``long_arm``)."""
+    split-halves interval that takes the conservative variance (the registry's ``long_arm``); ``two-sided``:
+    its coverage to a tenth of a per cent (the method columns round to whole per cents), of the samples it
+    reported an interval for, as ``below`` and ``above`` are."""
     frame = pd.DataFrame(rows)
     methods = [m for m in METHODS if m in frame]
     summary = frame.groupby(["side", "population", "metric", "dim"], sort=False).agg(
@@ -543,10 +545,10 @@ def table(rows: list[dict]) -> str:
         "| population | metric | dim | truth | mean estimate | kurtosis | "
         + " | ".join(methods)
         + " | mrlens | long arm | "
-        + "reported | "
+        + "reported | two-sided | "
         + " | ".join(sides_)
         + " |",
-        "|" + " --- |" * (9 + len(methods) + len(sides_)),
+        "|" + " --- |" * (10 + len(methods) + len(sides_)),
     ]
     for (_side, population, metric, dim), r in summary.iterrows():
         chosen = r["own"] if isinstance(r["own"], str) else method_of(metric)
@@ -559,6 +561,7 @@ def table(rows: list[dict]) -> str:
             f"| {population} | {metric} | {dim} | {r['truth']:.4g} | {r['estimate']:.4g} | {_number(r['kurtosis'])} | "
             + " | ".join(cells)
             + f" | {chosen} | {_long_arm(metric, chosen)} | {_percent(r['reported'])} | "
+            + f"{_percent(1 - r.get('below', np.nan) - r.get('above', np.nan))} | "
             + " | ".join(_percent(r.get(side, np.nan)) for side in sides_)
             + " |"
         )

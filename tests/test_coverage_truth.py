@@ -78,3 +78,23 @@ def test_every_side_of_the_benchmark_runs_and_tabulates_its_schemes() -> None:
         header = table.splitlines()[0]
         assert all(f" split-halves-{scale} |" in header for scale in ("log", "sqrt", "rsqrt"))
         assert table.count("\n") == len(rows) + 1
+
+
+def test_table_gives_two_sided_coverage_of_the_reported_samples() -> None:
+    """Three reported samples, one missing below, and one without interval: two-sided 66.7 %, not the
+    whole-per-cent rounding of the method column, and the unreported sample counts in ``reported`` only."""
+    coverage = _coverage()
+    base = {"side": "geometry", "population": "p", "metric": "isoscore", "dim": 4, "truth": 0.5, "estimate": 0.5}
+    rows = [
+        base | {"split-halves": hit, "below": below, "above": 0.0, "reported": 1.0}
+        for hit, below in ((0.0, 1.0), (1.0, 0.0), (1.0, 0.0))
+    ] + [base | {"split-halves": np.nan, "below": np.nan, "above": np.nan, "reported": 0.0}]
+    header, _, row = coverage.table(rows).splitlines()
+    cells = dict(zip(header.strip("| ").split(" | "), row.strip("| ").split(" | ")))
+    assert cells["split-halves"] == "**67 %**"
+    assert (cells["reported"], cells["two-sided"], cells["below"], cells["above"]) == (
+        "75.0 %",
+        "66.7 %",
+        "33.3 %",
+        "0.0 %",
+    )

@@ -146,6 +146,16 @@ def test_split_halves_by_hand() -> None:
     # W1 exceeds V whatever the pairs: far apart, (0, 4) twice, V = 16 / 2 - 16/3 = 8/3 against W1 = 16/3
     assert split_halves_long_variance(np.array([0.0, 4.0, 0.0, 4.0]), 10) == pytest.approx(16 / 3)
     assert split_halves_variance(np.array([0.0, 4.0, 0.0, 4.0]), 10) == pytest.approx(8 / 3)
+    # (both cases above have W1 = 2 V, where W2 / 3 = W1.) Pairs (0, 4), (1, 5): W1 = var(0, 4, 1, 5) = 17/3,
+    # W2 = 16, V = 8 - 17/3 = 7/3: W1 > 2 V (the degenerate part dominates), so the long arm takes W2 / 3 = 16/3
+    spread = np.array([0.0, 4.0, 1.0, 5.0])
+    assert split_halves_long_variance(spread, 10) == pytest.approx(16 / 3)
+    assert interval("split-halves", 2.5, spread, 0.95, 10, long_arm="high") == pytest.approx(
+        (2.5 - 12.706204736174707 * np.sqrt(7 / 3), 2.5 + 12.706204736174707 * np.sqrt(16 / 3))
+    )
+    # pairs (0, 2), (4, 6): W1 = 20/3, W2 = 4, V = 2 - 20/3 <= 0, floored at W1 / 3 = 20/9 > W2 / 3 = 4/3: the
+    # long arm is never shorter than the short one
+    assert split_halves_long_variance(np.array([0.0, 2.0, 4.0, 6.0]), 10) == pytest.approx(20 / 9)
     # the halves average 2: by their account an estimate of 1.5 is biased up by 0.5 (b(n/2) - b(n) = b(n)), the
     # bias-corrected value 1.0; a low long arm reaches 0.5 further, past it. A high long arm, which the bias
     # points away from, does not move, and neither does the short arm; at 2.5 (biased down) the other way
@@ -246,18 +256,25 @@ def test_split_halves_variance_of_a_u_statistic_matches_its_closed_form(mu: floa
     truth = _u_variance(n, d, mu)
     halves, boot = resampling_counts(n, 200, "halves", seed=2), resampling_counts(n, 200, "bootstrap", seed=2)
     groups = resampling_counts(n, 20, "groups", seed=2)
-    split, long, bootstrap, jackknife = [], [], [], []
+    split, within, long, bootstrap, jackknife = [], [], [], [], []
     for _ in range(samples):
         x = rng.normal(mu, 1.0, (n, d))
         split.append(METHODS["split-halves"].variance(_u_squared_norm(x, halves), n))
+        within.append(np.var(_u_squared_norm(x, halves), ddof=1))
         long.append(split_halves_long_variance(_u_squared_norm(x, halves), n))
         bootstrap.append(METHODS["basic-bootstrap"].variance(_u_squared_norm(x, boot), n))
         jackknife.append(METHODS["grouped-jackknife"].variance(_u_squared_norm(x, groups), n))
     assert np.mean(split) == pytest.approx(truth, rel=0.06)
-    # the long arm's W1 is the variance of a half-sample's U given the sample, whose mean is U itself, so by
-    # the law of total variance E W1 = Var U_{n/2} - Var U_n: three times Var U_n at mu = 0, 1.11 at mu = 0.3
-    assert np.mean(long) == pytest.approx(_u_variance(n // 2, d, mu) - _u_variance(n, d, mu), rel=0.06)
-    assert np.mean(long) > (2.8 if mu == 0.0 else 1.05) * truth
+    # W1 is the variance of a half-sample's U given the sample, whose mean is U itself, so by the law of total
+    # variance E W1 = Var U_{n/2} - Var U_n: three times Var U_n at mu = 0, 1.11 at mu = 0.3
+    assert np.mean(within) == pytest.approx(_u_variance(n // 2, d, mu) - _u_variance(n, d, mu), rel=0.06)
+    assert np.mean(within) > (2.8 if mu == 0.0 else 1.05) * truth
+    # the long arm takes W1 where the linear part dominates (W1 < 2 V), and W2 / 3 = 2 (W1 + V) / 3 = 8/3 of
+    # Var U_n where only the degenerate part is left (mu = 0)
+    if mu == 0.0:
+        assert np.mean(long) == pytest.approx(8 / 3 * truth, rel=0.06)
+    else:
+        assert np.mean(long) == pytest.approx(np.mean(within), rel=0.01)
     assert np.mean(bootstrap) > 2.8 * truth if mu == 0.0 else np.mean(bootstrap) < 1.2 * truth
     # the grouped jackknife counts the degenerate part about twice (Efron & Stein 1981): at mu = 0.3 that part
     # is (2 zeta2) / (4 (n - 2) zeta1 + 2 zeta2) = 6 % of the variance, so V_J is about 1.06 of it
