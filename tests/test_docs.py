@@ -127,7 +127,8 @@ def test_measured_coverage_reads_the_cells_of_the_method_each_row_reported() -> 
     """The metrics reference's coverage: per (metric, method), the bold cell of every coverage.py row whose
     mrlens column names that method; rows of another section, or of a method no longer reported, are apart,
     and so are a long-armed metric's rows from a table measured before its long arm (no such column) and a
-    row where the gate left an interval to fewer than 5 % of the samples."""
+    row where the gate left an interval to fewer than 5 % of the samples. A later row of the same population,
+    size and metric replaces the earlier one, even where it is not counted itself."""
     from mrlens.docs import measured_coverage
 
     readme = """## `coverage.py`
@@ -143,6 +144,13 @@ def test_measured_coverage_reads_the_cells_of_the_method_each_row_reported() -> 
 | a | isoscore | 32 | 1 | **98 %** | split-halves | low | 100.0 % |
 | b | isoscore | 32 | 1 | **91 %** | split-halves | low | 80.3 % |
 | t4 | isoscore | 16 | 1 | **86 %** | split-halves | low | 0.7 % |
+| f | isoscore | 64 | 1 | **100 %** | split-halves | low | 100.0 % |
+| g | isoscore | 64 | 1 | **97 %** | split-halves | low | 100.0 % |
+
+| population | metric | dim | truth | split-halves | mrlens | long arm | reported |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+| f | isoscore | 64 | 1 | **99 %** | split-halves | low | 100.0 % |
+| g | isoscore | 64 | 1 | **90 %** | split-halves | low | 1.0 % |
 
 ## `other.py`
 
@@ -150,4 +158,7 @@ def test_measured_coverage_reads_the_cells_of_the_method_each_row_reported() -> 
 | --- | --- | --- | --- | --- | --- |
 | e | isoscore | 32 | 1 | **10 %** | split-halves |
 """
-    assert measured_coverage(readme) == {("isoscore", "split-halves"): [98, 91], ("ndcg", "basic-bootstrap"): [88]}
+    assert measured_coverage(readme) == {
+        ("isoscore", "split-halves"): [98, 91, 99],
+        ("ndcg", "basic-bootstrap"): [88],
+    }

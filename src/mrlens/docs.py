@@ -116,9 +116,12 @@ def measured_coverage(readme: str) -> dict[tuple[str, str], list[int]]:
     tables whose ``mrlens`` column names that method (the method that run reported); for a metric with a
     long arm (:attr:`mrlens.metrics.registry.Metric.long_arm`), only of tables with a ``long arm`` column
     (measured with it); not of a cell whose ``reported`` share is below :data:`FEW_REPORTED` % (a
-    coverage of the few samples the kurtosis gate let through, e.g. 14 of 2,000, is not a measurement)."""
+    coverage of the few samples the kurtosis gate let through, e.g. 14 of 2,000, is not a measurement). The
+    sections are in the order they were measured: a later row of the same population, size and metric
+    replaces an earlier one (a rerun after the method changed), so only the latest measurement counts, or
+    none where that one is not counted."""
     section = readme.split("## `coverage.py`", 1)[-1].split("\n## ", 1)[0]
-    found: dict[tuple[str, str], list[int]] = {}
+    latest: dict[tuple[str, str, str], tuple[str, int]] = {}
     header: list[str] = []
     for line in section.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -129,12 +132,16 @@ def measured_coverage(readme: str) -> dict[tuple[str, str], list[int]]:
             armed = "long arm" in header or not (name in REGISTRY and REGISTRY[name].long_arm)
             reported = cells[header.index("reported")].rstrip(" %") if "reported" in header else ""
             measured = not reported.replace(".", "", 1).isdigit() or float(reported) >= FEW_REPORTED
-            if method in header and armed and measured:
-                value = cells[header.index(method)].strip("* %")
-                if value.isdigit():
-                    found.setdefault((name, method), []).append(int(value))
+            value = cells[header.index(method)].strip("* %") if method in header else ""
+            key = (name, cells[0], cells[header.index("dim")])
+            latest.pop(key, None)
+            if armed and measured and value.isdigit():
+                latest[key] = method, int(value)
         elif not line.startswith("|"):
             header = header if not line.strip() else []
+    found: dict[tuple[str, str], list[int]] = {}
+    for (name, _, _), (method, value) in latest.items():
+        found.setdefault((name, method), []).append(value)
     return found
 
 
@@ -160,7 +167,8 @@ def metrics_reference(readme: str = "") -> str:
         "docstring of the function that computes it, where the formula and the paper are), its range or unit "
         "at k kept dimensions, what a higher value means, its interval method with the coverage measured by "
         "`benchmarks/coverage.py` (the share of 95 % intervals that held the true value, over the populations "
-        "of `benchmarks/README.md` where that method was reported, leaving out cells where the kurtosis gate "
+        "and sizes of `benchmarks/README.md` where that method was reported, in the latest measurement of each, "
+        "leaving out cells where the kurtosis gate "
         f"gave an interval to fewer than {FEW_REPORTED:g} % of the samples; `none`: no method covered, so no "
         "interval and no band), and whether a rotation of the kept dimensions leaves it unchanged (only those are "
         "reported for the `pca` strategy). Quality metrics with a cut-off are reported as `name@k`, k from "
