@@ -54,11 +54,10 @@ Methods (``alpha = (1 - confidence) / 2``, ``q_p`` the p-quantile of the replica
   metric registry's ``long_arm``) takes ``W1``, an upper bound whichever part dominates, held to ``W2 / 3``
   where the degenerate part outweighs the linear one (:func:`split_halves_long_variance`: there ``W1`` counts
   it three times, and IsoScore's low arm on those clusters missed 0.0 %, 0.9 % with the hold); the other
-  keeps ``V``, so at isotropy, where the truth cannot lie beyond the
-  extremum, the interval is no wider. Where the half-samples show the estimate biased towards the short
-  side (:func:`split_halves_bias`; a ratio of unbiased estimates is biased by ``O(1 / n)``, much more under
-  heavy tails), the long arm also reaches as far past the bias-corrected estimate. Paired differences keep
-  equal arms (a difference has no extremum).
+  keeps ``V``, so at isotropy, where the truth cannot lie beyond the extremum, the interval is no wider.
+  Where the half-samples show the estimate biased towards the short side (:func:`split_halves_bias`; a ratio
+  of unbiased estimates is biased by ``O(1 / n)``, much more under heavy tails), the long arm also reaches as
+  far past the bias-corrected estimate. Paired differences keep equal arms (a difference has no extremum).
 - ``split-halves-sqrt`` (:func:`split_halves_sqrt_interval`): split halves on the square-root scale, for a
   squared norm (the average cosine); ``split-halves-rsqrt`` (:func:`split_halves_rsqrt_interval`) on the
   reciprocal square-root scale, for the weighted mean r^2, whose low estimates come with lower variances
